@@ -91,7 +91,7 @@ def parse_kg(value: object, field: str = "kg") -> Decimal:
         raise InvalidInput(field, f"--{field} must be a finite number, not {value!r}.")
     if kg <= 0:
         raise InvalidInput(field, f"--{field} must be more than zero ({value}).")
-    return kg.normalize() if kg == kg.to_integral_value() else kg
+    return Decimal(format(kg.normalize(), "f"))  # canonical: 3000, 12.5 (never 3E+3)
 
 
 def gross_of(kg: Decimal, price: int) -> int:

@@ -1,0 +1,127 @@
+"""The chart of accounts and the double-entry postings of each business fact.
+
+Amounts are debits positive, credits negative; every fact's postings add up to
+exactly zero. ``member`` names the member's sub-ledger ('' for none), so that
+savings, loans and infaq given per member add up to their control accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from ledger import domain
+
+CASH = "Assets:Cash:Operating"
+INFAQ_CASH = "Assets:Cash:Infaq"
+LOANS = "Assets:Receivable:Loans"
+BAGAN = "Assets:Fixed:Bagan"
+SAVINGS = {
+    "pokok": "Liabilities:Savings:Pokok",
+    "wajib": "Liabilities:Savings:Wajib",
+    "sukarela": "Liabilities:Savings:Sukarela",
+    "harvest": "Liabilities:Savings:Harvest",
+}
+INFAQ_FUND = "Liabilities:Funds:Infaq"
+GRANTS = "Equity:Grants:Programme"
+SALES = "Income:Harvest:Sales"
+HARVEST_COSTS = "Expenses:Harvest:Costs"
+MANAGER_SHARE = "Expenses:Harvest:ManagerShare"
+PARTNER_SHARE = "Expenses:Harvest:PartnerShare"
+SAVINGS_SHARE = "Expenses:Harvest:SavingsShare"
+
+ACCOUNTS: tuple[str, ...] = (
+    CASH,
+    INFAQ_CASH,
+    LOANS,
+    BAGAN,
+    *SAVINGS.values(),
+    INFAQ_FUND,
+    GRANTS,
+    SALES,
+    HARVEST_COSTS,
+    MANAGER_SHARE,
+    PARTNER_SHARE,
+    SAVINGS_SHARE,
+)
+
+# Balances that may never fall below zero, in their natural sign (+1 debit-normal).
+GUARDED: dict[str, int] = {**{a: -1 for a in SAVINGS.values()}, LOANS: +1, INFAQ_FUND: -1}
+
+
+@attrs.frozen
+class Posting:
+    account: str
+    member: str
+    amount: int
+
+
+@attrs.frozen
+class Entry:
+    """The postings of one fact, dated, under a ref (or a register label)."""
+
+    ref: str
+    date: dt.date
+    postings: tuple[Posting, ...]
+
+
+def transaction_postings(txn: domain.Transaction) -> list[Posting]:
+    """What a recorded transaction does to the books (before any reversal)."""
+    if isinstance(txn, domain.Harvest):
+        kept = txn.gross - txn.costs - txn.shares["manager"] - txn.shares["members"]
+        out = [
+            Posting(CASH, "", kept),
+            Posting(SALES, "", -txn.gross),
+            Posting(HARVEST_COSTS, "", txn.costs),
+            Posting(MANAGER_SHARE, "", txn.shares["manager"]),
+            Posting(SAVINGS_SHARE, "", txn.shares["savings"]),
+        ]
+        out += [Posting(PARTNER_SHARE, m, a) for m, a in txn.income.items()]
+        out += [Posting(SAVINGS["harvest"], m, -a) for m, a in txn.savings.items()]
+        return out
+    if isinstance(txn, domain.SavingsDeposit):
+        return [Posting(CASH, "", txn.amount), Posting(SAVINGS[txn.savings_kind], txn.member, -txn.amount)]
+    if isinstance(txn, domain.SavingsWithdrawal):
+        return [Posting(CASH, "", -txn.amount), Posting(SAVINGS[txn.savings_kind], txn.member, txn.amount)]
+    if isinstance(txn, domain.InfaqReceipt):
+        return [Posting(INFAQ_CASH, "", txn.amount), Posting(INFAQ_FUND, txn.member or "", -txn.amount)]
+    if isinstance(txn, domain.InfaqDisbursement):
+        return [Posting(INFAQ_CASH, "", -txn.amount), Posting(INFAQ_FUND, "", txn.amount)]
+    if isinstance(txn, domain.LoanDisbursement):
+        return [Posting(LOANS, txn.member, txn.amount), Posting(CASH, "", -txn.amount)]
+    if isinstance(txn, domain.LoanRepayment):
+        return [Posting(LOANS, txn.member, -txn.amount), Posting(CASH, "", txn.amount)]
+    if isinstance(txn, domain.Repair):
+        out = [Posting(SAVINGS["harvest"], m, a) for m, a in txn.charges.items()]
+        return [*out, Posting(CASH, "", -txn.amount)]
+    if isinstance(txn, domain.Correction | domain.Story):
+        return []  # a correction's effects are its original's Reversed event
+    raise TypeError(f"no postings defined for {type(txn).__name__}")
+
+
+def entries_of(aggregate: Any, event: Any) -> list[Entry]:
+    """The dated postings that one stored event adds to the books."""
+    if isinstance(event, domain.Transaction.Reversed):
+        negated = [Posting(p.account, p.member, -p.amount) for p in transaction_postings(aggregate)]
+        return [Entry(aggregate.ref, event.day, tuple(negated))]
+    if isinstance(aggregate, domain.Transaction) and type(event).__name__ == "Recorded":
+        postings = transaction_postings(aggregate)
+        return [Entry(aggregate.ref, aggregate.date, tuple(postings))] if postings else []
+    if isinstance(event, domain.Cooperative.MemberLeft):
+        out = []
+        for kind in ("pokok", "wajib"):
+            amount = getattr(event, kind)
+            if amount:
+                out += [Posting(SAVINGS[kind], event.member_id, amount), Posting(CASH, "", -amount)]
+        return [Entry(f"leave:{event.member_id}", event.left, tuple(out))] if out else []
+    if isinstance(event, domain.Cooperative.BaganAdded) and event.cost:
+        return [
+            Entry(
+                f"bagan:{event.bagan_id}",
+                event.added,
+                (Posting(BAGAN, "", event.cost), Posting(GRANTS, "", -event.cost)),
+            )
+        ]
+    return []

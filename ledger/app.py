@@ -1,0 +1,545 @@
+"""The ledger application: command methods that check the rules, and queries.
+
+A ``Batch`` is one unit of work: commands run against the current books plus
+what the batch itself has recorded so far, and ``commit`` appends all their
+events and read-model rows in one database transaction. A single CLI command
+is a batch of one; ``import`` commits a batch every few hundred lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlparse
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from ledger import accounts, domain
+from ledger.accounts import GUARDED, Posting
+from ledger.domain import Cooperative, Transaction
+from ledger.errors import (
+    InsufficientFunds,
+    InvalidInput,
+    NotInitialised,
+    RefConflict,
+    SavingsLocked,
+    UnknownRef,
+)
+from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
+from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
+from ledger.store import BookRows, ReadModel, canonical
+
+SNAPSHOT_EVERY = 50
+
+
+class DateAsISO(Transcoding):
+    type = dt.date
+    name = "date"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+class LedgerApp(Application):
+    """The event-sourced cooperative ledger."""
+
+    name = "kerang"
+    is_snapshotting_enabled = True
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def read(self) -> ReadModel:
+        return ReadModel(self.recorder.datastore)
+
+    def cooperative(self) -> Cooperative | None:
+        try:
+            return self.repository.get(Cooperative.create_id())
+        except AggregateNotFoundError:
+            return None
+
+    def transaction(self, ref: str) -> Transaction | None:
+        try:
+            return self.repository.get(domain.transaction_id(ref))
+        except AggregateNotFoundError:
+            return None
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        b = Batch(self)
+        yield b
+        b.commit()
+
+
+def ledger_env(db: str) -> dict[str, str]:
+    """eventsourcing settings for a ``--db`` value (a SQLite path for now)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput("db", f"--db {urlparse(db).scheme}:// is not supported yet; use a SQLite file path.")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": db,
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder",
+    }
+
+
+def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
+    if not create and "://" not in db and not os.path.exists(db):
+        raise NotInitialised("db", f"no ledger at {db}; start one with 'kerang init --name NAME --db {db}'.")
+    return LedgerApp(env=ledger_env(db))
+
+
+@attrs.frozen
+class Outcome:
+    """What a command did."""
+
+    op: str
+    key: str
+    recorded: bool
+    detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"op": self.op, "key": self.key, "recorded": self.recorded, "detail": self.detail}
+
+    @property
+    def message(self) -> str:
+        if not self.recorded:
+            return f"{self.op} {self.key}: already recorded."
+        return f"{self.op} {self.key}: recorded{': ' + self.detail if self.detail else ''}."
+
+
+def _ref(value: object) -> str:
+    ref = require_text(value, "ref")
+    if len(ref) > 120:
+        raise InvalidInput("ref", "--ref must be at most 120 characters.")
+    return ref
+
+
+def _identifier(value: object, field: str) -> str:
+    text = require_text(value, field)
+    if any(ch.isspace() or ch in ",;" for ch in text) or len(text) > 40:
+        raise InvalidInput(field, f"--{field} {text!r} must be a short code without spaces, commas or semicolons.")
+    return text
+
+
+def _kind(value: object) -> str:
+    if value not in domain.SAVINGS_KINDS:
+        raise InvalidInput("kind", f"--kind must be one of {', '.join(domain.SAVINGS_KINDS)}, not {value!r}.")
+    return str(value)
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+class Batch:
+    """One unit of work over the ledger (see the module docstring)."""
+
+    def __init__(self, app: LedgerApp) -> None:
+        self.app = app
+        self.read = app.read
+        self.coop = app.cooperative()
+        self._coop_version = self.coop.version if self.coop else 0
+        self.txns: dict[str, Transaction] = {}
+        self.events: list[Any] = []
+        self.rows = BookRows()
+        self._pending: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+        self._pending_refs: dict[str, str] = {}
+        self._last_harvest: dt.date | None = None
+
+    # ------------------------------------------------------------ plumbing
+    def _collect(self, *aggregates: Any) -> None:
+        for agg in aggregates:
+            for ev in agg.collect_events():
+                self.events.append(ev)
+                for entry in self.rows.add(agg, ev):
+                    for p in entry.postings:
+                        self._pending[(p.account, p.member)].append((entry.date.isoformat(), p.amount))
+        for agg in aggregates:
+            if isinstance(agg, Transaction):
+                self.txns[agg.ref] = agg
+                self._pending_refs[agg.ref] = canonical(agg.command())
+
+    def commit(self) -> int:
+        """Append everything recorded in this batch in one transaction."""
+        if not self.events:
+            return 0
+        count = len(self.events)
+        self.app.save(*self.events, books=self.rows)
+        if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
+            self.app.take_snapshot(self.coop.id, version=self.coop.version)
+        self._coop_version = self.coop.version if self.coop else 0
+        self.events, self.rows = [], BookRows()
+        self._pending.clear()
+        self._pending_refs.clear()
+        return count
+
+    def _cooperative(self) -> Cooperative:
+        if self.coop is None:
+            raise NotInitialised("db", "this ledger has not been started; run 'kerang init --name NAME' first.")
+        return self.coop
+
+    def _seen(self, ref: str, command: dict[str, Any]) -> bool:
+        """True if exactly this was recorded under ``ref``; refuse if it differs."""
+        stored = self._pending_refs.get(ref)
+        if stored is None:
+            found = self.read.ref(ref)
+            stored = found[1] if found else None
+        if stored is None:
+            return False
+        if stored == canonical(command):
+            return True
+        before = json.loads(stored)
+        if before.get("op") != command["op"]:
+            raise RefConflict("ref", f"ref {ref} was already recorded as {before.get('op')}, not {command['op']}.")
+        for key in sorted(set(before) | set(command)):
+            if before.get(key) != command.get(key):
+                raise RefConflict(
+                    "ref",
+                    f"ref {ref} was already recorded with {key} {before.get(key)!r}, not {command.get(key)!r}; "
+                    "use a new ref.",
+                )
+        raise RefConflict("ref", f"ref {ref} was already recorded with different content.")
+
+    def _transaction(self, ref: str) -> Transaction:
+        txn = self.txns.get(ref) or self.app.transaction(ref)
+        if txn is None:
+            raise UnknownRef("reverses", f"--reverses {ref!r} names no recorded transaction.")
+        self.txns[ref] = txn
+        return txn
+
+    def available(self, account: str, member: str | None, day: dt.date) -> int:
+        """The lowest natural balance from ``day`` on: what may still be taken."""
+        sign = GUARDED[account]
+        iso = day.isoformat()
+        base = self.read.balance(account, member, day)
+        later: dict[str, int] = defaultdict(int)
+        for d, a in self.read.later_movements(account, member, day):
+            later[d] += a
+        for (acc, mem), moves in self._pending.items():
+            if acc == account and (member is None or mem == member):
+                for d, a in moves:
+                    if d <= iso:
+                        base += a
+                    else:
+                        later[d] += a
+        lowest = running = sign * base
+        for d in sorted(later):
+            running += sign * later[d]
+            lowest = min(lowest, running)
+        return lowest
+
+    def _check_funds(self, postings: list[Posting], day: dt.date) -> None:
+        """Refuse if any guarded balance would fall below zero on or after ``day``."""
+        taken: dict[tuple[str, str], int] = defaultdict(int)
+        for p in postings:
+            if p.account in GUARDED:
+                taken[(p.account, p.member)] -= GUARDED[p.account] * p.amount
+        for (account, member), amount in sorted(taken.items()):
+            if amount <= 0:
+                continue
+            scope = None if account == accounts.INFAQ_FUND else member
+            have = self.available(account, scope, day)
+            if amount > have:
+                raise InsufficientFunds("amount", _shortfall(account, member, amount, have, day))
+
+    # ------------------------------------------------------------ setting up
+    def init(self, name: object, policy: str | Policy | None = None, date: object = None) -> Outcome:
+        name = require_text(name, "name")
+        started = parse_date(date) if date is not None else _today()
+        pol = policy if isinstance(policy, Policy) else (Policy.parse(policy) if policy else DEFAULT_POLICY)
+        coop = domain.start_cooperative(name, started, pol, self.coop)
+        if coop is None:
+            return Outcome("init", name, False)
+        self.coop = coop
+        self._collect(coop)
+        return Outcome("init", name, True, f"started on {started} with policy {pol.text()}")
+
+    def set_policy(self, effective: object, policy: str | Policy | dict[str, object]) -> Outcome:
+        day = parse_date(effective, "from")
+        if isinstance(policy, str):
+            policy = Policy.parse(policy)
+        elif isinstance(policy, dict):
+            policy = Policy.from_percentages(policy)
+        coop = self._cooperative()
+        last = max(filter(None, (self.read.last_harvest_date(), self._last_harvest)), default=None)
+        if not coop.set_policy(day, policy, last):
+            return Outcome("policy.set", day.isoformat(), False)
+        self._collect(coop)
+        return Outcome("policy.set", day.isoformat(), True, policy.text())
+
+    def add_member(self, member_id: object, name: object, date: object = None) -> Outcome:
+        mid = _identifier(member_id, "id")
+        name = require_text(name, "name")
+        day = parse_date(date) if date is not None else _today()
+        coop = self._cooperative()
+        if not coop.add_member(mid, name, day):
+            return Outcome("member.add", mid, False)
+        self._collect(coop)
+        return Outcome("member.add", mid, True, name)
+
+    def leave_member(self, member_id: object, date: object) -> Outcome:
+        mid = _identifier(member_id, "id")
+        day = parse_date(date)
+        coop = self._cooperative()
+        pokok = -self._total(accounts.SAVINGS["pokok"], mid)
+        wajib = -self._total(accounts.SAVINGS["wajib"], mid)
+        if not coop.leave(mid, day, pokok, wajib, self._total(accounts.LOANS, mid)):
+            return Outcome("member.leave", mid, False)
+        self._collect(coop)
+        return Outcome("member.leave", mid, True, f"settled pokok {format_rupiah(pokok)}, wajib {format_rupiah(wajib)}")
+
+    def _total(self, account: str, member: str) -> int:
+        """The balance after everything recorded, whatever its date."""
+        pending = sum(a for _, a in self._pending.get((account, member), []))
+        return self.read.balance(account, member, dt.date.max) + pending
+
+    def add_bagan(
+        self, bagan_id: object, partners: object, manager: object, date: object = None, cost: object = None
+    ) -> Outcome:
+        bid = _identifier(bagan_id, "id")
+        if isinstance(partners, str):
+            partners = [p for p in (x.strip() for x in partners.replace(";", ",").split(",")) if p]
+        if not isinstance(partners, list | tuple):
+            raise InvalidInput("partners", "--partners must list member IDs separated by commas.")
+        partner_ids = [_identifier(p, "partners") for p in partners]
+        manager = require_text(manager, "manager")
+        day = parse_date(date) if date is not None else _today()
+        amount = parse_rupiah(cost, "cost") if cost not in (None, "") else 0
+        coop = self._cooperative()
+        if not coop.add_bagan(bid, partner_ids, manager, day, amount):
+            return Outcome("bagan.add", bid, False)
+        self._collect(coop)
+        return Outcome("bagan.add", bid, True, f"partners {', '.join(sorted(partner_ids))}; manager {manager}")
+
+    # ------------------------------------------------------------ transactions
+    def harvest(
+        self,
+        ref: object,
+        date: object,
+        bagan: object,
+        kg: object = None,
+        price: object = None,
+        revenue: object = None,
+        costs: object = None,
+        buyer: object = None,
+    ) -> Outcome:
+        ref = _ref(ref)
+        day = parse_date(date)
+        bagan_id = require_text(bagan, "bagan")
+        if revenue not in (None, ""):
+            if kg not in (None, "") or price not in (None, ""):
+                raise InvalidInput("revenue", "give either --kg and --price or --revenue, not both.")
+            gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
+            gross = gross_in
+        else:
+            if kg in (None, "") or price in (None, ""):
+                missing = "kg" if kg in (None, "") else "price"
+                raise InvalidInput(missing, f"--{missing} is required (or give --revenue instead).")
+            kg_in, price_in, gross_in = parse_kg(kg), parse_rupiah(price, "price", allow_zero=False), None
+            gross = gross_of(kg_in, price_in)
+        cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
+        buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
+        command = {
+            "op": "harvest",
+            "ref": ref,
+            "date": day.isoformat(),
+            "bagan": bagan_id,
+            "kg": None if kg_in is None else str(kg_in),
+            "price": price_in,
+            "revenue": gross_in,
+            "costs": cost,
+            "buyer": buyer_name,
+        }
+        command = {k: v for k, v in command.items() if v is not None}
+        if self._seen(ref, command):
+            return Outcome("harvest", ref, False)
+        if cost > gross:
+            raise InvalidInput("costs", f"--costs {cost} are more than the gross proceeds ({gross}).")
+        coop = self._cooperative()
+        coop.check_date(day)
+        info = coop.a_bagan(bagan_id)
+        if day < info["added"]:
+            raise InvalidInput("date", f"--date {day} is before bagan {bagan_id} was added ({info['added']}).")
+        net = gross - cost
+        policy = coop.policy_on(day)
+        split = split_net(net, policy)
+        txn = domain.Harvest(
+            ref=ref,
+            date=day,
+            bagan=bagan_id,
+            kg=kg_in,
+            price=price_in,
+            revenue=gross_in,
+            costs=cost,
+            buyer=buyer_name,
+            gross=gross,
+            net=net,
+            policy=policy.as_dict(),
+            shares=split.as_dict(),
+            manager=info["manager"],
+            income=divide_equally(split.members, info["partners"]),
+            savings=divide_equally(split.savings, info["partners"]),
+        )
+        self._collect(txn)
+        self._last_harvest = max(day, self._last_harvest or day)
+        return Outcome("harvest", ref, True, f"net {format_rupiah(net)} split {split.as_dict()}")
+
+    def savings(self, direction: str, ref: object, date: object, member: object, kind: object, amount: object) -> Outcome:
+        ref, day, mid, k = _ref(ref), parse_date(date), require_text(member, "member"), _kind(kind)
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        op = f"savings.{direction}"
+        command = {"op": op, "ref": ref, "date": day.isoformat(), "member": mid, "kind": k, "amount": value}
+        if self._seen(ref, command):
+            return Outcome(op, ref, False)
+        coop = self._cooperative()
+        coop.check_date(day)
+        if direction == "deposit":
+            coop.active_member(mid, day)
+            txn: Transaction = domain.SavingsDeposit(ref=ref, date=day, member=mid, savings_kind=k, amount=value)
+        elif direction == "withdraw":
+            m = coop.member(mid)
+            if k in ("pokok", "wajib") and (m["left"] is None or day < m["left"]):
+                raise SavingsLocked(
+                    "kind",
+                    f"{k} savings are not withdrawn while member {mid} is active; "
+                    "they are settled by 'kerang member leave'.",
+                )
+            txn = domain.SavingsWithdrawal(ref=ref, date=day, member=mid, savings_kind=k, amount=value)
+        else:
+            raise InvalidInput("direction", f"savings {direction!r} must be deposit or withdraw.")
+        self._check_funds(accounts.transaction_postings(txn), day)
+        self._collect(txn)
+        return Outcome(op, ref, True, f"{k} {format_rupiah(value)} for {mid}")
+
+    def infaq_receive(self, ref: object, date: object, amount: object, member: object = None) -> Outcome:
+        ref, day = _ref(ref), parse_date(date)
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        mid = require_text(member, "member") if member not in (None, "") else None
+        command = {"op": "infaq.receive", "ref": ref, "date": day.isoformat(), "amount": value}
+        if mid:
+            command["member"] = mid
+        if self._seen(ref, command):
+            return Outcome("infaq.receive", ref, False)
+        coop = self._cooperative()
+        coop.check_date(day)
+        if mid:
+            coop.member(mid)
+        self._collect(domain.InfaqReceipt(ref=ref, date=day, amount=value, member=mid))
+        return Outcome("infaq.receive", ref, True, format_rupiah(value))
+
+    def infaq_disburse(self, ref: object, date: object, amount: object, purpose: object) -> Outcome:
+        ref, day = _ref(ref), parse_date(date)
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        why = require_text(purpose, "purpose")
+        command = {"op": "infaq.disburse", "ref": ref, "date": day.isoformat(), "amount": value, "purpose": why}
+        if self._seen(ref, command):
+            return Outcome("infaq.disburse", ref, False)
+        self._cooperative().check_date(day)
+        txn = domain.InfaqDisbursement(ref=ref, date=day, amount=value, purpose=why)
+        self._check_funds(accounts.transaction_postings(txn), day)
+        self._collect(txn)
+        return Outcome("infaq.disburse", ref, True, format_rupiah(value))
+
+    def loan(self, direction: str, ref: object, date: object, member: object, amount: object) -> Outcome:
+        ref, day, mid = _ref(ref), parse_date(date), require_text(member, "member")
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        op = f"loan.{direction}"
+        command = {"op": op, "ref": ref, "date": day.isoformat(), "member": mid, "amount": value}
+        if self._seen(ref, command):
+            return Outcome(op, ref, False)
+        coop = self._cooperative()
+        coop.check_date(day)
+        if direction == "disburse":
+            coop.active_member(mid, day)
+            txn: Transaction = domain.LoanDisbursement(ref=ref, date=day, member=mid, amount=value)
+        elif direction == "repay":
+            coop.member(mid)
+            txn = domain.LoanRepayment(ref=ref, date=day, member=mid, amount=value)
+        else:
+            raise InvalidInput("direction", f"loan {direction!r} must be disburse or repay.")
+        self._check_funds(accounts.transaction_postings(txn), day)
+        self._collect(txn)
+        return Outcome(op, ref, True, f"{format_rupiah(value)} for {mid}")
+
+    def repair(self, ref: object, date: object, bagan: object, amount: object) -> Outcome:
+        ref, day, bagan_id = _ref(ref), parse_date(date), require_text(bagan, "bagan")
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        command = {"op": "repair", "ref": ref, "date": day.isoformat(), "bagan": bagan_id, "amount": value}
+        if self._seen(ref, command):
+            return Outcome("repair", ref, False)
+        coop = self._cooperative()
+        coop.check_date(day)
+        info = coop.a_bagan(bagan_id)
+        charges = divide_equally(value, info["partners"])
+        txn = domain.Repair(ref=ref, date=day, bagan=bagan_id, amount=value, charges=charges)
+        self._check_funds(accounts.transaction_postings(txn), day)
+        self._collect(txn)
+        return Outcome("repair", ref, True, f"{format_rupiah(value)} charged to {', '.join(charges)}")
+
+    def correct(self, ref: object, date: object, reverses: object, reason: object) -> Outcome:
+        ref, day = _ref(ref), parse_date(date)
+        target = require_text(reverses, "reverses")
+        why = require_text(reason, "reason")
+        command = {"op": "correct", "ref": ref, "date": day.isoformat(), "reverses": target, "reason": why}
+        if self._seen(ref, command):
+            return Outcome("correct", ref, False)
+        if target == ref:
+            raise InvalidInput("reverses", "--reverses must name another transaction's ref.")
+        self._cooperative().check_date(day)
+        original = self._transaction(target)
+        original.check_reversible(day)
+        negated = [Posting(p.account, p.member, -p.amount) for p in accounts.transaction_postings(original)]
+        self._check_funds(negated, day)
+        correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why)
+        original.reverse(by_ref=ref, day=day, reason=why)
+        self._collect(correction, original)
+        return Outcome("correct", ref, True, f"reverses {target}")
+
+    def story(self, member: object, date: object, title: object, text: object, ref: object = None) -> Outcome:
+        day, mid = parse_date(date), require_text(member, "member")
+        title, body = require_text(title, "title"), require_text(text, "text")
+        if ref in (None, ""):
+            digest = hashlib.sha256(f"{mid}\n{day}\n{title}\n{body}".encode()).hexdigest()[:12]
+            ref = f"story-{digest}"
+        ref = _ref(ref)
+        command = {"op": "story.add", "ref": ref, "date": day.isoformat(), "member": mid, "title": title, "text": body}
+        if self._seen(ref, command):
+            return Outcome("story.add", ref, False)
+        coop = self._cooperative()
+        coop.check_date(day)
+        coop.member(mid)
+        self._collect(domain.Story(ref=ref, date=day, member=mid, title=title, text=body))
+        return Outcome("story.add", ref, True, title)
+
+
+def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) -> str:
+    need, avail = format_rupiah(amount), format_rupiah(max(have, 0))
+    if account == accounts.INFAQ_FUND:
+        return f"--amount {need} is more than the infaq fund holds from {day} on ({avail})."
+    if account == accounts.LOANS:
+        return f"--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail})."
+    kind = account.rsplit(":", 1)[-1].lower()
+    return f"--amount {need} would take member {member}'s {kind} savings below zero (available from {day} on: {avail})."
+
+
+def is_conflict(error: BaseException) -> bool:
+    """A concurrent writer got there first: the whole batch may be retried."""
+    return isinstance(error, IntegrityError)
+
+
+__all__ = ["Batch", "LedgerApp", "Outcome", "open_ledger", "Decimal"]
