@@ -1,0 +1,98 @@
+"""SLIA impact assessment: five capitals scored before and after.
+
+From a survey (``load_survey`` → ``assess``) and, for the financial capital,
+from the replayed ledger (``ledger_indicators`` on ``ledger.views.Books``, or
+``read_ledger`` on a database). ``assess_survey`` does all of it for
+``kerang assess``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assessment.aggregate import assess
+from assessment.financial import (
+    ledger_indicators,
+    parse_period,
+    read_ledger,
+    read_stories,
+    stories_of,
+)
+from assessment.model import (
+    CAPITALS,
+    Assessment,
+    CapitalScore,
+    IndicatorScore,
+    Issue,
+    LedgerAssessment,
+    LedgerIndicator,
+    Measure,
+    Period,
+    StoryView,
+)
+from assessment.rubric import Rubric, WageTable, load_rubric, load_wages
+from assessment.survey import Survey, load_survey, read_survey
+
+__all__ = [
+    "CAPITALS",
+    "Assessment",
+    "CapitalScore",
+    "IndicatorScore",
+    "Issue",
+    "LedgerAssessment",
+    "LedgerIndicator",
+    "Measure",
+    "Period",
+    "Rubric",
+    "StoryView",
+    "Survey",
+    "WageTable",
+    "assess",
+    "assess_survey",
+    "ledger_indicators",
+    "load_rubric",
+    "load_survey",
+    "load_wages",
+    "parse_period",
+    "read_ledger",
+    "read_stories",
+    "read_survey",
+    "stories_of",
+]
+
+
+def assess_survey(
+    survey: str | Path,
+    *,
+    scale_max: object = 5,
+    db: str | None = None,
+    from_ledger: bool = False,
+    before: str | None = None,
+    after: str | None = None,
+    rubric: str | Path | None = None,
+    wages: str | Path | None = None,
+) -> Assessment:
+    """Everything ``kerang assess`` does short of rendering.
+
+    With ``from_ledger`` the financial indicators are measured from the ledger
+    at ``db`` over the ``before`` and ``after`` periods (``FROM..TO``); with a
+    ``db`` the ledger's Most Significant Change stories are listed. Input
+    that cannot be read raises ``ledger.errors.InvalidInput``; problems in the
+    survey's rows are in ``Assessment.errors`` and ``.warnings``.
+    """
+    loaded = load_survey(survey, scale_max)
+    ledger = stories = None
+    if from_ledger:
+        if db is None:
+            raise ValueError("from_ledger needs a db")
+        ledger, stories = read_ledger(
+            db,
+            parse_period(before, "before"),
+            parse_period(after, "after"),
+            rubric=load_rubric(rubric),
+            wages=load_wages(wages),
+            scale_max=float(loaded.scale_max),
+        )
+    elif db is not None:
+        stories = read_stories(db)
+    return assess(loaded, ledger=ledger, stories=stories)

@@ -140,11 +140,15 @@ class LedgerAssessment:
 
     @property
     def before(self) -> float | None:
-        return _mean([i.before.score for i in self.indicators if i.before.score is not None])
+        return _mean(
+            [i.before.score for i in self.indicators if i.before.score is not None]
+        )
 
     @property
     def after(self) -> float | None:
-        return _mean([i.after.score for i in self.indicators if i.after.score is not None])
+        return _mean(
+            [i.after.score for i in self.indicators if i.after.score is not None]
+        )
 
     @property
     def change(self) -> float | None:
@@ -159,7 +163,11 @@ class LedgerAssessment:
         paired = []
         for indicator in self.indicators:
             match = next(
-                (n for n in free if any(w.casefold() in n.casefold() for w in indicator.survey_words)),
+                (
+                    n
+                    for n in free
+                    if any(w.casefold() in n.casefold() for w in indicator.survey_words)
+                ),
                 None,
             )
             if match is not None:

@@ -77,7 +77,9 @@ class SurveyRow:
         return (self.capital, indicator_key(self.indicator))
 
     def values(self) -> tuple[Fraction | None, ...]:
-        return tuple(s.value if s else None for s in (self.before, self.after, self.change))
+        return tuple(
+            s.value if s else None for s in (self.before, self.after, self.change)
+        )
 
 
 @attrs.frozen
@@ -135,10 +137,13 @@ def load_survey(path: str | Path, scale_max: object = 5) -> Survey:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInput("survey", f"--survey file {str(path)!r} does not exist.") from None
+        raise InvalidInput(
+            "survey", f"--survey file {str(path)!r} does not exist."
+        ) from None
     except UnicodeDecodeError:
         raise InvalidInput(
-            "survey", f"--survey file {str(path)!r} is not UTF-8 text; save it as UTF-8 CSV."
+            "survey",
+            f"--survey file {str(path)!r} is not UTF-8 text; save it as UTF-8 CSV.",
         ) from None
     except OSError as error:
         raise InvalidInput(
@@ -154,7 +159,9 @@ def _delimiter(header_line: str) -> str:
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    spelling = {alias: meaning for meaning, aliases in COLUMNS.items() for alias in aliases}
+    spelling = {
+        alias: meaning for meaning, aliases in COLUMNS.items() for alias in aliases
+    }
     found: dict[str, int] = {}
     unknown: list[str] = []
     for index, name in enumerate(header):
@@ -172,7 +179,9 @@ def read_survey(text: str, scale_max: object = 5, source: str = "survey") -> Sur
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    records = [(n, r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)]
+    records = [
+        (n, r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)
+    ]
     if not records:
         raise InvalidInput("survey", f"--survey file {source!r} is empty.")
     _, header = records[0]
@@ -185,7 +194,12 @@ def read_survey(text: str, scale_max: object = 5, source: str = "survey") -> Sur
             f"(it needs {', '.join(REQUIRED)}; the header is {', '.join(header)}).",
         )
     issues = [
-        Issue("warning", "unknown_column", f"column {name!r} is not a survey column; ignored.", 1)
+        Issue(
+            "warning",
+            "unknown_column",
+            f"column {name!r} is not a survey column; ignored.",
+            1,
+        )
         for name in unknown
     ]
     rows: list[SurveyRow] = []

@@ -1,0 +1,274 @@
+"""The financial capital measured from the replayed ledger.
+
+Only ``ledger.read_books`` is used: the books as of the end of each period
+give the harvests, money movements and statements needed. The figures are
+plain arithmetic on :class:`ledger.views.Books`, so they can be checked with
+books built by hand.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from assessment.model import (
+    Issue,
+    LedgerAssessment,
+    LedgerIndicator,
+    Measure,
+    Period,
+    StoryView,
+)
+from assessment.rubric import Rubric, WageTable, load_rubric, load_wages
+from ledger.errors import InvalidInput
+from ledger.money import format_rupiah
+from ledger.views import Books, MemberView
+
+
+def parse_period(text: str | None, field: str) -> Period:
+    """``2015-01-01..2015-12-31``, both days included."""
+    match = re.fullmatch(
+        r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text or ""
+    )
+    if not match:
+        raise InvalidInput(
+            field,
+            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, not {text!r}.",
+        )
+    try:
+        start, end = (dt.date.fromisoformat(d) for d in match.groups())
+    except ValueError:
+        raise InvalidInput(
+            field, f"--{field} {text!r} names a day that does not exist."
+        ) from None
+    if start > end:
+        raise InvalidInput(field, f"--{field} {text!r} ends before it starts.")
+    return Period(start, end)
+
+
+def month_shares(period: Period) -> list[tuple[int, int, float]]:
+    """(year, month, share of that month inside the period) for each month touched."""
+    shares = []
+    year, month = period.start.year, period.start.month
+    while (year, month) <= (period.end.year, period.end.month):
+        days = calendar.monthrange(year, month)[1]
+        first = max(period.start, dt.date(year, month, 1))
+        last = min(period.end, dt.date(year, month, days))
+        shares.append((year, month, ((last - first).days + 1) / days))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return shares
+
+
+def members_in(books: Books, period: Period) -> list[MemberView]:
+    """Everyone who was a member at some time in the period."""
+    return [
+        m
+        for m in books.members
+        if m.joined <= period.end and (m.left is None or m.left > period.start)
+    ]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _rp(amount: float) -> str:
+    return format_rupiah(round(amount))
+
+
+Figure = tuple[float | None, str]
+
+
+def household_income(
+    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
+) -> Figure:
+    members = members_in(books, period)
+    harvests = [h for h in books.harvests if h.date in period]
+    income = sum(h.shares.members for h in harvests)
+    shares = month_shares(period)
+    months = sum(s for _, _, s in shares)
+    for year in sorted({y for y, _, _ in shares}):
+        wage, used = wages.for_year(year)
+        if used != year:
+            warn(
+                f"the minimum wage table has no {year}; {used}'s {format_rupiah(wage)} is used "
+                "for the household income level (--wages overrides the table)."
+            )
+    umk = sum(wages.for_year(y)[0] * s for y, _, s in shares) / months
+    if not members:
+        return None, f"no members in {period.text()}"
+    per_month = income / len(members) / months
+    ratio = per_month / umk
+    return ratio, (
+        f"{_rp(income)} members' share of {len(harvests)} harvests ÷ {len(members)} members "
+        f"÷ {months:g} months = {_rp(per_month)}/month; UMK {_rp(umk)} → {ratio:.2f} × UMK"
+    )
+
+
+def savings(
+    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
+) -> Figure:
+    members = members_in(books, period)
+    total = sum(
+        sum(books.statements[m.id].savings.values())
+        for m in members
+        if m.id in books.statements
+    )
+    if not members:
+        return None, f"no members in {period.text()}"
+    each = total / len(members)
+    return each, (
+        f"{_rp(total)} saved by {len(members)} members at {books.as_of.isoformat()} "
+        f"= {_rp(each)} per member"
+    )
+
+
+def cash_turnover(
+    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
+) -> Figure:
+    months = [(y, m) for y, m, _ in month_shares(period)]
+    selling = {(h.date.year, h.date.month) for h in books.harvests if h.date in period}
+    share = len(selling) / len(months)
+    return (
+        share,
+        f"harvest sales in {len(selling)} of {len(months)} months = {share:.2f}",
+    )
+
+
+def access_to_capital(
+    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
+) -> Figure:
+    members = members_in(books, period)
+    loans = [
+        mv for mv in books.movements if mv.kind == "loan.disburse" and mv.date in period
+    ]
+    borrowers = {mv.member for mv in loans if mv.member is not None}
+    if not members:
+        return None, f"no members in {period.text()}"
+    share = len(borrowers) / len(members)
+    return share, (
+        f"{len(borrowers)} of {len(members)} members borrowed "
+        f"({_rp(sum(mv.amount for mv in loans))} in {len(loans)} loans) = {share:.2f}"
+    )
+
+
+def business_network(
+    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
+) -> Figure:
+    harvests = [h for h in books.harvests if h.date in period]
+    buyers = {
+        " ".join(h.buyer.split()).casefold()
+        for h in harvests
+        if h.buyer and h.buyer.strip()
+    }
+    unnamed = sum(1 for h in harvests if not (h.buyer and h.buyer.strip()))
+    detail = f"{len(buyers)} distinct buyers of {len(harvests)} harvests"
+    if unnamed:
+        detail += f" ({unnamed} without a buyer recorded)"
+    return float(len(buyers)), detail
+
+
+MEASURES: dict[str, Callable[..., Figure]] = {
+    "household_income": household_income,
+    "savings": savings,
+    "cash_turnover": cash_turnover,
+    "access_to_capital": access_to_capital,
+    "business_network": business_network,
+}
+
+
+def ledger_indicators(
+    before_books: Books,
+    after_books: Books,
+    *,
+    before: Period,
+    after: Period,
+    rubric: Rubric | None = None,
+    wages: WageTable | None = None,
+    scale_max: float = 5,
+) -> LedgerAssessment:
+    """Score the financial indicators in both periods.
+
+    Each ``*_books`` should be the books as of its period's end. Scores are
+    stretched from the rubric's scale to ``scale_max``.
+    """
+    rubric = rubric or load_rubric()
+    wages = wages or load_wages()
+    messages: list[str] = []
+
+    def warn(message: str) -> None:
+        if message not in messages:
+            messages.append(message)
+
+    stretch = scale_max / rubric.scale
+    indicators = []
+    for key, measure in MEASURES.items():
+        entry = rubric.entries[key]
+        measures = []
+        for books, period in ((before_books, before), (after_books, after)):
+            figure, detail = measure(books, period, wages, warn)
+            score = entry.score(figure)
+            measures.append(
+                Measure(figure, None if score is None else score * stretch, detail)
+            )
+        indicators.append(
+            LedgerIndicator(
+                key=key,
+                name=entry.name,
+                unit=entry.unit,
+                before=measures[0],
+                after=measures[1],
+                survey_words=entry.survey,
+            )
+        )
+    return LedgerAssessment(
+        before_period=before,
+        after_period=after,
+        rubric=rubric.source,
+        indicators=tuple(indicators),
+        warnings=tuple(Issue("warning", "ledger", m) for m in messages),
+    )
+
+
+def read_ledger(
+    db: str,
+    before: Period,
+    after: Period,
+    *,
+    rubric: Rubric | None = None,
+    wages: WageTable | None = None,
+    scale_max: float = 5,
+) -> tuple[LedgerAssessment, tuple[StoryView, ...]]:
+    """Replay the ledger at ``db`` and measure both periods; also its stories."""
+    from ledger import read_books  # the ledger is only needed here
+
+    if "://" not in db and not Path(db).exists():
+        raise InvalidInput("db", f"--db {db!r}: there is no ledger there.")
+    scores = ledger_indicators(
+        read_books(db, as_of=before.end),
+        read_books(db, as_of=after.end),
+        before=before,
+        after=after,
+        rubric=rubric,
+        wages=wages,
+        scale_max=scale_max,
+    )
+    return scores, read_stories(db)
+
+
+def read_stories(db: str) -> tuple[StoryView, ...]:
+    """Every Most Significant Change story in the ledger, in date order."""
+    from ledger import read_books
+
+    if "://" not in db and not Path(db).exists():
+        raise InvalidInput("db", f"--db {db!r}: there is no ledger there.")
+    books = read_books(db)
+    return stories_of(books)
+
+
+def stories_of(books: Books) -> tuple[StoryView, ...]:
+    stories = sorted(books.stories, key=lambda s: (s.date, s.member, s.title))
+    return tuple(StoryView(s.member, s.date, s.title, s.text) for s in stories)
