@@ -68,8 +68,255 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # >>> ledger (ledger/)
+def _date_arg(text: str):
+    from ledger.money import parse_date
+
+    return parse_date(text, "as-of")
+
+
 def _add_ledger_parsers(sub: Any) -> None:
-    pass
+    def command(parent: Any, name: str, help: str, example: str, **kw: Any) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help, epilog=f"example: {example}", **kw)
+        _common(p)
+        return p
+
+    p = command(sub, "init", "start a new ledger for a cooperative",
+                "kerang init --name 'Koperasi Sinar Abadi' --date 2015-01-01")
+    p.add_argument("--name", required=True)
+    p.add_argument("--policy", help="manager=30,members=60,savings=8,cooperative=2 (the default)")
+    p.add_argument("--date", help="YYYY-MM-DD, default today")
+    p.set_defaults(handler=_run_record, op="init")
+
+    policy = sub.add_parser("policy", help="harvest split policies").add_subparsers(dest="action", parser_class=_Parser)
+    p = command(policy, "set", "set the split policy for harvests dated on or after --from",
+                "kerang policy set --from 2020-01-01 manager=25,members=65,savings=8,cooperative=2")
+    p.add_argument("--from", dest="from", required=True)
+    p.add_argument("shares", metavar="manager=P,members=P,savings=P,cooperative=P")
+    p.set_defaults(handler=_run_record, op="policy.set")
+
+    member = sub.add_parser("member", help="members (anggota)").add_subparsers(dest="action", parser_class=_Parser)
+    p = command(member, "add", "add a member", "kerang member add M01 --name 'Ibu Siti' --date 2015-01-01")
+    p.add_argument("id")
+    p.add_argument("--name", required=True)
+    p.add_argument("--date")
+    p.set_defaults(handler=_run_record, op="member.add")
+    p = command(member, "leave", "end a membership and settle pokok and wajib savings",
+                "kerang member leave M01 --date 2019-12-31")
+    p.add_argument("id")
+    p.add_argument("--date", required=True)
+    p.set_defaults(handler=_run_record, op="member.leave")
+
+    bagan = sub.add_parser("bagan", help="bagan (mussel platforms)").add_subparsers(dest="action", parser_class=_Parser)
+    p = command(bagan, "add", "register a bagan, its partners and manager",
+                "kerang bagan add B01 --partners M01,M02 --manager 'Pak Budi' --date 2015-02-01 --cost 12.000.000")
+    p.add_argument("id")
+    p.add_argument("--partners", required=True, help="member IDs separated by commas")
+    p.add_argument("--manager", required=True)
+    p.add_argument("--date")
+    p.add_argument("--cost")
+    p.set_defaults(handler=_run_record, op="bagan.add")
+
+    p = command(sub, "harvest", "record a harvest sale and split it",
+                "kerang harvest --ref NOTA-001 --date 2015-08-01 --bagan B01 --kg 3000 --price 10.000")
+    for name in ("ref", "date", "bagan"):
+        p.add_argument(f"--{name}", required=True)
+    for name in ("kg", "price", "revenue", "costs", "buyer"):
+        p.add_argument(f"--{name}")
+    p.set_defaults(handler=_run_record, op="harvest")
+
+    savings = sub.add_parser("savings", help="members' savings").add_subparsers(dest="action", parser_class=_Parser)
+    for action in ("deposit", "withdraw"):
+        p = command(savings, action, f"{action} savings",
+                    f"kerang savings {action} --ref KW-001 --date 2015-08-02 --member M01 --kind sukarela --amount 50.000")
+        for name in ("ref", "date", "member", "kind", "amount"):
+            p.add_argument(f"--{name}", required=True)
+        p.set_defaults(handler=_run_record, op=f"savings.{action}")
+
+    infaq = sub.add_parser("infaq", help="the infaq fund").add_subparsers(dest="action", parser_class=_Parser)
+    p = command(infaq, "receive", "receive infaq into the infaq fund",
+                "kerang infaq receive --ref INF-001 --date 2015-08-02 --amount 25.000 --member M01")
+    for name in ("ref", "date", "amount"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--member")
+    p.set_defaults(handler=_run_record, op="infaq.receive")
+    p = command(infaq, "disburse", "disburse from the infaq fund",
+                "kerang infaq disburse --ref INF-002 --date 2015-09-01 --amount 100.000 --purpose 'orphans'")
+    for name in ("ref", "date", "amount", "purpose"):
+        p.add_argument(f"--{name}", required=True)
+    p.set_defaults(handler=_run_record, op="infaq.disburse")
+
+    loan = sub.add_parser("loan", help="interest-free loans (qardh)").add_subparsers(dest="action", parser_class=_Parser)
+    for action in ("disburse", "repay"):
+        p = command(loan, action, f"{action} a member's loan",
+                    f"kerang loan {action} --ref PJ-001 --date 2015-09-01 --member M01 --amount 500.000")
+        for name in ("ref", "date", "member", "amount"):
+            p.add_argument(f"--{name}", required=True)
+        p.set_defaults(handler=_run_record, op=f"loan.{action}")
+
+    p = command(sub, "repair", "pay a bagan repair from its partners' harvest savings",
+                "kerang repair --ref RP-001 --date 2015-10-01 --bagan B01 --amount 300.000")
+    for name in ("ref", "date", "bagan", "amount"):
+        p.add_argument(f"--{name}", required=True)
+    p.set_defaults(handler=_run_record, op="repair")
+
+    p = command(sub, "correct", "reverse every effect of an earlier transaction",
+                "kerang correct --ref C-001 --date 2015-10-02 --reverses KW-001 --reason 'wrong member'")
+    for name in ("ref", "date", "reverses", "reason"):
+        p.add_argument(f"--{name}", required=True)
+    p.set_defaults(handler=_run_record, op="correct")
+
+    story = sub.add_parser("story", help="Most Significant Change stories").add_subparsers(dest="action", parser_class=_Parser)
+    p = command(story, "add", "record a member's Most Significant Change story",
+                "kerang story add --member M01 --date 2018-06-01 --title 'School fees' --text '...'")
+    for name in ("member", "date", "title", "text"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--ref")
+    p.set_defaults(handler=_run_record, op="story.add")
+
+    p = command(sub, "import", "record transactions from a .jsonl or .csv file",
+                "kerang import buku-kas-2015.csv --check")
+    p.add_argument("file")
+    p.add_argument("--check", action="store_true", help="validate the whole file, write nothing")
+    p.set_defaults(handler=_run_import)
+
+    p = command(sub, "statement", "a member's statement", "kerang statement M01 --as-of 2018-12-31")
+    p.add_argument("member")
+    p.add_argument("--as-of", type=_date_arg)
+    p.set_defaults(handler=_run_statement)
+
+    p = command(sub, "summary", "the cooperative's summary", "kerang summary --as-of 2019-01-31")
+    p.add_argument("--as-of", type=_date_arg)
+    p.set_defaults(handler=_run_summary)
+
+    p = command(sub, "balance", "double-entry trial balance", "kerang balance --as-of 2018-12-31")
+    p.add_argument("--as-of", type=_date_arg)
+    p.set_defaults(handler=_run_balance)
+
+    p = command(sub, "export", "export the ledger", "kerang export --format jsonl --out ledger.jsonl",
+                )
+    p.add_argument("--format", choices=["jsonl"], required=True)
+    p.add_argument("--out")
+    p.set_defaults(handler=_run_export)
+
+
+def _run_record(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_outcome
+
+    spec = ledger.OPERATIONS[args.op]
+    fields = {f: getattr(args, f, None) for f in (*spec.required, *spec.optional)}
+    if args.op == "policy.set":
+        from ledger.split import policy_terms
+
+        fields.update(policy_terms(args.shares))
+    outcome = ledger.record(_db(args), args.op, **fields)
+    if args.json:
+        _emit_json(outcome.as_json())
+    else:
+        render_outcome(_console(args), outcome)
+    return EXIT_OK
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_import
+
+    console = _console(args)
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        progress = _import_progress(args.file)
+    try:
+        result = ledger.import_file(_db(args), args.file, check=args.check, progress=progress)
+    except ledger.ImportStopped as stop:
+        sys.stderr.write(f"kerang: {stop.message}\n")
+        if args.json:
+            _emit_json({"error": {"code": stop.cause_code, "message": stop.message, "line": stop.line},
+                        "recorded": stop.recorded})
+        return EXIT_REFUSED
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        render_import(console, result)
+    return EXIT_OK
+
+
+def _import_progress(path: str):
+    """A rich progress bar on stderr, shown only for files of several thousand lines."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < 5000:
+            return
+        if "bar" not in state:
+            state["bar"] = Progress(console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(f"importing {path}", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+
+    return update
+
+
+def _run_statement(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_statement
+
+    result = ledger.statement(_db(args), args.member, args.as_of)
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        render_statement(_console(args), result)
+    return EXIT_OK
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_summary
+
+    result = ledger.summary(_db(args), args.as_of)
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        render_summary(_console(args), result)
+    return EXIT_OK
+
+
+def _run_balance(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_balance
+
+    result = ledger.balance(_db(args), args.as_of)
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        render_balance(_console(args), result)
+    return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import ledger
+
+    lines = ledger.export_jsonl(_db(args))
+    if args.out:
+        count = 0
+        with open(args.out, "w", encoding="utf-8") as f:
+            for line in lines:
+                f.write(line + "\n")
+                count += 1
+        if args.json:
+            _emit_json({"format": args.format, "out": args.out, "lines": count})
+        else:
+            _console(args).print(f"wrote {count} lines to {args.out}")
+    else:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+    return EXIT_OK
+
+
 # <<< ledger
 
 
@@ -81,7 +328,72 @@ def _add_forecast_parsers(sub: Any) -> None:
 
 # >>> assess (assessment/)
 def _add_assess_parsers(sub: Any) -> None:
-    pass
+    p = sub.add_parser(
+        "assess",
+        help="SLIA impact assessment: five capitals before and after",
+        description=(
+            "Score the five SLIA capitals (natural, physical, human, financial, social) "
+            "before and after from a survey CSV (capital,indicator,before,after "
+            "[,respondent][,change]); with --from-ledger also measure the financial "
+            "indicators from the ledger. Exit 2 when the survey has errors; with --json "
+            "the document then lists them all in \"errors\" and carries \"error\"."
+        ),
+    )
+    p.add_argument("--survey", required=True, metavar="FILE.csv", help="the survey scores")
+    p.add_argument("--scale-max", default="5", metavar="N", help="top of the score scale (default 5)")
+    p.add_argument(
+        "--from-ledger",
+        action="store_true",
+        help="measure the financial indicators from the ledger (needs --before and --after)",
+    )
+    p.add_argument("--before", metavar="FROM..TO", help="the period before, e.g. 2015-01-01..2015-12-31")
+    p.add_argument("--after", metavar="FROM..TO", help="the period after, e.g. 2016-01-01..2016-12-31")
+    p.add_argument("--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)")
+    p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
+    p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
+    _common(p)
+    p.set_defaults(handler=_cmd_assess)
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    import assessment
+
+    if args.from_ledger and not (args.before and args.after):
+        raise UsageError("before", "kerang assess: --from-ledger needs --before FROM..TO and --after FROM..TO.")
+    if (args.before or args.after) and not args.from_ledger:
+        raise UsageError("before", "kerang assess: --before and --after go with --from-ledger.")
+    result = assessment.assess_survey(
+        args.survey,
+        scale_max=args.scale_max,
+        # the ledger is read for --from-ledger, or for its stories when --db is named
+        db=_db(args) if args.from_ledger or args.db else None,
+        from_ledger=args.from_ledger,
+        before=args.before,
+        after=args.after,
+        rubric=args.rubric,
+        wages=args.wages,
+    )
+    if result.errors:
+        first = result.errors[0]
+        more = len(result.errors) - 1
+        message = first.message
+        if more:
+            message += f" (and {more} more error{'s' if more > 1 else ''}; --json lists them all)"
+        sys.stderr.write(f"kerang: {message}\n")
+        if args.json:
+            _emit_json({"error": {"code": first.code, "message": message}, **result.as_json()})
+        return EXIT_REFUSED
+    if args.plot:
+        from assessment.plot import save_pentagon
+
+        save_pentagon(result, args.plot)
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        from assessment.report import render
+
+        render(result, _console(args))
+    return EXIT_OK
 # <<< assess
 
 

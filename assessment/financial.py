@@ -79,6 +79,10 @@ def _rp(amount: float) -> str:
     return format_rupiah(round(amount))
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 Figure = tuple[float | None, str]
 
 
@@ -103,7 +107,8 @@ def household_income(
     per_month = income / len(members) / months
     ratio = per_month / umk
     return ratio, (
-        f"{_rp(income)} members' share of {len(harvests)} harvests ÷ {len(members)} members "
+        f"{_rp(income)} members' share of {_n(len(harvests), 'harvest')} "
+        f"÷ {_n(len(members), 'member')} "
         f"÷ {months:g} months = {_rp(per_month)}/month; UMK {_rp(umk)} → {ratio:.2f} × UMK"
     )
 
@@ -121,7 +126,7 @@ def savings(
         return None, f"no members in {period.text()}"
     each = total / len(members)
     return each, (
-        f"{_rp(total)} saved by {len(members)} members at {books.as_of.isoformat()} "
+        f"{_rp(total)} saved by {_n(len(members), 'member')} at {books.as_of.isoformat()} "
         f"= {_rp(each)} per member"
     )
 
@@ -151,7 +156,7 @@ def access_to_capital(
     share = len(borrowers) / len(members)
     return share, (
         f"{len(borrowers)} of {len(members)} members borrowed "
-        f"({_rp(sum(mv.amount for mv in loans))} in {len(loans)} loans) = {share:.2f}"
+        f"({_rp(sum(mv.amount for mv in loans))} in {_n(len(loans), 'loan')}) = {share:.2f}"
     )
 
 
@@ -165,7 +170,7 @@ def business_network(
         if h.buyer and h.buyer.strip()
     }
     unnamed = sum(1 for h in harvests if not (h.buyer and h.buyer.strip()))
-    detail = f"{len(buyers)} distinct buyers of {len(harvests)} harvests"
+    detail = f"{_n(len(buyers), 'distinct buyer')} of {_n(len(harvests), 'harvest')}"
     if unnamed:
         detail += f" ({unnamed} without a buyer recorded)"
     return float(len(buyers)), detail

@@ -397,7 +397,8 @@ class Batch:
         )
         self._collect(txn)
         self._last_harvest = max(day, self._last_harvest or day)
-        return Outcome("harvest", ref, True, f"net {format_rupiah(net)} split {split.as_dict()}")
+        parts = ", ".join(f"{k} {format_rupiah(v)}" for k, v in split.as_dict().items())
+        return Outcome("harvest", ref, True, f"net {format_rupiah(net)}: {parts}")
 
     def savings(self, direction: str, ref: object, date: object, member: object, kind: object, amount: object) -> Outcome:
         ref, day, mid, k = _ref(ref), parse_date(date), require_text(member, "member"), _kind(kind)

@@ -63,16 +63,21 @@ class Policy:
     @classmethod
     def parse(cls, text: str) -> Policy:
         """``manager=30,members=60,savings=8,cooperative=2``."""
-        values: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            name, eq, value = part.partition("=")
-            if not eq:
-                raise InvalidInput("policy", f"policy part {part!r} must look like name=percent.")
-            name = name.strip()
-            if name in values:
-                raise InvalidInput(name, f"policy share {name} is given twice.")
-            values[name] = value.strip()
-        return cls.from_percentages(values)
+        return cls.from_percentages(policy_terms(text))
+
+
+def policy_terms(text: str) -> dict[str, str]:
+    """The ``name=percent`` terms of a policy text, unchecked."""
+    values: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, eq, value = part.partition("=")
+        if not eq:
+            raise InvalidInput("policy", f"policy part {part!r} must look like name=percent.")
+        name = name.strip()
+        if name in values:
+            raise InvalidInput(name, f"policy share {name} is given twice.")
+        values[name] = value.strip()
+    return values
 
 
 DEFAULT_POLICY = Policy(manager=3000, members=6000, savings=800, cooperative=200)

@@ -1,0 +1,291 @@
+"""The rich report of ``kerang assess``, with a pentagon chart drawn in text.
+
+Numbers are rounded to two decimals here only; the JSON keeps them whole.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from assessment.model import CAPITALS, Assessment, LedgerAssessment
+
+BEFORE, AFTER, BOTH = "○", "●", "◉"
+BEFORE_STYLE, AFTER_STYLE, GRID_STYLE = "yellow", "bold green", "dim"
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _change(value: float | None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _change_text(value: float | None) -> Text:
+    style = "" if value is None or abs(value) < 0.005 else ("green" if value > 0 else "red")
+    return Text(_change(value), style=style)
+
+
+# ------------------------------------------------------------------ pentagon
+def _vertex(k: int, r: float, cx: float, cy: float, rx: float, ry: float) -> tuple[float, float]:
+    # axis 0 points up, then clockwise: natural, physical, human, financial, social
+    angle = -math.pi / 2 + 2 * math.pi * k / len(CAPITALS)
+    return cx + rx * r * math.cos(angle), cy + ry * r * math.sin(angle)
+
+
+def _line(a: tuple[float, float], b: tuple[float, float]) -> list[tuple[int, int]]:
+    steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
+    n = int(math.ceil(steps))
+    return [
+        (round(a[0] + (b[0] - a[0]) * i / n), round(a[1] + (b[1] - a[1]) * i / n))
+        for i in range(n + 1)
+    ]
+
+
+def pentagon(
+    before: dict[str, float | None],
+    after: dict[str, float | None],
+    scale_max: float,
+    *,
+    radius: int = 9,
+) -> Text:
+    """A text pentagon (radar) chart: ○ before, ● after, ◉ where they meet.
+
+    Terminal cells are about twice as tall as wide, so the x radius is doubled.
+    """
+    rx, ry = 2 * radius, radius
+    margin = 11  # room for the labels left and right
+    width, height = 2 * rx + 1 + 2 * margin, 2 * ry + 3
+    cx, cy = margin + rx, ry + 1
+    cells: list[list[tuple[str, str]]] = [[(" ", "")] * width for _ in range(height)]
+
+    def put(x: int, y: int, char: str, style: str) -> None:
+        if 0 <= y < height and 0 <= x < width:
+            cells[y][x] = (char, style)
+
+    def polygon(radii: list[float]) -> set[tuple[int, int]]:
+        points = [_vertex(k, r, cx, cy, rx, ry) for k, r in enumerate(radii)]
+        cells_on: set[tuple[int, int]] = set()
+        for k, point in enumerate(points):
+            cells_on.update(_line(point, points[(k + 1) % len(points)]))
+        return cells_on
+
+    # grid: the axes and the outer pentagon at scale-max
+    for k in range(len(CAPITALS)):
+        for x, y in _line((cx, cy), _vertex(k, 1.0, cx, cy, rx, ry)):
+            put(x, y, "·", GRID_STYLE)
+    for x, y in polygon([1.0] * len(CAPITALS)):
+        put(x, y, "·", GRID_STYLE)
+    put(cx, cy, "+", GRID_STYLE)
+
+    def radii(scores: dict[str, float | None]) -> list[float]:
+        return [max(0.0, min(1.0, (scores.get(c) or 0.0) / scale_max)) for c in CAPITALS]
+
+    drawn_before = polygon(radii(before))
+    drawn_after = polygon(radii(after))
+    for x, y in drawn_before - drawn_after:
+        put(x, y, BEFORE, BEFORE_STYLE)
+    for x, y in drawn_after - drawn_before:
+        put(x, y, AFTER, AFTER_STYLE)
+    for x, y in drawn_before & drawn_after:
+        put(x, y, BOTH, AFTER_STYLE)
+
+    # labels just outside the outer pentagon's corners
+    for k, capital in enumerate(CAPITALS):
+        x, y = _vertex(k, 1.0, cx, cy, rx, ry)
+        xi, yi = round(x), round(y)
+        if k == 0:
+            start, yi = xi - len(capital) // 2, yi - 1
+        elif x > cx:
+            start = xi + 2
+        else:
+            start = xi - 1 - len(capital)
+        if k in (2, 3):  # the lower corners: below the corner
+            start, yi = (xi - len(capital) // 2 + (2 if k == 2 else -2)), yi + 1
+        for i, char in enumerate(capital):
+            put(start + i, yi, char, "bold")
+
+    text = Text()
+    for y, row in enumerate(cells):
+        line = "".join(c for c, _ in row).rstrip()
+        for x, (char, style) in enumerate(row[: len(line)]):
+            text.append(char, style=style or None)
+        if y < height - 1:
+            text.append("\n")
+    return text
+
+
+def _legend(scale_max: float) -> Text:
+    text = Text()
+    text.append(BEFORE, style=BEFORE_STYLE)
+    text.append(" before   ")
+    text.append(AFTER, style=AFTER_STYLE)
+    text.append(" after   ")
+    text.append(BOTH, style=AFTER_STYLE)
+    text.append(f" both   · 0..{scale_max:g} per axis")
+    return text
+
+
+# ------------------------------------------------------------------ tables
+def _capitals_table(assessment: Assessment) -> Table:
+    ledger = assessment.ledger
+    table = Table(
+        title="Capitals (mean of their indicators)", box=box.SIMPLE_HEAD, title_justify="left"
+    )
+    table.add_column("Capital", no_wrap=True)
+    table.add_column("Indicators", justify="right")
+    table.add_column("Before", justify="right")
+    table.add_column("After", justify="right")
+    table.add_column("Change", justify="right")
+    if ledger is not None:
+        table.add_column("From the ledger", no_wrap=True)
+    for capital in CAPITALS:
+        score = assessment.capitals[capital]
+        cells: list[str | Text] = [
+            capital,
+            str(len(score.indicators)),
+            _score(score.before),
+            _score(score.after),
+            _change_text(score.change),
+        ]
+        if ledger is not None:
+            cells.append(
+                Text.assemble(
+                    f"{_score(ledger.before)} → {_score(ledger.after)} (",
+                    _change_text(ledger.change),
+                    ")",
+                )
+                if capital == "financial"
+                else ""
+            )
+        table.add_row(*cells)
+    table.add_section()
+    overall: list[str | Text] = ["overall change", "", "", "", _change_text(assessment.overall_change)]
+    if ledger is not None:
+        overall.append("")
+    table.add_row(*overall, style="bold")
+    return table
+
+
+def _indicators_table(assessment: Assessment) -> Table:
+    table = Table(title="Indicators", box=box.SIMPLE_HEAD, title_justify="left")
+    with_respondents = any(
+        i.respondents is not None for c in assessment.capitals.values() for i in c.indicators
+    )
+    table.add_column("Capital")
+    table.add_column("Indicator")
+    if with_respondents:
+        table.add_column("Resp.", justify="right")
+    table.add_column("Before", justify="right")
+    table.add_column("After", justify="right")
+    table.add_column("Change", justify="right")
+    for capital in CAPITALS:
+        indicators = assessment.capitals[capital].indicators
+        for n, indicator in enumerate(indicators):
+            cells: list[str | Text] = [capital if n == 0 else "", indicator.name]
+            if with_respondents:
+                cells.append("" if indicator.respondents is None else str(indicator.respondents))
+            cells += [
+                _score(indicator.before),
+                _score(indicator.after),
+                _change_text(indicator.change),
+            ]
+            table.add_row(*cells, end_section=n == len(indicators) - 1)
+        if not indicators:
+            table.add_row(capital, Text("no indicators", style="italic"), end_section=True)
+    return table
+
+
+def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
+    survey = {i.name: i for i in assessment.capitals["financial"].indicators}
+    table = Table(
+        title=(
+            f"Financial capital from the ledger: before {ledger.before_period.text()}, "
+            f"after {ledger.after_period.text()} (rubric: {ledger.rubric})"
+        ),
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("Indicator")
+    table.add_column("Survey", justify="right")
+    table.add_column("Ledger", justify="right")
+    table.add_column("Figure behind the score")
+    for indicator in ledger.indicators:
+        match = survey.get(indicator.survey_indicator or "")
+        rows = (
+            ("before", indicator.before, match.before if match else None),
+            ("after", indicator.after, match.after if match else None),
+        )
+        for n, (label, measure, survey_score) in enumerate(rows):
+            table.add_row(
+                indicator.name if n == 0 else "",
+                f"{label} {_score(survey_score)}" if match else "",
+                f"{label} {_score(measure.score)}",
+                measure.detail,
+                end_section=n == 1,
+            )
+    return table
+
+
+def _stories(assessment: Assessment) -> Group | Text:
+    stories = assessment.stories or ()
+    if not stories:
+        return Text("Most Significant Change stories: none recorded.", style="italic")
+    parts: list = [Text("Most Significant Change stories", style="bold")]
+    for story in stories:
+        head = Text()
+        head.append(f"{story.date.isoformat()}  {story.member}  ", style="dim")
+        head.append(story.title, style="bold")
+        parts.append(head)
+        parts.append(Padding(Text(story.text), (0, 0, 0, 4), expand=False))
+    return Group(*parts)
+
+
+def _issues(title: str, issues, style: str) -> Group:
+    parts = [Text(f"{title} ({len(issues)})", style=f"bold {style}")]
+    parts += [Text(f"  ! {issue.message}", style=style) for issue in issues]
+    return Group(*parts)
+
+
+def render(assessment: Assessment, console: Console) -> None:
+    """Print the whole report."""
+    title = Text("SLIA impact assessment", style="bold")
+    if assessment.source:
+        title.append(f" — {assessment.source}", style="")
+    title.append(f"  (scores 0..{assessment.scale_max:g})", style="dim")
+    console.print(title)
+    console.print()
+    console.print(_capitals_table(assessment))
+    console.print(Text("Pentagon: the five capitals before and after", style="bold"))
+    console.print()
+    console.print(
+        Padding(
+            pentagon(
+                {c: s.before for c, s in assessment.capitals.items()},
+                {c: s.after for c, s in assessment.capitals.items()},
+                assessment.scale_max,
+            ),
+            (0, 0, 0, 2),
+            expand=False,
+        )
+    )
+    console.print(Padding(_legend(assessment.scale_max), (1, 0, 1, 2), expand=False))
+    console.print(_indicators_table(assessment))
+    if assessment.ledger is not None:
+        console.print(_ledger_table(assessment, assessment.ledger))
+    if assessment.stories is not None:
+        console.print(_stories(assessment))
+        console.print()
+    if assessment.warnings:
+        console.print(_issues("Warnings", assessment.warnings, "yellow"))
+    if assessment.errors:
+        console.print(_issues("Errors", assessment.errors, "red"))

@@ -1,0 +1,93 @@
+"""kerang's cooperative ledger: the public API.
+
+Commands go through ``record(db, op, **fields)`` (the operations of the
+contract, by name); reports are functions of a ``db`` returning attrs objects.
+``simulation`` and ``assessment`` read the ledger only through ``read_books``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ledger import queries, transfer
+from ledger.app import Batch, LedgerApp, Outcome, is_conflict, open_ledger
+from ledger.errors import Refused
+from ledger.operations import OPERATIONS, apply
+from ledger.queries import MemberStatement, Summary, TrialBalance
+from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
+from ledger.transfer import ImportResult, ImportStopped
+from ledger.views import Books
+
+RETRIES = 5
+
+
+def record(db: str, op: str, **fields: Any) -> Outcome:
+    """Record one operation atomically; a concurrent writer's win is retried."""
+    app = open_ledger(db, create=op == "init")
+    for attempt in range(RETRIES):
+        batch = Batch(app)
+        outcome = apply(batch, op, fields)
+        try:
+            batch.commit()
+        except Exception as error:
+            if is_conflict(error) and attempt + 1 < RETRIES:
+                continue
+            raise
+        return outcome
+    raise AssertionError("unreachable")
+
+
+def statement(db: str, member: str, as_of: dt.date | None = None) -> MemberStatement:
+    return queries.statement(open_ledger(db), member, as_of)
+
+
+def summary(db: str, as_of: dt.date | None = None) -> Summary:
+    return queries.summary(open_ledger(db), as_of)
+
+
+def balance(db: str, as_of: dt.date | None = None) -> TrialBalance:
+    return queries.balance(open_ledger(db), as_of)
+
+
+def read_books(db: str, as_of: dt.date | None = None) -> Books:
+    """The replayed books as of a date (default: today or the latest entry)."""
+    return queries.books(open_ledger(db), as_of)
+
+
+def import_file(db: str, path: str, *, check: bool = False, progress: transfer.Progress | None = None) -> ImportResult:
+    return transfer.import_file(db, path, check=check, progress=progress)
+
+
+def export_jsonl(db: str) -> Iterator[str]:
+    for line in transfer.export_lines(open_ledger(db)):
+        yield json.dumps(line, ensure_ascii=False)
+
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "OPERATIONS",
+    "Books",
+    "ImportResult",
+    "ImportStopped",
+    "LedgerApp",
+    "MemberStatement",
+    "Outcome",
+    "Policy",
+    "Refused",
+    "Split",
+    "Summary",
+    "TrialBalance",
+    "balance",
+    "divide_equally",
+    "export_jsonl",
+    "import_file",
+    "open_ledger",
+    "read_books",
+    "record",
+    "split_net",
+    "statement",
+    "summary",
+]

@@ -1,0 +1,284 @@
+"""Import (JSON Lines or CSV) and export (JSON Lines) of the ledger.
+
+Each line is atomic; lines are committed in batches, so a crash leaves whole
+lines or nothing. The first invalid line stops the import with its number and
+reason; the lines before it stay recorded and a re-run records only what is
+missing (refs and register entries are idempotent).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ledger import domain
+from ledger.app import Batch, LedgerApp, is_conflict, open_ledger
+from ledger.errors import InvalidInput, Refused
+from ledger.money import format_percent
+from ledger.operations import apply
+
+BATCH_LINES = 500
+RETRIES = 5
+
+Progress = Callable[[int, int], None]
+
+
+class ImportStopped(Refused):
+    """A line of an import file was refused; the lines before it stay recorded."""
+
+    code = "import_line"
+
+    def __init__(self, line: int, error: Refused, recorded: int) -> None:
+        super().__init__(error.field, f"line {line}: {error.message}")
+        self.line = line
+        self.cause_code = error.code
+        self.recorded = recorded
+
+
+@attrs.frozen
+class ImportResult:
+    file: str
+    lines: int
+    recorded: int
+    already_recorded: int
+    checked_only: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "lines": self.lines,
+            "recorded": self.recorded,
+            "already_recorded": self.already_recorded,
+            "check": self.checked_only,
+        }
+
+
+# ------------------------------------------------------------------ reading
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _field_name(header: str) -> str:
+    return header.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _csv_value(name: str, value: str) -> Any:
+    value = value.strip()
+    if name == "partners":
+        return [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
+    if name in ("date", "from") and (m := _DMY.fullmatch(value)):
+        day, month, year = (int(x) for x in m.groups())  # a spreadsheet's DD/MM/YYYY
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return value
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
+    """(line number, fields) for every non-blank line of a .jsonl or .csv file."""
+    if path.suffix.lower() == ".csv":
+        yield from _read_csv(path)
+    else:
+        yield from _read_jsonl(path)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
+    with path.open(encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                yield number, InvalidInput("line", f"is not valid JSON ({e.msg}).")
+                return
+            if not isinstance(record, dict):
+                yield number, InvalidInput("line", "must be a JSON object.")
+                return
+            yield number, record
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        header_line = f.readline()
+        f.seek(0)
+        # Indonesian spreadsheets save with ';' when ',' is the decimal separator
+        delimiter = max((",", ";", "\t"), key=header_line.count)
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            header = [_field_name(h) for h in next(reader)]
+        except StopIteration:
+            return
+        if "op" not in header:
+            yield 1, InvalidInput("op", "the CSV header has no 'op' column.")
+            return
+        for row in reader:
+            number = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+                yield number, InvalidInput("line", "has more cells than the header.")
+                return
+            yield number, {h: _csv_value(h, v) for h, v in zip(header, row, strict=False) if h and v.strip()}
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
+# ------------------------------------------------------------------ importing
+def _run(app: LedgerApp, records: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, tuple[int, Refused] | None]:
+    """Apply records in one batch; retry the batch if a concurrent writer won."""
+    for attempt in range(RETRIES):
+        recorded = already = 0
+        failure = None
+        batch = Batch(app)
+        for number, record in records:
+            fields = dict(record)
+            op = fields.pop("op", None)
+            try:
+                outcome = apply(batch, op, fields)
+            except Refused as error:
+                failure = (number, error)
+                break
+            recorded += outcome.recorded
+            already += not outcome.recorded
+        try:
+            batch.commit()
+        except Exception as error:
+            if is_conflict(error) and attempt + 1 < RETRIES:
+                continue
+            raise
+        return recorded, already, failure
+    raise AssertionError("unreachable")
+
+
+def import_records(
+    app: LedgerApp,
+    records: Iterator[tuple[int, dict[str, Any] | Refused]],
+    *,
+    total: int = 0,
+    progress: Progress | None = None,
+) -> tuple[int, int, int]:
+    """(lines, recorded, already recorded); raises ImportStopped at a bad line."""
+    lines = recorded = already = 0
+    pending: list[tuple[int, dict[str, Any]]] = []
+
+    def flush() -> None:
+        nonlocal recorded, already
+        r, a, failure = _run(app, pending)
+        recorded += r
+        already += a
+        pending.clear()
+        if progress:
+            progress(lines, total)
+        if failure:
+            raise ImportStopped(failure[0], failure[1], recorded)
+
+    for number, record in records:
+        lines += 1
+        if isinstance(record, Refused):  # unreadable line: keep what came before it
+            flush()
+            raise ImportStopped(number, record, recorded)
+        pending.append((number, record))
+        if len(pending) >= BATCH_LINES:
+            flush()
+    flush()
+    return lines, recorded, already
+
+
+def import_file(db: str, path: str, *, check: bool = False, progress: Progress | None = None) -> ImportResult:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput("file", f"import file {path} does not exist.")
+    total = count_lines(file) if progress else 0
+    if check:
+        with _scratch_copy(db) as scratch:
+            lines, recorded, already = import_records(
+                open_ledger(scratch, create=True), read_records(file), total=total, progress=progress
+            )
+        return ImportResult(path, lines, recorded, already, True)
+    app = open_ledger(db, create=True)
+    lines, recorded, already = import_records(app, read_records(file), total=total, progress=progress)
+    return ImportResult(path, lines, recorded, already, False)
+
+
+class _scratch_copy:
+    """A throw-away copy of the ledger: ``--check`` runs the real rules on it."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+
+    def __enter__(self) -> str:
+        self.dir = tempfile.mkdtemp(prefix="kerang-check-")
+        scratch = os.path.join(self.dir, "check.db")
+        if os.path.exists(self.db):
+            with sqlite3.connect(self.db) as source, sqlite3.connect(scratch) as target:
+                source.backup(target)
+        return scratch
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ exporting
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def export_lines(app: LedgerApp) -> Iterator[dict[str, Any]]:
+    """Import lines that rebuild an equal ledger, in recording order."""
+    for event in iter_events(app):
+        line = event_line(event)
+        if line is not None:
+            yield line
+
+
+def iter_events(app: LedgerApp, page: int = 1000) -> Iterator[Any]:
+    start = 1
+    while True:
+        notifications = app.recorder.select_notifications(start=start, limit=page)
+        for n in notifications:
+            yield app.mapper.to_domain_event(n)
+        if len(notifications) < page:
+            return
+        start = notifications[-1].id + 1
+
+
+def event_line(event: Any) -> dict[str, Any] | None:
+    C = domain.Cooperative
+    if isinstance(event, C.Started):
+        policy = ",".join(f"{k}={format_percent(v)}" for k, v in event.policy.items())
+        return {"op": "init", "name": event.name, "date": event.started.isoformat(), "policy": policy}
+    if isinstance(event, C.PolicySet):
+        return {"op": "policy.set", "from": event.effective.isoformat(), **{k: format_percent(v) for k, v in event.policy.items()}}
+    if isinstance(event, C.MemberAdded):
+        return {"op": "member.add", "id": event.member_id, "name": event.name, "date": event.joined.isoformat()}
+    if isinstance(event, C.MemberLeft):
+        return {"op": "member.leave", "id": event.member_id, "date": event.left.isoformat()}
+    if isinstance(event, C.BaganAdded):
+        line = {
+            "op": "bagan.add",
+            "id": event.bagan_id,
+            "partners": list(event.partners),
+            "manager": event.manager,
+            "date": event.added.isoformat(),
+        }
+        if event.cost:
+            line["cost"] = event.cost
+        return line
+    if type(event).__name__ == "Recorded":
+        return event.mutate(None).command()
+    return None  # a Reversed event: its correction's line carries it
+
+
