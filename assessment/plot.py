@@ -31,7 +31,9 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
 
     top = assessment.scale_max
     n = len(CAPITALS)
-    angles = [math.pi / 2 - 2 * math.pi * k / n for k in range(n)]  # clockwise from the top
+    angles = [
+        math.pi / 2 - 2 * math.pi * k / n for k in range(n)
+    ]  # clockwise from the top
 
     def xy(radii: list[float]) -> tuple[list[float], list[float]]:
         xs = [r * math.cos(a) for r, a in zip(radii, angles, strict=True)]
@@ -49,7 +51,12 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
     if top != math.floor(top):
         ax.plot(*xy([top] * n), color="0.85", linewidth=0.8)
     for angle in angles:
-        ax.plot([0, top * math.cos(angle)], [0, top * math.sin(angle)], color="0.85", linewidth=0.8)
+        ax.plot(
+            [0, top * math.cos(angle)],
+            [0, top * math.sin(angle)],
+            color="0.85",
+            linewidth=0.8,
+        )
     series = (
         ("before", [assessment.capitals[c].before for c in CAPITALS], "#d08c00"),
         ("after", [assessment.capitals[c].after for c in CAPITALS], "#1b7f3b"),
@@ -77,7 +84,9 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
     try:
         figure.savefig(path, format=fmt, metadata=metadata)
     except OSError as error:
-        raise InvalidInput("plot", f"--plot {str(path)!r} cannot be written: {error.strerror}.") from None
+        raise InvalidInput(
+            "plot", f"--plot {str(path)!r} cannot be written: {error.strerror}."
+        ) from None
     return path
 
 
