@@ -77,8 +77,8 @@ def parse_kg(value: object, field: str = "kg") -> Decimal:
         kg = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
+        if "," in text:  # Indonesian: 2.750,5 kg
+            text = text.replace(".", "").replace(",", ".")
         try:
             kg = Decimal(text)
         except InvalidOperation:
