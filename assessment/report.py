@@ -120,14 +120,15 @@ def pentagon(
         for i, char in enumerate(capital):
             put(start + i, yi, char, "bold")
 
-    text = Text()
-    for y, row in enumerate(cells):
-        line = "".join(c for c, _ in row).rstrip()
-        for x, (char, style) in enumerate(row[: len(line)]):
-            text.append(char, style=style or None)
-        if y < height - 1:
-            text.append("\n")
-    return text
+    lines = []
+    for row in cells:
+        line = Text()
+        for char, style in row[: len("".join(c for c, _ in row).rstrip())]:
+            line.append(char, style=style or None)
+        lines.append(line)
+    while lines and not lines[-1].plain:
+        lines.pop()
+    return Text("\n").join(lines)
 
 
 def _legend(scale_max: float) -> Text:
@@ -235,10 +236,11 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    table.add_column("Indicator")
+    table.add_column("Indicator", max_width=26)
+    table.add_column("", no_wrap=True)
     table.add_column("Survey", justify="right")
     table.add_column("Ledger", justify="right")
-    table.add_column("Figure behind the score")
+    table.add_column("Figure behind the ledger score")
     for indicator in ledger.indicators:
         match = survey.get(indicator.survey_indicator or "")
         rows = (
@@ -248,8 +250,9 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
         for n, (label, measure, survey_score) in enumerate(rows):
             table.add_row(
                 indicator.name if n == 0 else "",
-                f"{label} {_score(survey_score)}" if match else "",
-                f"{label} {_score(measure.score)}",
+                label,
+                _score(survey_score) if match else "",
+                _score(measure.score),
                 measure.detail,
                 end_section=n == 1,
             )
@@ -271,9 +274,12 @@ def _stories(assessment: Assessment) -> Group | Text:
 
 
 def _issues(title: str, issues, style: str) -> Group:
-    parts = [Text(f"{title} ({len(issues)})", style=f"bold {style}")]
-    parts += [Text(f"  ! {issue.message}", style=style) for issue in issues]
-    return Group(*parts)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for issue in issues:  # a grid, so a long message wraps under itself
+        grid.add_row(" !", Text(issue.message, style=style))
+    return Group(Text(f"{title} ({len(issues)})", style=f"bold {style}"), grid)
 
 
 def render(assessment: Assessment, console: Console) -> None:

@@ -176,6 +176,7 @@ def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
 def read_survey(text: str, scale_max: object = 5, source: str = "survey") -> Survey:
     """Parse survey CSV text. Rows with errors are left out of ``rows``."""
     limit = parse_scale_max(scale_max)
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte-order mark
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
