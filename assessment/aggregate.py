@@ -68,7 +68,8 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
                 Issue(
                     "warning",
                     "no_respondent",
-                    f"row {row.row}: {row.indicator!r} ({row.capital}) has no respondent; "
+                    f"row {row.row}: {row.indicator!r} ({row.capital}) has no "
+                    f"respondent; "
                     "counted as a respondent of its own.",
                     row.row,
                 )
@@ -89,7 +90,8 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
                     "warning",
                     "duplicate_indicator",
                     f"row {row.row}: {row.indicator!r} is listed twice in {row.capital}"
-                    f"{whose} (rows {first.row} and {row.row}, identical); counted once.",
+                    f"{whose} (rows {first.row} and {row.row}, identical); counted "
+                    f"once.",
                     row.row,
                 )
             )
@@ -99,7 +101,8 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
                     "error",
                     "conflicting_indicator",
                     f"row {row.row}: {row.indicator!r} is listed twice in {row.capital}"
-                    f"{whose} with different scores (row {first.row}: {_describe(first)}; "
+                    f"{whose} with different scores (row {first.row}: "
+                    f"{_describe(first)}; "
                     f"row {row.row}: {_describe(row)}).",
                     row.row,
                 )
@@ -128,7 +131,8 @@ def _check_change(row: SurveyRow, issues: list[Issue]) -> None:
             Issue(
                 "warning",
                 "change_mismatch",
-                f"row {row.row}: the change of {row.indicator!r} ({row.capital}) is given as "
+                f"row {row.row}: the change of {row.indicator!r} ({row.capital}) is "
+                f"given as "
                 f"{row.change.text} but after − before is {row.after.text} − "
                 f"{row.before.text} = {_number(actual)}.",
                 row.row,
@@ -169,7 +173,8 @@ def assess(
                         Issue(
                             "warning",
                             f"missing_{label}",
-                            f"row {first_row}: {name!r} ({capital}) has no {label} score; "
+                            f"row {first_row}: {name!r} ({capital}) has no {label} "
+                            f"score; "
                             f"it is left out of {capital}'s {label} score.",
                             first_row,
                         )
@@ -205,7 +210,8 @@ def assess(
                 Issue(
                     "warning",
                     "empty_capital",
-                    f"capital {capital} has {why}; it is left out of the overall change.",
+                    f"capital {capital} has {why}; it is left out of the overall "
+                    f"change.",
                 )
             )
         else:

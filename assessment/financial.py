@@ -36,7 +36,8 @@ def parse_period(text: str | None, field: str) -> Period:
     if not match:
         raise InvalidInput(
             field,
-            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, not {text!r}.",
+            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, "
+            f"not {text!r}.",
         )
     try:
         start, end = (dt.date.fromisoformat(d) for d in match.groups())
@@ -98,7 +99,8 @@ def household_income(
         wage, used = wages.for_year(year)
         if used != year:
             warn(
-                f"the minimum wage table has no {year}; {used}'s {format_rupiah(wage)} is used "
+                f"the minimum wage table has no {year}; {used}'s "
+                f"{format_rupiah(wage)} is used "
                 "for the household income level (--wages overrides the table)."
             )
     umk = sum(wages.for_year(y)[0] * s for y, _, s in shares) / months
@@ -109,7 +111,8 @@ def household_income(
     return ratio, (
         f"{_rp(income)} members' share of {_n(len(harvests), 'harvest')} "
         f"÷ {_n(len(members), 'member')} "
-        f"÷ {months:g} months = {_rp(per_month)}/month; UMK {_rp(umk)} → {ratio:.2f} × UMK"
+        f"÷ {months:g} months = {_rp(per_month)}/month; UMK {_rp(umk)} → {ratio:.2f} "
+        f"× UMK"
     )
 
 
@@ -126,7 +129,8 @@ def savings(
         return None, f"no members in {period.text()}"
     each = total / len(members)
     return each, (
-        f"{_rp(total)} saved by {_n(len(members), 'member')} at {books.as_of.isoformat()} "
+        f"{_rp(total)} saved by {_n(len(members), 'member')} at "
+        f"{books.as_of.isoformat()} "
         f"= {_rp(each)} per member"
     )
 
@@ -156,7 +160,8 @@ def access_to_capital(
     share = len(borrowers) / len(members)
     return share, (
         f"{len(borrowers)} of {len(members)} members borrowed "
-        f"({_rp(sum(mv.amount for mv in loans))} in {_n(len(loans), 'loan')}) = {share:.2f}"
+        f"({_rp(sum(mv.amount for mv in loans))} in {_n(len(loans), 'loan')}) = "
+        f"{share:.2f}"
     )
 
 

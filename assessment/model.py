@@ -7,7 +7,6 @@ converted only at the end, so row order never changes a result.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import attrs

@@ -78,7 +78,8 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         if unknown:
             raise InvalidInput(
                 "rubric",
-                f"--rubric file {source!r} names {unknown[0]!r}, which is not part of a rubric "
+                f"--rubric file {source!r} names {unknown[0]!r}, which is not part "
+                f"of a rubric "
                 f"(use scale and indicators.{{{','.join(INDICATORS)}}}).",
             )
         base["scale"] = override.get("scale", base["scale"])
@@ -157,7 +158,8 @@ def load_wages(path: str | Path | None = None) -> WageTable:
         except (KeyError, TypeError, ValueError):
             raise InvalidInput(
                 "wages",
-                f"--wages file {source!r} row {number} needs a year and a whole-rupiah umk "
+                f"--wages file {source!r} row {number} needs a year and a "
+                f"whole-rupiah umk "
                 f"(columns year,umk).",
             ) from None
         if wage <= 0:

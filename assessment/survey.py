@@ -234,7 +234,8 @@ def _read_row(
         return error(
             "extra_fields",
             f"has {len(record)} fields but the header has {len(header)} "
-            f"(extra: {extra!r}); quote decimal commas (\"4,91\") or separate with ';'.",
+            f'(extra: {extra!r}); quote decimal commas ("4,91") or separate with '
+            f"';'.",
         )
     cell = {m: record[i].strip() if i < len(record) else "" for m, i in columns.items()}
     capital = capital_of(cell["capital"])
@@ -260,7 +261,8 @@ def _read_row(
                 Issue(
                     "error",
                     "not_a_number",
-                    f"row {number}: {field} {cell[field]!r} of {indicator!r} ({capital}) "
+                    f"row {number}: {field} {cell[field]!r} of {indicator!r} "
+                    f"({capital}) "
                     "is not a number.",
                     number,
                 )
@@ -272,7 +274,8 @@ def _read_row(
                 Issue(
                     "error",
                     "out_of_range",
-                    f"row {number}: {field} score {score.text} of {indicator!r} ({capital}) "
+                    f"row {number}: {field} score {score.text} of {indicator!r} "
+                    f"({capital}) "
                     f"is outside 0..{_number(limit)}.",
                     number,
                 )

@@ -46,7 +46,8 @@ def harvest(ref: str, day: dt.date, net: int, buyer: str | None = None) -> Harve
     )
 
 
-def member(id: str, joined=D(2015, 1, 1), left=None) -> MemberView:
+def member(id: str, joined: dt.date | None = None, left=None) -> MemberView:
+    joined = joined or D(2015, 1, 1)
     return MemberView(id=id, name=id, joined=joined, left=left)
 
 
@@ -55,7 +56,9 @@ def statement(id: str, as_of: dt.date, **savings: int) -> Statement:
     return Statement(id, as_of, 0, kinds, 0, 0)
 
 
-def books(as_of, members, harvests=(), movements=(), statements=(), stories=()) -> Books:
+def books(
+    as_of, members, harvests=(), movements=(), statements=(), stories=()
+) -> Books:
     return Books(
         as_of=as_of,
         name="Koperasi",
@@ -70,7 +73,12 @@ def books(as_of, members, harvests=(), movements=(), statements=(), stories=()) 
     )
 
 
-MEMBERS = [member("M1"), member("M2"), member("M3", left=D(2015, 6, 1)), member("M4", joined=D(2016, 3, 1))]
+MEMBERS = [
+    member("M1"),
+    member("M2"),
+    member("M3", left=D(2015, 6, 1)),
+    member("M4", joined=D(2016, 3, 1)),
+]
 HARVESTS = [
     harvest("H0", D(2015, 7, 1), 4_000_000),  # 2015: members' share 2,400,000; no buyer
     harvest("H1", D(2016, 6, 1), 30_000_000, "Pak Ali"),
@@ -91,7 +99,10 @@ def the_books():
         MEMBERS[:3],
         [h for h in HARVESTS if h.date.year == 2015],
         [m for m in MOVEMENTS if m.date.year == 2015],
-        [statement("M1", D(2015, 12, 31), harvest=160_000), statement("M2", D(2015, 12, 31), harvest=160_000)],
+        [
+            statement("M1", D(2015, 12, 31), harvest=160_000),
+            statement("M2", D(2015, 12, 31), harvest=160_000),
+        ],
     )
     after = books(
         D(2016, 12, 31),
@@ -113,7 +124,7 @@ def measured(**kw):
     return {i.key: i for i in result.indicators}, result
 
 
-def test_household_income_is_the_members_share_per_member_per_month_against_the_minimum_wage():
+def test_household_income_is_members_share_per_member_per_month_against_minimum_wage():
     indicators, result = measured()
     income = indicators["household_income"]
     # 2015: members M1, M2, M3 (M3 left in June, but was a member in the period)
@@ -123,7 +134,10 @@ def test_household_income_is_the_members_share_per_member_per_month_against_the_
     assert income.after.figure == pytest.approx(per_month / 2_648_125)
     assert income.after.score == 3  # 0.57 x UMK: at least 0.5 (level 3), below 0.75
     assert income.before.score == 0
-    assert "Rp 1.500.000/month" in income.after.detail and "0.57 × UMK" in income.after.detail
+    assert (
+        "Rp 1.500.000/month" in income.after.detail
+        and "0.57 × UMK" in income.after.detail
+    )
     # 2015 is not in the wage table: the nearest year is used, and said so
     assert any("no 2015" in w.message for w in result.warnings)
 
@@ -223,7 +237,9 @@ def test_a_period_spanning_years_weighs_the_wages_by_month(tmp_path):
     path.write_text("year,umk\n2015,2.000.000\n2016,3000000\n")
     before, after = the_books()
     span = Period(D(2015, 7, 1), D(2016, 6, 30))
-    result = ledger_indicators(before, after, before=span, after=span, wages=load_wages(path))
+    result = ledger_indicators(
+        before, after, before=span, after=span, wages=load_wages(path)
+    )
     income = result.indicators[0]
     assert "UMK Rp 2.500.000" in income.after.detail
     assert not result.warnings
@@ -231,12 +247,23 @@ def test_a_period_spanning_years_weighs_the_wages_by_month(tmp_path):
 
 def test_month_shares_count_part_months():
     shares = month_shares(Period(D(2016, 1, 16), D(2016, 3, 31)))
-    assert [(m, round(s, 4)) for _, m, s in shares] == [(1, round(16 / 31, 4)), (2, 1.0), (3, 1.0)]
+    assert [(m, round(s, 4)) for _, m, s in shares] == [
+        (1, round(16 / 31, 4)),
+        (2, 1.0),
+        (3, 1.0),
+    ]
     assert sum(s for _, _, s in month_shares(YEAR_2016)) == pytest.approx(12)
 
 
 @pytest.mark.parametrize(
-    "text", ["2016", "2016-01-01-2016-12-31", "2016-12-31..2016-01-01", "2016-02-30..2016-03-01", None]
+    "text",
+    [
+        "2016",
+        "2016-01-01-2016-12-31",
+        "2016-12-31..2016-01-01",
+        "2016-02-30..2016-03-01",
+        None,
+    ],
 )
 def test_a_bad_period_is_refused(text):
     with pytest.raises(InvalidInput, match="--after"):

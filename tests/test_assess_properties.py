@@ -57,7 +57,9 @@ def to_csv(answers, scale: Fraction = Fraction(1, 10)) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["respondent", "capital", "indicator", "before", "after"])
     for who, capital, indicator, before, after in answers:
-        writer.writerow([who, capital, indicator, written(before, scale), written(after, scale)])
+        writer.writerow(
+            [who, capital, indicator, written(before, scale), written(after, scale)]
+        )
     return out.getvalue()
 
 
@@ -68,7 +70,10 @@ def scores(result):
             score.before,
             score.after,
             score.change,
-            sorted((i.name, i.before, i.after, i.change, i.respondents) for i in score.indicators),
+            sorted(
+                (i.name, i.before, i.after, i.change, i.respondents)
+                for i in score.indicators
+            ),
         )
         for capital, score in result.capitals.items()
     } | {"overall": result.overall_change}
@@ -78,7 +83,9 @@ def reference(answers):
     """The SLIA rules written out plainly, in exact fractions."""
     by_indicator: dict[tuple[str, str], dict[str, list[Fraction]]] = {}
     for _, capital, indicator, before, after in answers:
-        slot = by_indicator.setdefault((capital, indicator), {"before": [], "after": []})
+        slot = by_indicator.setdefault(
+            (capital, indicator), {"before": [], "after": []}
+        )
         if before is not None:
             slot["before"].append(Fraction(before, 10))
         if after is not None:
@@ -107,7 +114,9 @@ def test_scores_follow_the_slia_rules(answers):
         got = result.capitals[capital]
         assert got.before == (None if before is None else pytest.approx(float(before)))
         assert got.after == (None if after is None else pytest.approx(float(after)))
-    assert result.overall_change == (None if overall is None else pytest.approx(float(overall)))
+    assert result.overall_change == (
+        None if overall is None else pytest.approx(float(overall))
+    )
     assert result.errors == ()
 
 
@@ -120,6 +129,7 @@ def test_row_order_is_irrelevant(answers, random):
     second = assess(read_survey(to_csv(shuffled)))
     # exact equality: the arithmetic is in fractions, so order cannot leak in
     assert scores(first) == scores(second)
+
     # the same warnings, though they name other rows
     def found(result):
         return sorted(re.sub(r"row \d+: ", "", w.message) for w in result.warnings)
@@ -148,7 +158,9 @@ def test_a_respondent_scoring_the_current_means_changes_nothing(answers):
     after = assess(read_survey(to_csv(answers) + out.getvalue()))
 
     def close(a, b):
-        return (a is None and b is None) or (a is not None and b == pytest.approx(a, abs=1e-12))
+        return (a is None and b is None) or (
+            a is not None and b == pytest.approx(a, abs=1e-12)
+        )
 
     for capital in CAPITALS:
         old, new = base.capitals[capital], after.capitals[capital]
@@ -163,11 +175,17 @@ def test_a_respondent_scoring_the_current_means_changes_nothing(answers):
 
 
 @settings(max_examples=60, deadline=None)
-@given(surveys, st.sampled_from([Fraction(2), Fraction(10), Fraction(1, 2), Fraction(4, 5)]))
+@given(
+    surveys,
+    st.sampled_from([Fraction(2), Fraction(10), Fraction(1, 2), Fraction(4, 5)]),
+)
 def test_scaling_every_score_and_the_scale_scales_every_result(answers, factor):
     base = assess(read_survey(to_csv(answers), scale_max=5))
     scaled = assess(
-        read_survey(to_csv(answers, Fraction(1, 10) * factor), scale_max=written(5 * factor, Fraction(1)))
+        read_survey(
+            to_csv(answers, Fraction(1, 10) * factor),
+            scale_max=written(5 * factor, Fraction(1)),
+        )
     )
     assert scaled.errors == ()
     assert scaled.scale_max == pytest.approx(5 * float(factor))
@@ -177,7 +195,11 @@ def test_scaling_every_score_and_the_scale_scales_every_result(answers, factor):
 
     for capital in CAPITALS:
         a, b = base.capitals[capital], scaled.capitals[capital]
-        assert (b.before, b.after, b.change) == (times(a.before), times(a.after), times(a.change))
+        assert (b.before, b.after, b.change) == (
+            times(a.before),
+            times(a.after),
+            times(a.change),
+        )
     assert scaled.overall_change == times(base.overall_change)
 
 

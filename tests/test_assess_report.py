@@ -17,7 +17,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import cli  # noqa: E402
-from assessment import CAPITALS, Period, assess, ledger_indicators, load_survey, read_survey, stories_of  # noqa: E402
+from assessment import (  # noqa: E402
+    CAPITALS,
+    Period,
+    assess,
+    ledger_indicators,
+    load_survey,
+    read_survey,
+    stories_of,
+)  # noqa: E402
 from assessment.report import pentagon, render  # noqa: E402
 from ledger.split import DEFAULT_POLICY, split_net  # noqa: E402
 from ledger.views import Books, HarvestView, MemberView, Movement, Statement, Story  # noqa: E402
@@ -28,7 +36,10 @@ D = dt.date
 
 
 def _books(as_of: dt.date, harvests, savings: int, stories=()) -> Books:
-    members = (MemberView("M01", "Ani", D(2015, 1, 1), None), MemberView("M07", "Siti", D(2015, 1, 1), None))
+    members = (
+        MemberView("M01", "Ani", D(2015, 1, 1), None),
+        MemberView("M07", "Siti", D(2015, 1, 1), None),
+    )
     return Books(
         as_of=as_of,
         name="Koperasi Sinar Abadi",
@@ -37,11 +48,21 @@ def _books(as_of: dt.date, harvests, savings: int, stories=()) -> Books:
         members=members,
         bagan=(),
         statements={
-            m.id: Statement(m.id, as_of, 0, {"pokok": 0, "wajib": 0, "sukarela": 0, "harvest": savings}, 0, 0)
+            m.id: Statement(
+                m.id,
+                as_of,
+                0,
+                {"pokok": 0, "wajib": 0, "sukarela": 0, "harvest": savings},
+                0,
+                0,
+            )
             for m in members
         },
         harvests=tuple(
-            HarvestView(r, d, "B1", None, None, n, 0, n, split_net(n, DEFAULT_POLICY), b) for r, d, n, b in harvests
+            HarvestView(
+                r, d, "B1", None, None, n, 0, n, split_net(n, DEFAULT_POLICY), b
+            )
+            for r, d, n, b in harvests
         ),
         movements=(Movement("L1", D(2016, 3, 1), "loan.disburse", "M01", 500_000),),
         stories=tuple(stories),
@@ -58,7 +79,14 @@ def demo_assessment():
             ("H2", D(2016, 12, 1), 30_000_000, "Bu Rina"),
         ],
         2_560_000,
-        [Story("M01", D(2016, 12, 15), "Sekolah anak", "Now I pay my children's school fees on time.")],
+        [
+            Story(
+                "M01",
+                D(2016, 12, 15),
+                "Sekolah anak",
+                "Now I pay my children's school fees on time.",
+            )
+        ],
     )
     ledger = ledger_indicators(
         before,
@@ -102,7 +130,7 @@ def test_pentagon_puts_natural_on_top_and_goes_clockwise():
     assert chart[row].index("physical") > len(chart[0]) // 2
     lower = next(i for i, line in enumerate(chart) if "financial" in line)
     assert row < lower and chart[lower].index("financial") < chart[lower].index("human")
-    # the after polygon reaches out to physical's corner, the before one stays at the centre
+    # the after polygon reaches physical's corner; the before one stays at the centre
     assert "●" in chart[row] or "●" in chart[row + 1]
 
 
@@ -127,12 +155,24 @@ def test_json_document_shape(capsys):
     code = cli.main(["assess", "--survey", str(DEMO), "--json"])
     document = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(document) == {"scale_max", "capitals", "overall_change", "warnings", "errors"}
+    assert set(document) == {
+        "scale_max",
+        "capitals",
+        "overall_change",
+        "warnings",
+        "errors",
+    }
     assert list(document["capitals"]) == list(CAPITALS)
     for capital in document["capitals"].values():
         assert set(capital) == {"before", "after", "change", "indicators"}
         for indicator in capital["indicators"]:
-            assert set(indicator) == {"name", "before", "after", "change", "respondents"}
+            assert set(indicator) == {
+                "name",
+                "before",
+                "after",
+                "change",
+                "respondents",
+            }
     # unrounded: the JSON keeps what the report rounds
     natural = document["capitals"]["natural"]
     assert natural["before"] != round(natural["before"], 2)
@@ -152,7 +192,9 @@ def test_cli_report_at_fixed_width(capsys, monkeypatch):
 def test_plot_files(tmp_path, capsys, suffix):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"pentagon.{suffix}"
-    assert cli.main(["assess", "--survey", str(DEMO), "--plot", str(path), "--json"]) == 0
+    assert (
+        cli.main(["assess", "--survey", str(DEMO), "--plot", str(path), "--json"]) == 0
+    )
     json.loads(capsys.readouterr().out)  # stdout is still exactly one JSON document
     data = path.read_bytes()
     if suffix == "png":
@@ -160,10 +202,15 @@ def test_plot_files(tmp_path, capsys, suffix):
     else:
         assert b"<svg" in data and b"natural" in data
         again = tmp_path / "again.svg"
-        assert cli.main(["assess", "--survey", str(DEMO), "--plot", str(again), "--json"]) == 0
+        assert (
+            cli.main(["assess", "--survey", str(DEMO), "--plot", str(again), "--json"])
+            == 0
+        )
         assert again.read_bytes() == data  # the same scores draw the same file
 
 
 def test_plot_refuses_other_formats(tmp_path, capsys):
-    code = cli.main(["assess", "--survey", str(DEMO), "--plot", str(tmp_path / "x.pdf")])
+    code = cli.main(
+        ["assess", "--survey", str(DEMO), "--plot", str(tmp_path / "x.pdf")]
+    )
     assert code == 2 and "--plot" in capsys.readouterr().err

@@ -26,7 +26,7 @@ social,Gotong royong,3,4
 """
 
 
-def run(tmp_path: Path, text: str, *extra: str) -> tuple[int, str, str]:
+def write_survey(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "survey.csv"
     path.write_text(text, encoding="utf-8")
     return path
@@ -49,9 +49,7 @@ def codes(issues) -> list[str]:
 
 # ----------------------------------------------------------------- the arithmetic
 def test_capital_score_is_the_mean_of_its_indicators_and_change_is_after_minus_before():
-    result = assess_text(
-        FIVE + "natural,Environmental support for farming,4,4\n"
-    )
+    result = assess_text(FIVE + "natural,Environmental support for farming,4,4\n")
     natural = result.capitals["natural"]
     assert natural.before == pytest.approx((2 + 4) / 2)
     assert natural.after == pytest.approx((3 + 4) / 2)
@@ -116,8 +114,12 @@ def test_unknown_capital_is_an_error_naming_row_and_value(label):
 
 
 def test_decimal_commas_quoted_or_with_semicolons():
-    quoted = assess_text('capital,indicator,before,after\nAset Alam,Sites,"2,33","4,91"\n')
-    semicolon = assess_text("capital;indicator;before;after\nAset Alam;Sites;2,33;4,91\n")
+    quoted = assess_text(
+        'capital,indicator,before,after\nAset Alam,Sites,"2,33","4,91"\n'
+    )
+    semicolon = assess_text(
+        "capital;indicator;before;after\nAset Alam;Sites;2,33;4,91\n"
+    )
     for result in (quoted, semicolon):
         sites = result.capitals["natural"].indicators[0]
         assert (sites.before, sites.after) == (pytest.approx(2.33), pytest.approx(4.91))
@@ -138,7 +140,10 @@ def test_parse_score():
 
 
 def test_indonesian_headers_and_a_bom():
-    text = "\ufeffModal,Indikator,Sebelum,Sesudah,Perubahan\nAset Sosial,Gotong royong,2,3,1\n"
+    text = (
+        "\ufeffModal,Indikator,Sebelum,Sesudah,Perubahan\n"
+        "Aset Sosial,Gotong royong,2,3,1\n"
+    )
     result = assess_text(text)
     assert result.capitals["social"].after == 3.0
     assert not result.errors
@@ -147,14 +152,25 @@ def test_indonesian_headers_and_a_bom():
 # ----------------------------------------------------------------- errors
 @pytest.mark.parametrize(
     ("before", "after", "field", "value"),
-    [("6", "3", "before", "6"), ("2", "5,5", "after", "5,5"), ("-1", "3", "before", "-1")],
+    [
+        ("6", "3", "before", "6"),
+        ("2", "5,5", "after", "5,5"),
+        ("-1", "3", "before", "-1"),
+    ],
 )
-def test_a_score_outside_the_scale_is_an_error_naming_row_and_value(before, after, field, value):
-    text = f'capital,indicator,before,after\nnatural,Sites,1,2\nphysical,Transport,"{before}","{after}"\n'
+def test_a_score_outside_the_scale_is_an_error_naming_row_and_value(
+    before, after, field, value
+):
+    text = (
+        "capital,indicator,before,after\nnatural,Sites,1,2\n"
+        f'physical,Transport,"{before}","{after}"\n'
+    )
     result = assess_text(text)
     assert codes(result.errors) == ["out_of_range"]
     message = result.errors[0].message
-    assert "row 3" in message and f"{field} score {value}" in message and "0..5" in message
+    assert (
+        "row 3" in message and f"{field} score {value}" in message and "0..5" in message
+    )
     assert result.errors[0].row == 3
 
 
@@ -225,7 +241,9 @@ def test_identical_duplicate_is_a_warning_and_counted_once():
     assert codes(result.warnings) == ["duplicate_indicator"]
     assert "rows 2 and 4" in result.warnings[0].message
     sites = result.capitals["natural"].indicators[0]
-    assert sites.before == pytest.approx(2.0)  # (1 + 3) / 2: the repeat is not a third answer
+    assert sites.before == pytest.approx(
+        2.0
+    )  # (1 + 3) / 2: the repeat is not a third answer
     assert sites.respondents == 2
 
 
@@ -258,7 +276,9 @@ def test_change_that_is_not_after_minus_before_is_a_warning_with_both_numbers():
 
 def test_change_within_rounding_of_the_written_scores_is_accepted():
     # 2.333 → 2.33 and 4.906 → 4.91; the true change 2.573 → 2.57
-    result = assess_text("capital,indicator,before,after,change\nsocial,X,2.33,4.91,2.57\n")
+    result = assess_text(
+        "capital,indicator,before,after,change\nsocial,X,2.33,4.91,2.57\n"
+    )
     assert "change_mismatch" not in codes(result.warnings)
 
 
@@ -273,16 +293,27 @@ def test_a_change_with_before_or_after_blank_cannot_be_checked():
 
 
 def test_a_capital_without_indicators_is_a_warning_and_left_out_of_overall():
-    text = "\n".join(line for line in FIVE.splitlines() if not line.startswith("human")) + "\n"
+    text = (
+        "\n".join(line for line in FIVE.splitlines() if not line.startswith("human"))
+        + "\n"
+    )
     result = assess_text(text)
     assert [w.code for w in result.warnings] == ["empty_capital"]
     assert "human" in result.warnings[0].message
-    assert result.capitals["human"].before is None and result.capitals["human"].indicators == ()
-    others = [result.capitals[c].change for c in ("natural", "physical", "financial", "social")]
+    assert (
+        result.capitals["human"].before is None
+        and result.capitals["human"].indicators == ()
+    )
+    others = [
+        result.capitals[c].change
+        for c in ("natural", "physical", "financial", "social")
+    ]
     assert result.overall_change == pytest.approx(sum(others) / 4)
 
 
-@pytest.mark.parametrize(("row", "code"), [(",4", "missing_before"), ("3,", "missing_after")])
+@pytest.mark.parametrize(
+    ("row", "code"), [(",4", "missing_before"), ("3,", "missing_after")]
+)
 def test_an_indicator_missing_before_or_after_is_a_warning(row, code):
     result = assess_text(FIVE + f"natural,Water quality,{row}\n")
     assert code in codes(result.warnings)
@@ -290,9 +321,13 @@ def test_an_indicator_missing_before_or_after_is_a_warning(row, code):
     natural = result.capitals["natural"]
     # the capital's score is the mean of the indicators that have one
     if code == "missing_before":
-        assert natural.before == pytest.approx(2.0) and natural.after == pytest.approx(3.5)
+        assert natural.before == pytest.approx(2.0) and natural.after == pytest.approx(
+            3.5
+        )
     else:
-        assert natural.before == pytest.approx(2.5) and natural.after == pytest.approx(3.0)
+        assert natural.before == pytest.approx(2.5) and natural.after == pytest.approx(
+            3.0
+        )
 
 
 def test_blank_respondent_and_unknown_column_are_warnings():
@@ -302,8 +337,10 @@ def test_blank_respondent_and_unknown_column_are_warnings():
 
 
 # ----------------------------------------------------------------- the command
-def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(tmp_path, capsys):
-    path = run(tmp_path, FIVE.replace("Transport,1,4", "Transport,1,7"))
+def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(
+    tmp_path, capsys
+):
+    path = write_survey(tmp_path, FIVE.replace("Transport,1,4", "Transport,1,7"))
     code, out, err = kerang(capsys, "assess", "--survey", str(path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1
@@ -311,7 +348,7 @@ def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(tmp_pat
 
 
 def test_cli_json_error_document_lists_all_errors(tmp_path, capsys):
-    path = run(
+    path = write_survey(
         tmp_path,
         FIVE.replace("Transport,1,4", "Transport,1,7") + "social,Gotong royong,3,5\n",
     )
@@ -319,26 +356,33 @@ def test_cli_json_error_document_lists_all_errors(tmp_path, capsys):
     assert code == 2
     document = json.loads(out)
     assert document["error"]["code"] == "out_of_range"
-    assert [e["code"] for e in document["errors"]] == ["out_of_range", "conflicting_indicator"]
+    assert [e["code"] for e in document["errors"]] == [
+        "out_of_range",
+        "conflicting_indicator",
+    ]
     assert [e["row"] for e in document["errors"]] == [3, 7]
     assert document["capitals"] is None and document["overall_change"] is None
     assert "1 more error" in err
 
 
 def test_cli_warnings_do_not_fail(tmp_path, capsys):
-    path = run(tmp_path, FIVE + "social,Gotong royong,3,4\n")
+    path = write_survey(tmp_path, FIVE + "social,Gotong royong,3,4\n")
     code, out, _ = kerang(capsys, "assess", "--survey", str(path), "--json")
     assert code == 0
     assert [w["code"] for w in json.loads(out)["warnings"]] == ["duplicate_indicator"]
 
 
 def test_cli_missing_file_and_bad_options_exit_2(tmp_path, capsys):
-    code, out, err = kerang(capsys, "assess", "--survey", str(tmp_path / "no.csv"), "--json")
+    code, out, err = kerang(
+        capsys, "assess", "--survey", str(tmp_path / "no.csv"), "--json"
+    )
     assert code == 2 and "does not exist" in err and json.loads(out)["error"]["code"]
-    path = run(tmp_path, FIVE)
+    path = write_survey(tmp_path, FIVE)
     code, _, err = kerang(capsys, "assess", "--survey", str(path), "--from-ledger")
     assert code == 2 and "--before" in err
-    code, _, err = kerang(capsys, "assess", "--survey", str(path), "--before", "2015-01-01..2015-12-31")
+    code, _, err = kerang(
+        capsys, "assess", "--survey", str(path), "--before", "2015-01-01..2015-12-31"
+    )
     assert code == 2 and "--from-ledger" in err
     code, _, err = kerang(capsys, "assess", "--survey", str(path), "--scale-max", "0")
     assert code == 2 and "--scale-max" in err
