@@ -72,7 +72,9 @@ def run_fast(
     months, slots = g.months, g.end_age + 1
     offset = blocks.start * BLOCK
     parts = [
-        _Block(seed, b, b * BLOCK - offset, min(runs, (b + 1) * BLOCK) - offset, months, s)
+        _Block(
+            seed, b, b * BLOCK - offset, min(runs, (b + 1) * BLOCK) - offset, months, s
+        )
         for b in blocks
     ]
     width = parts[-1].cols.stop
@@ -90,7 +92,8 @@ def run_fast(
     kept = 1.0 - s.harvest_wipeout_loss
     factor = np.where(
         np.concatenate([p.wipe for p in parts], axis=1) < s.harvest_wipeout_probability,
-        kept, 1.0,
+        kept,
+        1.0,
     )
     storm = np.concatenate([p.storm for p in parts], axis=1) < s.storms_probability
     storm_blocks = [storm[:, p.cols].any(axis=1) for p in parts]

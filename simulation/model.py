@@ -31,7 +31,7 @@ from simulation.scenario import service_life_months
 
 SOURCES = ("price", "yield", "weather", "storm", "repair")
 FAST, SIMPY = 0, 1  # first spawn-key element: the engines draw from disjoint streams
-BLOCK = 500  # replications per random-number block of the fast engine
+BLOCK = 1000  # replications per random-number block of the fast engine
 
 
 @attrs.frozen
@@ -150,7 +150,12 @@ def split_table(policy: Policy) -> np.ndarray:
     """
     table = np.empty((WHOLE, 4), dtype=np.int64)
     for r in range(WHOLE):
-        table[r] = (s := split_net(r, policy)).manager, s.members, s.savings, s.cooperative
+        table[r] = (
+            (s := split_net(r, policy)).manager,
+            s.members,
+            s.savings,
+            s.cooperative,
+        )
     return table
 
 

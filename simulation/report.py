@@ -1,0 +1,225 @@
+"""Rich rendering of forecasts: fan charts drawn with characters, one row a year."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ledger.money import format_percent
+from simulation.forecast import Bands, Comparison, Forecast, Progress, Tornado
+
+FAN = 24  # characters of a fan row
+
+
+def _jt(rupiah: float) -> str:
+    """Rupiah in juta (millions), as Indonesians write it."""
+    return f"{rupiah / 1e6:,.1f}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.0f}%"
+
+
+def _fan_row(b: Bands, i: int, lo: float, hi: float) -> Text:
+    """p5..p95 light, p25..p75 dark, the median a bar."""
+    span = (hi - lo) or 1.0
+
+    def pos(v: float) -> int:
+        return min(FAN - 1, max(0, round((v - lo) / span * (FAN - 1))))
+
+    row = [" "] * FAN
+    for c in range(pos(b.p5[i]), pos(b.p95[i]) + 1):
+        row[c] = "░"
+    for c in range(pos(b.p25[i]), pos(b.p75[i]) + 1):
+        row[c] = "▓"
+    row[pos(b.p50[i])] = "┃"
+    return Text("".join(row))
+
+
+def fan_table(
+    title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = None
+) -> Table:
+    lo, hi = min(b.p5), max(b.p95)
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    table.add_column("year", justify="right")
+    for name in ("p5", "p25", "med", "p75", "p95", "mean"):
+        table.add_column(name, justify="right")
+    table.add_column(f"{fmt(lo)} … {fmt(hi)}", no_wrap=True)
+    for name in extra or {}:
+        table.add_column(name, justify="right")
+    for i in range(len(b.p50)):
+        cells = [
+            fmt(getattr(b, k)[i]) for k in ("p5", "p25", "p50", "p75", "p95", "mean")
+        ]
+        more = [column[i] for column in (extra or {}).values()]
+        table.add_row(
+            "start" if i == 0 else str(i), *cells, _fan_row(b, i, lo, hi), *more
+        )
+    return table
+
+
+def render_forecast(f: Forecast, console: Console) -> None:
+    start = f.start
+    policy = ", ".join(
+        f"{k} {format_percent(v)}%" for k, v in start.policy.as_dict().items()
+    )
+    where = (
+        f"the books as of {start.as_of}" if start.source == "ledger" else "the scenario"
+    )
+    lines = [
+        f"{f.runs:,} runs × {f.years} years, {f.engine} engine, seed {f.seed}",
+        f"start from {where}: {len(start.ages)} bagan, "
+        f"savings fund Rp {_jt(start.fund)} jt, {start.members} members",
+        f"policy: {policy}",
+    ]
+    if f.calibration:
+        lines += f.calibration.notes()
+    console.print(Panel("\n".join(lines), title="kerang forecast", expand=False))
+
+    extra = {}
+    if f.p_target is not None:
+        extra[f"≥{f.target}"] = [_pct(p) for p in f.p_target]
+    extra["loss"] = ["" if i == 0 else _pct(p) for i, p in enumerate(f.p_loss_year)]
+    console.print(fan_table("Standing bagan at year end", f.bagan, _count, extra))
+    console.print()
+    console.print(fan_table("Harvest savings fund at year end (Rp juta)", f.fund, _jt))
+    console.print()
+    console.print(
+        fan_table(
+            "Income per member per month over the year (Rp juta)",
+            f.member_income_monthly,
+            _jt,
+        )
+    )
+    console.print()
+    notes = []
+    if f.target is not None:
+        notes.append(
+            f"Target of {f.target} bagan reached by year {f.years}: "
+            f"{_pct(f.p_target[-1])} of runs (column ≥{f.target}: by that year)."
+        )
+    if f.first_build_months:
+        p5, _, p50, _, p95 = f.first_build_months
+        notes.append(
+            f"First self-funded bagan: {_pct(f.first_build_by_year[-1])} of runs "
+            f"within {f.years} years; when it comes, month {_count(p50)} (median), "
+            f"months {_count(p5)}–{_count(p95)} (90 % of runs)."
+        )
+        notes.append(
+            "  by year: "
+            + "  ".join(
+                f"{y}: {_pct(p)}" for y, p in enumerate(f.first_build_by_year) if y
+            )
+        )
+    else:
+        notes.append(f"No self-funded bagan within {f.years} years in any run.")
+    notes.append(
+        "A year that ends with fewer bagan than it began: "
+        f"{_pct(f.p_any_loss_year)} of runs have one (column loss: that year)."
+    )
+    console.print(Group(*(Text(n) for n in notes)))
+
+
+def render_comparison(c: Comparison, console: Console) -> None:
+    console.print(
+        Panel(
+            f"B − A, {c.a.runs:,} runs × {c.a.years} years on common random numbers "
+            f"(seed {c.a.seed}, {c.a.engine} engine)\nA: {c.names[0]}\nB: {c.names[1]}",
+            title="kerang forecast compare",
+            expand=False,
+        )
+    )
+    for title, d, fmt in (
+        ("Standing bagan at year end (mean)", c.bagan, _count),
+        ("Harvest savings fund at year end (mean, Rp juta)", c.fund, _jt),
+        ("Income per member per month (mean, Rp juta)", c.member_income_monthly, _jt),
+    ):
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        for name in ("year", "A", "B", "B − A", "± 2 s.e.", "± without CRN"):
+            table.add_column(name, justify="right")
+        for i in range(len(d.a)):
+            table.add_row(
+                "start" if i == 0 else str(i),
+                fmt(d.a[i]),
+                fmt(d.b[i]),
+                fmt(d.diff[i]),
+                fmt(2 * d.se[i]),
+                fmt(2 * d.se_independent[i]),
+            )
+        console.print(table)
+        console.print()
+
+
+def render_tornado(t: Tornado, console: Console) -> None:
+    console.print(
+        Panel(
+            f"Each parameter 20 % down and up; {t.runs:,} runs × {t.years} years, "
+            f"seed {t.seed}.\nBase: {t.base_bagan:,.1f} bagan at year {t.years}, "
+            f"member income Rp {_jt(t.base_income)} jt/month in the last year",
+            title="kerang forecast sensitivity",
+            expand=False,
+        )
+    )
+    widest = max((b.swing for b in t.bars), default=0.0) or 1.0
+    half = FAN // 2
+    table = Table(
+        title=f"Mean standing bagan at year {t.years}",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
+    for name, justify in (
+        ("parameter", "left"),
+        ("low", "right"),
+        ("high", "right"),
+        ("bagan low", "right"),
+        ("bagan high", "right"),
+        ("", "left"),
+        ("income low", "right"),
+        ("income high", "right"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for b in t.bars:
+        left = round(max(0.0, t.base_bagan - min(b.bagan)) / widest * half)
+        right = round(max(0.0, max(b.bagan) - t.base_bagan) / widest * half)
+        bar = " " * (half - left) + "█" * left + "│" + "█" * right
+        table.add_row(
+            b.key,
+            _count(b.low),
+            _count(b.high),
+            _count(round(b.bagan[0], 1)),
+            _count(round(b.bagan[1], 1)),
+            bar,
+            _jt(b.income[0]),
+            _jt(b.income[1]),
+        )
+    console.print(table)
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A progress bar on stderr; None when disabled (e.g. with --json)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+
+    with Progress(
+        "forecast",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("forecast", total=1.0)
+        yield lambda fraction: bar.update(task, completed=fraction)
