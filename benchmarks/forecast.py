@@ -56,7 +56,7 @@ def draws_alone(scenario, start, runs: int) -> float:
 
     def go() -> None:
         fresh = {
-            key: _Block(SEED, i, 0, min(BLOCK, runs - i * BLOCK), 12 * YEARS, scenario)
+            key: _Block(SEED, i, 0, BLOCK, 12 * YEARS, scenario)
             for i, key in enumerate(blocks)
         }  # the state-independent draws, made up front like the engine does
         replay_draws([(fresh[id(b)], k, a, p) for b, k, a, p in trace])

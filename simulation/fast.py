@@ -66,15 +66,16 @@ def run_fast(
 ) -> Paths:
     """Replications of ``blocks`` (BLOCK each, the last cut at ``runs``).
 
+    Whole blocks are always simulated, so that the first n of ``runs``
+    replications are the same whatever ``runs`` is.
+
     ``trace`` (for the benchmark) collects the arguments of every
     state-dependent random draw, so that the draws can be replayed alone."""
     s, g = scenario, grid(scenario, years)
     months, slots = g.months, g.end_age + 1
     offset = blocks.start * BLOCK
     parts = [
-        _Block(
-            seed, b, b * BLOCK - offset, min(runs, (b + 1) * BLOCK) - offset, months, s
-        )
+        _Block(seed, b, b * BLOCK - offset, (b + 1) * BLOCK - offset, months, s)
         for b in blocks
     ]
     width = parts[-1].cols.stop
@@ -162,12 +163,15 @@ def run_fast(
             share[:] = 0
         if on_month is not None:
             on_month(t)
+    keep = slice(
+        0, min(runs, blocks.stop * BLOCK) - offset
+    )  # whole blocks run, cut here
     return Paths(
-        bagan=out_bagan.T.copy(),
-        fund=out_fund.T.copy(),
-        members_share=out_share.T.copy(),
-        monthly_bagan=monthly.T.copy(),
-        first_build=first,
-        built=built,
-        destroyed=destroyed,
+        bagan=out_bagan.T[keep].copy(),
+        fund=out_fund.T[keep].copy(),
+        members_share=out_share.T[keep].copy(),
+        monthly_bagan=monthly.T[keep].copy(),
+        first_build=first[keep],
+        built=built[keep],
+        destroyed=destroyed[keep],
     )
