@@ -325,28 +325,66 @@ def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     # On the compare/sensitivity subparsers defaults are suppressed, so options
     # given before the subcommand are not overwritten by the subparser's defaults.
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    p.add_argument("--years", type=int, default=d(10), help="horizon in years (default 10)")
-    p.add_argument("--runs", type=int, default=d(2000), help="replications (default 2000)")
-    p.add_argument("--seed", type=int, default=d(2019), help="random seed (default 2019)")
-    p.add_argument("--engine", choices=("fast", "simpy"), default=d("fast"),
-                   help="fast (numpy, default) or simpy (the reference model)")
-    p.add_argument("--workers", type=int, default=d(1), help="processes (results do not depend on it)")
-    p.add_argument("--from-ledger", action="store_true", default=d(False),
-                   help="start from the books in --db and calibrate from its harvests")
-    p.add_argument("--db", default=d(None), help="ledger for --from-ledger (default $KERANG_DB, else ./kerang.db)")
-    p.add_argument("--json", action="store_true", default=d(False), help="print exactly one JSON document")
+    p.add_argument(
+        "--years", type=int, default=d(10), help="horizon in years (default 10)"
+    )
+    p.add_argument(
+        "--runs", type=int, default=d(2000), help="replications (default 2000)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=d(2019), help="random seed (default 2019)"
+    )
+    p.add_argument(
+        "--engine",
+        choices=("fast", "simpy"),
+        default=d("fast"),
+        help="fast (numpy, default) or simpy (the reference model)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=d(1),
+        help="processes (results do not depend on it)",
+    )
+    p.add_argument(
+        "--from-ledger",
+        action="store_true",
+        default=d(False),
+        help="start from the books in --db and calibrate from its harvests",
+    )
+    p.add_argument(
+        "--db",
+        default=d(None),
+        help="ledger for --from-ledger (default $KERANG_DB, else ./kerang.db)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        default=d(False),
+        help="print exactly one JSON document",
+    )
 
 
 def _add_forecast_parsers(sub: Any) -> None:
-    p = sub.add_parser("forecast", help="forecast bagan, savings fund and member income")
+    p = sub.add_parser(
+        "forecast", help="forecast bagan, savings fund and member income"
+    )
     _forecast_options(p, suppress=False)
     p.add_argument("--scenario", help="scenario TOML file (see --print-scenario)")
-    p.add_argument("--target-bagan", type=int, help="report the probability of reaching N bagan")
+    p.add_argument(
+        "--target-bagan", type=int, help="report the probability of reaching N bagan"
+    )
     p.add_argument("--plot", help="also draw the fan charts to FILE.png or FILE.svg")
-    p.add_argument("--print-scenario", action="store_true", help="print the default scenario as TOML")
+    p.add_argument(
+        "--print-scenario",
+        action="store_true",
+        help="print the default scenario as TOML",
+    )
     p.set_defaults(handler=_forecast)
     kinds = p.add_subparsers(dest="forecast_command", parser_class=_Parser)
-    c = kinds.add_parser("compare", help="scenario B against A on common random numbers")
+    c = kinds.add_parser(
+        "compare", help="scenario B against A on common random numbers"
+    )
     c.add_argument("a", metavar="A.toml")
     c.add_argument("b", metavar="B.toml")
     _forecast_options(c, suppress=True)
@@ -359,8 +397,12 @@ def _add_forecast_parsers(sub: Any) -> None:
 
 def _forecast_common(args: argparse.Namespace) -> dict:
     return {
-        "years": args.years, "runs": args.runs, "seed": args.seed, "engine": args.engine,
-        "workers": args.workers, "ledger": _db(args) if args.from_ledger else None,
+        "years": args.years,
+        "runs": args.runs,
+        "seed": args.seed,
+        "engine": args.engine,
+        "workers": args.workers,
+        "ledger": _db(args) if args.from_ledger else None,
     }
 
 
@@ -373,7 +415,10 @@ def _forecast(args: argparse.Namespace) -> int:
         return EXIT_OK
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
-            args.scenario, target=args.target_bagan, progress=progress, **_forecast_common(args)
+            args.scenario,
+            target=args.target_bagan,
+            progress=progress,
+            **_forecast_common(args),
         )
     if args.plot:
         from simulation.plot import save_fan_charts
@@ -391,7 +436,9 @@ def _forecast_compare(args: argparse.Namespace) -> int:
     from simulation import report
 
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
-        comparison = simulation.compare(args.a, args.b, progress=progress, **_forecast_common(args))
+        comparison = simulation.compare(
+            args.a, args.b, progress=progress, **_forecast_common(args)
+        )
     if args.json:
         _emit_json(comparison.as_json())
     else:
