@@ -79,7 +79,7 @@ class Cooperative(Aggregate):
             raise MemberInactive(
                 "date", f"--date {day} is before member {member_id} joined ({m['joined']})."
             )
-        if m["left"] is not None and day >= m["left"]:
+        if m["left"] is not None:  # settled and closed, whatever the date
             raise MemberInactive(field, f"member {member_id} left the cooperative on {m['left']}.")
         return m
 
