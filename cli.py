@@ -53,13 +53,18 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _common(p: argparse.ArgumentParser, *, db: bool = True, json_out: bool = True) -> None:
     if db:
-        p.add_argument("--db", help="SQLite file or postgresql:// URL (default $KERANG_DB, else ./kerang.db)")
+        p.add_argument(
+            "--db", help="SQLite file or postgresql:// URL (default $KERANG_DB, else ./kerang.db)"
+        )
     if json_out:
         p.add_argument("--json", action="store_true", help="print exactly one JSON document")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kerang", description="Ledger, forecast and impact assessment for green-mussel cooperatives.")
+    parser = _Parser(
+        prog="kerang",
+        description="Ledger, forecast and impact assessment for green-mussel cooperatives.",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_ledger_parsers(sub)
     _add_forecast_parsers(sub)
@@ -75,40 +80,66 @@ def _date_arg(text: str):
 
 
 def _add_ledger_parsers(sub: Any) -> None:
-    def command(parent: Any, name: str, help: str, example: str, **kw: Any) -> argparse.ArgumentParser:
+    def command(
+        parent: Any, name: str, help: str, example: str, **kw: Any
+    ) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help, description=help, epilog=f"example: {example}", **kw)
         _common(p)
         return p
 
-    p = command(sub, "init", "start a new ledger for a cooperative",
-                "kerang init --name 'Koperasi Sinar Abadi' --date 2015-01-01")
+    p = command(
+        sub,
+        "init",
+        "start a new ledger for a cooperative",
+        "kerang init --name 'Koperasi Sinar Abadi' --date 2015-01-01",
+    )
     p.add_argument("--name", required=True)
     p.add_argument("--policy", help="manager=30,members=60,savings=8,cooperative=2 (the default)")
     p.add_argument("--date", help="YYYY-MM-DD, default today")
     p.set_defaults(handler=_run_record, op="init")
 
-    policy = sub.add_parser("policy", help="harvest split policies").add_subparsers(dest="action", parser_class=_Parser)
-    p = command(policy, "set", "set the split policy for harvests dated on or after --from",
-                "kerang policy set --from 2020-01-01 manager=25,members=65,savings=8,cooperative=2")
+    policy = sub.add_parser("policy", help="harvest split policies").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        policy,
+        "set",
+        "set the split policy for harvests dated on or after --from",
+        "kerang policy set --from 2020-01-01 manager=25,members=65,savings=8,cooperative=2",
+    )
     p.add_argument("--from", dest="from", required=True)
     p.add_argument("shares", metavar="manager=P,members=P,savings=P,cooperative=P")
     p.set_defaults(handler=_run_record, op="policy.set")
 
-    member = sub.add_parser("member", help="members (anggota)").add_subparsers(dest="action", parser_class=_Parser)
-    p = command(member, "add", "add a member", "kerang member add M01 --name 'Ibu Siti' --date 2015-01-01")
+    member = sub.add_parser("member", help="members (anggota)").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        member, "add", "add a member", "kerang member add M01 --name 'Ibu Siti' --date 2015-01-01"
+    )
     p.add_argument("id")
     p.add_argument("--name", required=True)
     p.add_argument("--date")
     p.set_defaults(handler=_run_record, op="member.add")
-    p = command(member, "leave", "end a membership and settle pokok and wajib savings",
-                "kerang member leave M01 --date 2019-12-31")
+    p = command(
+        member,
+        "leave",
+        "end a membership and settle pokok and wajib savings",
+        "kerang member leave M01 --date 2019-12-31",
+    )
     p.add_argument("id")
     p.add_argument("--date", required=True)
     p.set_defaults(handler=_run_record, op="member.leave")
 
-    bagan = sub.add_parser("bagan", help="bagan (mussel platforms)").add_subparsers(dest="action", parser_class=_Parser)
-    p = command(bagan, "add", "register a bagan, its partners and manager",
-                "kerang bagan add B01 --partners M01,M02 --manager 'Pak Budi' --date 2015-02-01 --cost 12.000.000")
+    bagan = sub.add_parser("bagan", help="bagan (mussel platforms)").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        bagan,
+        "add",
+        "register a bagan, its partners and manager",
+        "kerang bagan add B01 --partners M01,M02 --manager 'Pak Budi' --date 2015-02-01 --cost 12.000.000",
+    )
     p.add_argument("id")
     p.add_argument("--partners", required=True, help="member IDs separated by commas")
     p.add_argument("--manager", required=True)
@@ -116,65 +147,109 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--cost")
     p.set_defaults(handler=_run_record, op="bagan.add")
 
-    p = command(sub, "harvest", "record a harvest sale and split it",
-                "kerang harvest --ref NOTA-001 --date 2015-08-01 --bagan B01 --kg 3000 --price 10.000")
+    p = command(
+        sub,
+        "harvest",
+        "record a harvest sale and split it",
+        "kerang harvest --ref NOTA-001 --date 2015-08-01 --bagan B01 --kg 3000 --price 10.000",
+    )
     for name in ("ref", "date", "bagan"):
         p.add_argument(f"--{name}", required=True)
     for name in ("kg", "price", "revenue", "costs", "buyer"):
         p.add_argument(f"--{name}")
     p.set_defaults(handler=_run_record, op="harvest")
 
-    savings = sub.add_parser("savings", help="members' savings").add_subparsers(dest="action", parser_class=_Parser)
+    savings = sub.add_parser("savings", help="members' savings").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
     for action in ("deposit", "withdraw"):
-        p = command(savings, action, f"{action} savings",
-                    f"kerang savings {action} --ref KW-001 --date 2015-08-02 --member M01 --kind sukarela --amount 50.000")
+        p = command(
+            savings,
+            action,
+            f"{action} savings",
+            f"kerang savings {action} --ref KW-001 --date 2015-08-02 --member M01 --kind sukarela --amount 50.000",
+        )
         for name in ("ref", "date", "member", "kind", "amount"):
             p.add_argument(f"--{name}", required=True)
         p.set_defaults(handler=_run_record, op=f"savings.{action}")
 
-    infaq = sub.add_parser("infaq", help="the infaq fund").add_subparsers(dest="action", parser_class=_Parser)
-    p = command(infaq, "receive", "receive infaq into the infaq fund",
-                "kerang infaq receive --ref INF-001 --date 2015-08-02 --amount 25.000 --member M01")
+    infaq = sub.add_parser("infaq", help="the infaq fund").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        infaq,
+        "receive",
+        "receive infaq into the infaq fund",
+        "kerang infaq receive --ref INF-001 --date 2015-08-02 --amount 25.000 --member M01",
+    )
     for name in ("ref", "date", "amount"):
         p.add_argument(f"--{name}", required=True)
     p.add_argument("--member")
     p.set_defaults(handler=_run_record, op="infaq.receive")
-    p = command(infaq, "disburse", "disburse from the infaq fund",
-                "kerang infaq disburse --ref INF-002 --date 2015-09-01 --amount 100.000 --purpose 'orphans'")
+    p = command(
+        infaq,
+        "disburse",
+        "disburse from the infaq fund",
+        "kerang infaq disburse --ref INF-002 --date 2015-09-01 --amount 100.000 --purpose 'orphans'",
+    )
     for name in ("ref", "date", "amount", "purpose"):
         p.add_argument(f"--{name}", required=True)
     p.set_defaults(handler=_run_record, op="infaq.disburse")
 
-    loan = sub.add_parser("loan", help="interest-free loans (qardh)").add_subparsers(dest="action", parser_class=_Parser)
+    loan = sub.add_parser("loan", help="interest-free loans (qardh)").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
     for action in ("disburse", "repay"):
-        p = command(loan, action, f"{action} a member's loan",
-                    f"kerang loan {action} --ref PJ-001 --date 2015-09-01 --member M01 --amount 500.000")
+        p = command(
+            loan,
+            action,
+            f"{action} a member's loan",
+            f"kerang loan {action} --ref PJ-001 --date 2015-09-01 --member M01 --amount 500.000",
+        )
         for name in ("ref", "date", "member", "amount"):
             p.add_argument(f"--{name}", required=True)
         p.set_defaults(handler=_run_record, op=f"loan.{action}")
 
-    p = command(sub, "repair", "pay a bagan repair from its partners' harvest savings",
-                "kerang repair --ref RP-001 --date 2015-10-01 --bagan B01 --amount 300.000")
+    p = command(
+        sub,
+        "repair",
+        "pay a bagan repair from its partners' harvest savings",
+        "kerang repair --ref RP-001 --date 2015-10-01 --bagan B01 --amount 300.000",
+    )
     for name in ("ref", "date", "bagan", "amount"):
         p.add_argument(f"--{name}", required=True)
     p.set_defaults(handler=_run_record, op="repair")
 
-    p = command(sub, "correct", "reverse every effect of an earlier transaction",
-                "kerang correct --ref C-001 --date 2015-10-02 --reverses KW-001 --reason 'wrong member'")
+    p = command(
+        sub,
+        "correct",
+        "reverse every effect of an earlier transaction",
+        "kerang correct --ref C-001 --date 2015-10-02 --reverses KW-001 --reason 'wrong member'",
+    )
     for name in ("ref", "date", "reverses", "reason"):
         p.add_argument(f"--{name}", required=True)
     p.set_defaults(handler=_run_record, op="correct")
 
-    story = sub.add_parser("story", help="Most Significant Change stories").add_subparsers(dest="action", parser_class=_Parser)
-    p = command(story, "add", "record a member's Most Significant Change story",
-                "kerang story add --member M01 --date 2018-06-01 --title 'School fees' --text '...'")
+    story = sub.add_parser("story", help="Most Significant Change stories").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        story,
+        "add",
+        "record a member's Most Significant Change story",
+        "kerang story add --member M01 --date 2018-06-01 --title 'School fees' --text '...'",
+    )
     for name in ("member", "date", "title", "text"):
         p.add_argument(f"--{name}", required=True)
     p.add_argument("--ref")
     p.set_defaults(handler=_run_record, op="story.add")
 
-    p = command(sub, "import", "record transactions from a .jsonl or .csv file",
-                "kerang import buku-kas-2015.csv --check")
+    p = command(
+        sub,
+        "import",
+        "record transactions from a .jsonl or .csv file",
+        "kerang import buku-kas-2015.csv --check",
+    )
     p.add_argument("file")
     p.add_argument("--check", action="store_true", help="validate the whole file, write nothing")
     p.set_defaults(handler=_run_import)
@@ -192,8 +267,12 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--as-of", type=_date_arg)
     p.set_defaults(handler=_run_balance)
 
-    p = command(sub, "export", "export the ledger", "kerang export --format jsonl --out ledger.jsonl",
-                )
+    p = command(
+        sub,
+        "export",
+        "export the ledger",
+        "kerang export --format jsonl --out ledger.jsonl",
+    )
     p.add_argument("--format", choices=["jsonl"], required=True)
     p.add_argument("--out")
     p.set_defaults(handler=_run_export)
@@ -230,8 +309,12 @@ def _run_import(args: argparse.Namespace) -> int:
     except ledger.ImportStopped as stop:
         sys.stderr.write(f"kerang: {stop.message}\n")
         if args.json:
-            _emit_json({"error": {"code": stop.cause_code, "message": stop.message, "line": stop.line},
-                        "recorded": stop.recorded})
+            _emit_json(
+                {
+                    "error": {"code": stop.cause_code, "message": stop.message, "line": stop.line},
+                    "recorded": stop.recorded,
+                }
+            )
         return EXIT_REFUSED
     if args.json:
         _emit_json(result.as_json())
@@ -325,15 +408,9 @@ def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     # On the compare/sensitivity subparsers defaults are suppressed, so options
     # given before the subcommand are not overwritten by the subparser's defaults.
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
-    p.add_argument(
-        "--years", type=int, default=d(10), help="horizon in years (default 10)"
-    )
-    p.add_argument(
-        "--runs", type=int, default=d(2000), help="replications (default 2000)"
-    )
-    p.add_argument(
-        "--seed", type=int, default=d(2019), help="random seed (default 2019)"
-    )
+    p.add_argument("--years", type=int, default=d(10), help="horizon in years (default 10)")
+    p.add_argument("--runs", type=int, default=d(2000), help="replications (default 2000)")
+    p.add_argument("--seed", type=int, default=d(2019), help="random seed (default 2019)")
     p.add_argument(
         "--engine",
         choices=("fast", "simpy"),
@@ -366,14 +443,10 @@ def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def _add_forecast_parsers(sub: Any) -> None:
-    p = sub.add_parser(
-        "forecast", help="forecast bagan, savings fund and member income"
-    )
+    p = sub.add_parser("forecast", help="forecast bagan, savings fund and member income")
     _forecast_options(p, suppress=False)
     p.add_argument("--scenario", help="scenario TOML file (see --print-scenario)")
-    p.add_argument(
-        "--target-bagan", type=int, help="report the probability of reaching N bagan"
-    )
+    p.add_argument("--target-bagan", type=int, help="report the probability of reaching N bagan")
     p.add_argument("--plot", help="also draw the fan charts to FILE.png or FILE.svg")
     p.add_argument(
         "--print-scenario",
@@ -382,9 +455,7 @@ def _add_forecast_parsers(sub: Any) -> None:
     )
     p.set_defaults(handler=_forecast)
     kinds = p.add_subparsers(dest="forecast_command", parser_class=_Parser)
-    c = kinds.add_parser(
-        "compare", help="scenario B against A on common random numbers"
-    )
+    c = kinds.add_parser("compare", help="scenario B against A on common random numbers")
     c.add_argument("a", metavar="A.toml")
     c.add_argument("b", metavar="B.toml")
     _forecast_options(c, suppress=True)
@@ -436,9 +507,7 @@ def _forecast_compare(args: argparse.Namespace) -> int:
     from simulation import report
 
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
-        comparison = simulation.compare(
-            args.a, args.b, progress=progress, **_forecast_common(args)
-        )
+        comparison = simulation.compare(args.a, args.b, progress=progress, **_forecast_common(args))
     if args.json:
         _emit_json(comparison.as_json())
     else:
@@ -459,6 +528,8 @@ def _forecast_sensitivity(args: argparse.Namespace) -> int:
     else:
         report.render_tornado(tornado, _console(args))
     return EXIT_OK
+
+
 # <<< forecast
 
 
@@ -472,19 +543,27 @@ def _add_assess_parsers(sub: Any) -> None:
             "before and after from a survey CSV (capital,indicator,before,after "
             "[,respondent][,change]); with --from-ledger also measure the financial "
             "indicators from the ledger. Exit 2 when the survey has errors; with --json "
-            "the document then lists them all in \"errors\" and carries \"error\"."
+            'the document then lists them all in "errors" and carries "error".'
         ),
     )
     p.add_argument("--survey", required=True, metavar="FILE.csv", help="the survey scores")
-    p.add_argument("--scale-max", default="5", metavar="N", help="top of the score scale (default 5)")
+    p.add_argument(
+        "--scale-max", default="5", metavar="N", help="top of the score scale (default 5)"
+    )
     p.add_argument(
         "--from-ledger",
         action="store_true",
         help="measure the financial indicators from the ledger (needs --before and --after)",
     )
-    p.add_argument("--before", metavar="FROM..TO", help="the period before, e.g. 2015-01-01..2015-12-31")
-    p.add_argument("--after", metavar="FROM..TO", help="the period after, e.g. 2016-01-01..2016-12-31")
-    p.add_argument("--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)")
+    p.add_argument(
+        "--before", metavar="FROM..TO", help="the period before, e.g. 2015-01-01..2015-12-31"
+    )
+    p.add_argument(
+        "--after", metavar="FROM..TO", help="the period after, e.g. 2016-01-01..2016-12-31"
+    )
+    p.add_argument(
+        "--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)"
+    )
     p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
     _common(p)
@@ -495,7 +574,9 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     import assessment
 
     if args.from_ledger and not (args.before and args.after):
-        raise UsageError("before", "kerang assess: --from-ledger needs --before FROM..TO and --after FROM..TO.")
+        raise UsageError(
+            "before", "kerang assess: --from-ledger needs --before FROM..TO and --after FROM..TO."
+        )
     if (args.before or args.after) and not args.from_ledger:
         raise UsageError("before", "kerang assess: --before and --after go with --from-ledger.")
     result = assessment.assess_survey(
@@ -530,6 +611,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
         render(result, _console(args))
     return EXIT_OK
+
+
 # <<< assess
 
 

@@ -48,11 +48,7 @@ def _rounding(score: Score | None) -> Fraction:
 
 
 def _describe(row: SurveyRow) -> str:
-    parts = [
-        f"{name} {s.text}"
-        for name, s in (("before", row.before), ("after", row.after))
-        if s
-    ]
+    parts = [f"{name} {s.text}" for name, s in (("before", row.before), ("after", row.after)) if s]
     if row.change is not None:
         parts.append(f"change {row.change.text}")
     return ", ".join(parts) or "no scores"
@@ -210,8 +206,7 @@ def assess(
                 Issue(
                     "warning",
                     "empty_capital",
-                    f"capital {capital} has {why}; it is left out of the overall "
-                    f"change.",
+                    f"capital {capital} has {why}; it is left out of the overall change.",
                 )
             )
         else:

@@ -30,21 +30,16 @@ from ledger.views import Books, MemberView
 
 def parse_period(text: str | None, field: str) -> Period:
     """``2015-01-01..2015-12-31``, both days included."""
-    match = re.fullmatch(
-        r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text or ""
-    )
+    match = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text or "")
     if not match:
         raise InvalidInput(
             field,
-            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, "
-            f"not {text!r}.",
+            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, not {text!r}.",
         )
     try:
         start, end = (dt.date.fromisoformat(d) for d in match.groups())
     except ValueError:
-        raise InvalidInput(
-            field, f"--{field} {text!r} names a day that does not exist."
-        ) from None
+        raise InvalidInput(field, f"--{field} {text!r} names a day that does not exist.") from None
     if start > end:
         raise InvalidInput(field, f"--{field} {text!r} ends before it starts.")
     return Period(start, end)
@@ -116,14 +111,10 @@ def household_income(
     )
 
 
-def savings(
-    books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
-) -> Figure:
+def savings(books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]) -> Figure:
     members = members_in(books, period)
     total = sum(
-        sum(books.statements[m.id].savings.values())
-        for m in members
-        if m.id in books.statements
+        sum(books.statements[m.id].savings.values()) for m in members if m.id in books.statements
     )
     if not members:
         return None, f"no members in {period.text()}"
@@ -151,9 +142,7 @@ def access_to_capital(
     books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
 ) -> Figure:
     members = members_in(books, period)
-    loans = [
-        mv for mv in books.movements if mv.kind == "loan.disburse" and mv.date in period
-    ]
+    loans = [mv for mv in books.movements if mv.kind == "loan.disburse" and mv.date in period]
     borrowers = {mv.member for mv in loans if mv.member is not None}
     if not members:
         return None, f"no members in {period.text()}"
@@ -169,11 +158,7 @@ def business_network(
     books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
 ) -> Figure:
     harvests = [h for h in books.harvests if h.date in period]
-    buyers = {
-        " ".join(h.buyer.split()).casefold()
-        for h in harvests
-        if h.buyer and h.buyer.strip()
-    }
+    buyers = {" ".join(h.buyer.split()).casefold() for h in harvests if h.buyer and h.buyer.strip()}
     unnamed = sum(1 for h in harvests if not (h.buyer and h.buyer.strip()))
     detail = f"{_n(len(buyers), 'distinct buyer')} of {_n(len(harvests), 'harvest')}"
     if unnamed:
@@ -221,9 +206,7 @@ def ledger_indicators(
         for books, period in ((before_books, before), (after_books, after)):
             figure, detail = measure(books, period, wages, warn)
             score = entry.score(figure)
-            measures.append(
-                Measure(figure, None if score is None else score * stretch, detail)
-            )
+            measures.append(Measure(figure, None if score is None else score * stretch, detail))
         indicators.append(
             LedgerIndicator(
                 key=key,

@@ -140,15 +140,11 @@ class LedgerAssessment:
 
     @property
     def before(self) -> float | None:
-        return _mean(
-            [i.before.score for i in self.indicators if i.before.score is not None]
-        )
+        return _mean([i.before.score for i in self.indicators if i.before.score is not None])
 
     @property
     def after(self) -> float | None:
-        return _mean(
-            [i.after.score for i in self.indicators if i.after.score is not None]
-        )
+        return _mean([i.after.score for i in self.indicators if i.after.score is not None])
 
     @property
     def change(self) -> float | None:

@@ -24,16 +24,12 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
         import matplotlib
         from matplotlib.figure import Figure
     except ImportError:
-        raise InvalidInput(
-            "plot", "--plot needs matplotlib: pip install 'kerang[plot]'."
-        ) from None
+        raise InvalidInput("plot", "--plot needs matplotlib: pip install 'kerang[plot]'.") from None
     matplotlib.rcParams["svg.hashsalt"] = "kerang"  # the same SVG for the same scores
 
     top = assessment.scale_max
     n = len(CAPITALS)
-    angles = [
-        math.pi / 2 - 2 * math.pi * k / n for k in range(n)
-    ]  # clockwise from the top
+    angles = [math.pi / 2 - 2 * math.pi * k / n for k in range(n)]  # clockwise from the top
 
     def xy(radii: list[float]) -> tuple[list[float], list[float]]:
         xs = [r * math.cos(a) for r, a in zip(radii, angles, strict=True)]

@@ -31,16 +31,12 @@ def _change(value: float | None) -> str:
 
 
 def _change_text(value: float | None) -> Text:
-    style = (
-        "" if value is None or abs(value) < 0.005 else ("green" if value > 0 else "red")
-    )
+    style = "" if value is None or abs(value) < 0.005 else ("green" if value > 0 else "red")
     return Text(_change(value), style=style)
 
 
 # ------------------------------------------------------------------ pentagon
-def _vertex(
-    k: int, r: float, cx: float, cy: float, rx: float, ry: float
-) -> tuple[float, float]:
+def _vertex(k: int, r: float, cx: float, cy: float, rx: float, ry: float) -> tuple[float, float]:
     # axis 0 points up, then clockwise: natural, physical, human, financial, social
     angle = -math.pi / 2 + 2 * math.pi * k / len(CAPITALS)
     return cx + rx * r * math.cos(angle), cy + ry * r * math.sin(angle)
@@ -92,9 +88,7 @@ def pentagon(
     put(cx, cy, "+", GRID_STYLE)
 
     def radii(scores: dict[str, float | None]) -> list[float]:
-        return [
-            max(0.0, min(1.0, (scores.get(c) or 0.0) / scale_max)) for c in CAPITALS
-        ]
+        return [max(0.0, min(1.0, (scores.get(c) or 0.0) / scale_max)) for c in CAPITALS]
 
     drawn_before = polygon(radii(before))
     drawn_after = polygon(radii(after))
@@ -194,9 +188,7 @@ def _capitals_table(assessment: Assessment) -> Table:
 def _indicators_table(assessment: Assessment) -> Table:
     table = Table(title="Indicators", box=box.SIMPLE_HEAD, title_justify="left")
     with_respondents = any(
-        i.respondents is not None
-        for c in assessment.capitals.values()
-        for i in c.indicators
+        i.respondents is not None for c in assessment.capitals.values() for i in c.indicators
     )
     table.add_column("Capital")
     table.add_column("Indicator")
@@ -210,9 +202,7 @@ def _indicators_table(assessment: Assessment) -> Table:
         for n, indicator in enumerate(indicators):
             cells: list[str | Text] = [capital if n == 0 else "", indicator.name]
             if with_respondents:
-                cells.append(
-                    "" if indicator.respondents is None else str(indicator.respondents)
-                )
+                cells.append("" if indicator.respondents is None else str(indicator.respondents))
             cells += [
                 _score(indicator.before),
                 _score(indicator.after),
@@ -220,9 +210,7 @@ def _indicators_table(assessment: Assessment) -> Table:
             ]
             table.add_row(*cells, end_section=n == len(indicators) - 1)
         if not indicators:
-            table.add_row(
-                capital, Text("no indicators", style="italic"), end_section=True
-            )
+            table.add_row(capital, Text("no indicators", style="italic"), end_section=True)
     return table
 
 

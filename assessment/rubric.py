@@ -48,18 +48,14 @@ class Rubric:
 
 
 def _data(name: str) -> str:
-    return (
-        resources.files("assessment").joinpath("data", name).read_text(encoding="utf-8")
-    )
+    return resources.files("assessment").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _read_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput(
-            "rubric", f"--rubric file {str(path)!r} does not exist."
-        ) from None
+        raise InvalidInput("rubric", f"--rubric file {str(path)!r} does not exist.") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InvalidInput(
             "rubric", f"--rubric file {str(path)!r} cannot be read: {error}."
@@ -104,9 +100,7 @@ def _build(raw: dict[str, Any], source: str) -> Rubric:
             raise InvalidInput(
                 "rubric", f"{where} must list {scale + 1} numbers (scores 0..{scale})."
             )
-        if not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in levels
-        ):
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in levels):
             raise InvalidInput("rubric", f"{where} must be numbers, not {levels!r}.")
         if any(a > b for a, b in zip(levels, levels[1:], strict=False)):
             raise InvalidInput("rubric", f"{where} must not decrease: {levels!r}.")
@@ -147,9 +141,7 @@ def load_wages(path: str | Path | None = None) -> WageTable:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
-            raise InvalidInput(
-                "wages", f"--wages file {source!r} cannot be read."
-            ) from None
+            raise InvalidInput("wages", f"--wages file {source!r} cannot be read.") from None
     table: dict[int, int] = {}
     for number, record in enumerate(csv.DictReader(text.splitlines()), start=2):
         try:

@@ -77,9 +77,7 @@ class SurveyRow:
         return (self.capital, indicator_key(self.indicator))
 
     def values(self) -> tuple[Fraction | None, ...]:
-        return tuple(
-            s.value if s else None for s in (self.before, self.after, self.change)
-        )
+        return tuple(s.value if s else None for s in (self.before, self.after, self.change))
 
 
 @attrs.frozen
@@ -125,9 +123,7 @@ def parse_scale_max(value: object) -> Fraction:
     except ValueError:
         score = None
     if score is None or score.value <= 0:
-        raise InvalidInput(
-            "scale-max", f"--scale-max must be a number above zero, not {text!r}."
-        )
+        raise InvalidInput("scale-max", f"--scale-max must be a number above zero, not {text!r}.")
     return score.value
 
 
@@ -137,9 +133,7 @@ def load_survey(path: str | Path, scale_max: object = 5) -> Survey:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInput(
-            "survey", f"--survey file {str(path)!r} does not exist."
-        ) from None
+        raise InvalidInput("survey", f"--survey file {str(path)!r} does not exist.") from None
     except UnicodeDecodeError:
         raise InvalidInput(
             "survey",
@@ -159,9 +153,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    spelling = {
-        alias: meaning for meaning, aliases in COLUMNS.items() for alias in aliases
-    }
+    spelling = {alias: meaning for meaning, aliases in COLUMNS.items() for alias in aliases}
     found: dict[str, int] = {}
     unknown: list[str] = []
     for index, name in enumerate(header):
@@ -180,9 +172,7 @@ def read_survey(text: str, scale_max: object = 5, source: str = "survey") -> Sur
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    records = [
-        (n, r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)
-    ]
+    records = [(n, r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)]
     if not records:
         raise InvalidInput("survey", f"--survey file {source!r} is empty.")
     _, header = records[0]

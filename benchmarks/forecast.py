@@ -56,8 +56,7 @@ def draws_alone(scenario, start, runs: int) -> float:
 
     def go() -> None:
         fresh = {
-            key: _Block(SEED, i, 0, BLOCK, 12 * YEARS, scenario)
-            for i, key in enumerate(blocks)
+            key: _Block(SEED, i, 0, BLOCK, 12 * YEARS, scenario) for i, key in enumerate(blocks)
         }  # the state-independent draws, made up front like the engine does
         replay_draws([(fresh[id(b)], k, a, p) for b, k, a, p in trace])
 
@@ -79,9 +78,7 @@ def measure(scenario, runs_fast: int = 10_000, runs_simpy: int = 40) -> dict:
 
 
 def main() -> None:
-    print(
-        f"forecast engines, {YEARS} years, one process each (reps/s = replications/s)"
-    )
+    print(f"forecast engines, {YEARS} years, one process each (reps/s = replications/s)")
     for name, scenario in (
         ("bench (steady ~80 bagan)", bench_scenario()),
         ("default (bagan die out)", Scenario()),
@@ -97,9 +94,7 @@ def main() -> None:
     scenario = bench_scenario()
     start = start_from_scenario(scenario)
     for workers in (1, 2):
-        seconds = _best(
-            lambda w=workers: simulate(scenario, start, YEARS, 10_000, SEED, "fast", w)
-        )
+        seconds = _best(lambda w=workers: simulate(scenario, start, YEARS, 10_000, SEED, "fast", w))
         print(
             f"  10,000 runs x {YEARS} years, fast engine, {workers} worker(s): "
             f"{seconds:.3f} s  (target < 1 s on 2 cores)"

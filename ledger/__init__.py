@@ -57,7 +57,9 @@ def read_books(db: str, as_of: dt.date | None = None) -> Books:
     return queries.books(open_ledger(db), as_of)
 
 
-def import_file(db: str, path: str, *, check: bool = False, progress: transfer.Progress | None = None) -> ImportResult:
+def import_file(
+    db: str, path: str, *, check: bool = False, progress: transfer.Progress | None = None
+) -> ImportResult:
     return transfer.import_file(db, path, check=check, progress=progress)
 
 

@@ -82,11 +82,20 @@ def transaction_postings(txn: domain.Transaction) -> list[Posting]:
         out += [Posting(SAVINGS["harvest"], m, -a) for m, a in txn.savings.items()]
         return out
     if isinstance(txn, domain.SavingsDeposit):
-        return [Posting(CASH, "", txn.amount), Posting(SAVINGS[txn.savings_kind], txn.member, -txn.amount)]
+        return [
+            Posting(CASH, "", txn.amount),
+            Posting(SAVINGS[txn.savings_kind], txn.member, -txn.amount),
+        ]
     if isinstance(txn, domain.SavingsWithdrawal):
-        return [Posting(CASH, "", -txn.amount), Posting(SAVINGS[txn.savings_kind], txn.member, txn.amount)]
+        return [
+            Posting(CASH, "", -txn.amount),
+            Posting(SAVINGS[txn.savings_kind], txn.member, txn.amount),
+        ]
     if isinstance(txn, domain.InfaqReceipt):
-        return [Posting(INFAQ_CASH, "", txn.amount), Posting(INFAQ_FUND, txn.member or "", -txn.amount)]
+        return [
+            Posting(INFAQ_CASH, "", txn.amount),
+            Posting(INFAQ_FUND, txn.member or "", -txn.amount),
+        ]
     if isinstance(txn, domain.InfaqDisbursement):
         return [Posting(INFAQ_CASH, "", -txn.amount), Posting(INFAQ_FUND, "", txn.amount)]
     if isinstance(txn, domain.LoanDisbursement):

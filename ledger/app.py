@@ -88,7 +88,9 @@ class LedgerApp(Application):
 def ledger_env(db: str) -> dict[str, str]:
     """eventsourcing settings for a ``--db`` value (a SQLite path for now)."""
     if db.startswith(("postgresql://", "postgres://")):
-        raise InvalidInput("db", f"--db {urlparse(db).scheme}:// is not supported yet; use a SQLite file path.")
+        raise InvalidInput(
+            "db", f"--db {urlparse(db).scheme}:// is not supported yet; use a SQLite file path."
+        )
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": db,
@@ -99,7 +101,9 @@ def ledger_env(db: str) -> dict[str, str]:
 
 def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
     if not create and "://" not in db and not os.path.exists(db):
-        raise NotInitialised("db", f"no ledger at {db}; start one with 'kerang init --name NAME --db {db}'.")
+        raise NotInitialised(
+            "db", f"no ledger at {db}; start one with 'kerang init --name NAME --db {db}'."
+        )
     return LedgerApp(env=ledger_env(db))
 
 
@@ -132,13 +136,17 @@ def _ref(value: object) -> str:
 def _identifier(value: object, field: str) -> str:
     text = require_text(value, field)
     if any(ch.isspace() or ch in ",;" for ch in text) or len(text) > 40:
-        raise InvalidInput(field, f"--{field} {text!r} must be a short code without spaces, commas or semicolons.")
+        raise InvalidInput(
+            field, f"--{field} {text!r} must be a short code without spaces, commas or semicolons."
+        )
     return text
 
 
 def _kind(value: object) -> str:
     if value not in domain.SAVINGS_KINDS:
-        raise InvalidInput("kind", f"--kind must be one of {', '.join(domain.SAVINGS_KINDS)}, not {value!r}.")
+        raise InvalidInput(
+            "kind", f"--kind must be one of {', '.join(domain.SAVINGS_KINDS)}, not {value!r}."
+        )
     return str(value)
 
 
@@ -168,7 +176,9 @@ class Batch:
                 self.events.append(ev)
                 for entry in self.rows.add(agg, ev):
                     for p in entry.postings:
-                        self._pending[(p.account, p.member)].append((entry.date.isoformat(), p.amount))
+                        self._pending[(p.account, p.member)].append(
+                            (entry.date.isoformat(), p.amount)
+                        )
         for agg in aggregates:
             if isinstance(agg, Transaction):
                 self.txns[agg.ref] = agg
@@ -190,7 +200,9 @@ class Batch:
 
     def _cooperative(self) -> Cooperative:
         if self.coop is None:
-            raise NotInitialised("db", "this ledger has not been started; run 'kerang init --name NAME' first.")
+            raise NotInitialised(
+                "db", "this ledger has not been started; run 'kerang init --name NAME' first."
+            )
         return self.coop
 
     def _seen(self, ref: str, command: dict[str, Any]) -> bool:
@@ -205,7 +217,9 @@ class Batch:
             return True
         before = json.loads(stored)
         if before.get("op") != command["op"]:
-            raise RefConflict("ref", f"ref {ref} was already recorded as {before.get('op')}, not {command['op']}.")
+            raise RefConflict(
+                "ref", f"ref {ref} was already recorded as {before.get('op')}, not {command['op']}."
+            )
         for key in sorted(set(before) | set(command)):
             if before.get(key) != command.get(key):
                 raise RefConflict(
@@ -258,10 +272,16 @@ class Batch:
                 raise InsufficientFunds("amount", _shortfall(account, member, amount, have, day))
 
     # ------------------------------------------------------------ setting up
-    def init(self, name: object, policy: str | Policy | None = None, date: object = None) -> Outcome:
+    def init(
+        self, name: object, policy: str | Policy | None = None, date: object = None
+    ) -> Outcome:
         name = require_text(name, "name")
         started = parse_date(date) if date is not None else _today()
-        pol = policy if isinstance(policy, Policy) else (Policy.parse(policy) if policy else DEFAULT_POLICY)
+        pol = (
+            policy
+            if isinstance(policy, Policy)
+            else (Policy.parse(policy) if policy else DEFAULT_POLICY)
+        )
         coop = domain.start_cooperative(name, started, pol, self.coop)
         if coop is None:
             return Outcome("init", name, False)
@@ -301,7 +321,12 @@ class Batch:
         if not coop.leave(mid, day, pokok, wajib, self._total(accounts.LOANS, mid)):
             return Outcome("member.leave", mid, False)
         self._collect(coop)
-        return Outcome("member.leave", mid, True, f"settled pokok {format_rupiah(pokok)}, wajib {format_rupiah(wajib)}")
+        return Outcome(
+            "member.leave",
+            mid,
+            True,
+            f"settled pokok {format_rupiah(pokok)}, wajib {format_rupiah(wajib)}",
+        )
 
     def _total(self, account: str, member: str) -> int:
         """The balance after everything recorded, whatever its date."""
@@ -309,7 +334,12 @@ class Batch:
         return self.read.balance(account, member, dt.date.max) + pending
 
     def add_bagan(
-        self, bagan_id: object, partners: object, manager: object, date: object = None, cost: object = None
+        self,
+        bagan_id: object,
+        partners: object,
+        manager: object,
+        date: object = None,
+        cost: object = None,
     ) -> Outcome:
         bid = _identifier(bagan_id, "id")
         if isinstance(partners, str):
@@ -324,7 +354,9 @@ class Batch:
         if not coop.add_bagan(bid, partner_ids, manager, day, amount):
             return Outcome("bagan.add", bid, False)
         self._collect(coop)
-        return Outcome("bagan.add", bid, True, f"partners {', '.join(sorted(partner_ids))}; manager {manager}")
+        return Outcome(
+            "bagan.add", bid, True, f"partners {', '.join(sorted(partner_ids))}; manager {manager}"
+        )
 
     # ------------------------------------------------------------ transactions
     def harvest(
@@ -343,14 +375,20 @@ class Batch:
         bagan_id = require_text(bagan, "bagan")
         if revenue not in (None, ""):
             if kg not in (None, "") or price not in (None, ""):
-                raise InvalidInput("revenue", "give either --kg and --price or --revenue, not both.")
+                raise InvalidInput(
+                    "revenue", "give either --kg and --price or --revenue, not both."
+                )
             gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
             gross = gross_in
         else:
             if kg in (None, "") or price in (None, ""):
                 missing = "kg" if kg in (None, "") else "price"
                 raise InvalidInput(missing, f"--{missing} is required (or give --revenue instead).")
-            kg_in, price_in, gross_in = parse_kg(kg), parse_rupiah(price, "price", allow_zero=False), None
+            kg_in, price_in, gross_in = (
+                parse_kg(kg),
+                parse_rupiah(price, "price", allow_zero=False),
+                None,
+            )
             gross = gross_of(kg_in, price_in)
         cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
         buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
@@ -369,12 +407,16 @@ class Batch:
         if self._seen(ref, command):
             return Outcome("harvest", ref, False)
         if cost > gross:
-            raise InvalidInput("costs", f"--costs {cost} are more than the gross proceeds ({gross}).")
+            raise InvalidInput(
+                "costs", f"--costs {cost} are more than the gross proceeds ({gross})."
+            )
         coop = self._cooperative()
         coop.check_date(day)
         info = coop.a_bagan(bagan_id)
         if day < info["added"]:
-            raise InvalidInput("date", f"--date {day} is before bagan {bagan_id} was added ({info['added']}).")
+            raise InvalidInput(
+                "date", f"--date {day} is before bagan {bagan_id} was added ({info['added']})."
+            )
         net = gross - cost
         policy = coop.policy_on(day)
         split = split_net(net, policy)
@@ -400,18 +442,35 @@ class Batch:
         parts = ", ".join(f"{k} {format_rupiah(v)}" for k, v in split.as_dict().items())
         return Outcome("harvest", ref, True, f"net {format_rupiah(net)}: {parts}")
 
-    def savings(self, direction: str, ref: object, date: object, member: object, kind: object, amount: object) -> Outcome:
+    def savings(
+        self,
+        direction: str,
+        ref: object,
+        date: object,
+        member: object,
+        kind: object,
+        amount: object,
+    ) -> Outcome:
         ref, day, mid, k = _ref(ref), parse_date(date), require_text(member, "member"), _kind(kind)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         op = f"savings.{direction}"
-        command = {"op": op, "ref": ref, "date": day.isoformat(), "member": mid, "kind": k, "amount": value}
+        command = {
+            "op": op,
+            "ref": ref,
+            "date": day.isoformat(),
+            "member": mid,
+            "kind": k,
+            "amount": value,
+        }
         if self._seen(ref, command):
             return Outcome(op, ref, False)
         coop = self._cooperative()
         coop.check_date(day)
         if direction == "deposit":
             coop.active_member(mid, day)
-            txn: Transaction = domain.SavingsDeposit(ref=ref, date=day, member=mid, savings_kind=k, amount=value)
+            txn: Transaction = domain.SavingsDeposit(
+                ref=ref, date=day, member=mid, savings_kind=k, amount=value
+            )
         elif direction == "withdraw":
             m = coop.member(mid)
             if k in ("pokok", "wajib") and (m["left"] is None or day < m["left"]):
@@ -420,14 +479,18 @@ class Batch:
                     f"{k} savings are not withdrawn while member {mid} is active; "
                     "they are settled by 'kerang member leave'.",
                 )
-            txn = domain.SavingsWithdrawal(ref=ref, date=day, member=mid, savings_kind=k, amount=value)
+            txn = domain.SavingsWithdrawal(
+                ref=ref, date=day, member=mid, savings_kind=k, amount=value
+            )
         else:
             raise InvalidInput("direction", f"savings {direction!r} must be deposit or withdraw.")
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)
         return Outcome(op, ref, True, f"{k} {format_rupiah(value)} for {mid}")
 
-    def infaq_receive(self, ref: object, date: object, amount: object, member: object = None) -> Outcome:
+    def infaq_receive(
+        self, ref: object, date: object, amount: object, member: object = None
+    ) -> Outcome:
         ref, day = _ref(ref), parse_date(date)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         mid = require_text(member, "member") if member not in (None, "") else None
@@ -447,7 +510,13 @@ class Batch:
         ref, day = _ref(ref), parse_date(date)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         why = require_text(purpose, "purpose")
-        command = {"op": "infaq.disburse", "ref": ref, "date": day.isoformat(), "amount": value, "purpose": why}
+        command = {
+            "op": "infaq.disburse",
+            "ref": ref,
+            "date": day.isoformat(),
+            "amount": value,
+            "purpose": why,
+        }
         if self._seen(ref, command):
             return Outcome("infaq.disburse", ref, False)
         self._cooperative().check_date(day)
@@ -456,7 +525,9 @@ class Batch:
         self._collect(txn)
         return Outcome("infaq.disburse", ref, True, format_rupiah(value))
 
-    def loan(self, direction: str, ref: object, date: object, member: object, amount: object) -> Outcome:
+    def loan(
+        self, direction: str, ref: object, date: object, member: object, amount: object
+    ) -> Outcome:
         ref, day, mid = _ref(ref), parse_date(date), require_text(member, "member")
         value = parse_rupiah(amount, "amount", allow_zero=False)
         op = f"loan.{direction}"
@@ -480,7 +551,13 @@ class Batch:
     def repair(self, ref: object, date: object, bagan: object, amount: object) -> Outcome:
         ref, day, bagan_id = _ref(ref), parse_date(date), require_text(bagan, "bagan")
         value = parse_rupiah(amount, "amount", allow_zero=False)
-        command = {"op": "repair", "ref": ref, "date": day.isoformat(), "bagan": bagan_id, "amount": value}
+        command = {
+            "op": "repair",
+            "ref": ref,
+            "date": day.isoformat(),
+            "bagan": bagan_id,
+            "amount": value,
+        }
         if self._seen(ref, command):
             return Outcome("repair", ref, False)
         coop = self._cooperative()
@@ -490,13 +567,21 @@ class Batch:
         txn = domain.Repair(ref=ref, date=day, bagan=bagan_id, amount=value, charges=charges)
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)
-        return Outcome("repair", ref, True, f"{format_rupiah(value)} charged to {', '.join(charges)}")
+        return Outcome(
+            "repair", ref, True, f"{format_rupiah(value)} charged to {', '.join(charges)}"
+        )
 
     def correct(self, ref: object, date: object, reverses: object, reason: object) -> Outcome:
         ref, day = _ref(ref), parse_date(date)
         target = require_text(reverses, "reverses")
         why = require_text(reason, "reason")
-        command = {"op": "correct", "ref": ref, "date": day.isoformat(), "reverses": target, "reason": why}
+        command = {
+            "op": "correct",
+            "ref": ref,
+            "date": day.isoformat(),
+            "reverses": target,
+            "reason": why,
+        }
         if self._seen(ref, command):
             return Outcome("correct", ref, False)
         if target == ref:
@@ -504,21 +589,32 @@ class Batch:
         self._cooperative().check_date(day)
         original = self._transaction(target)
         original.check_reversible(day)
-        negated = [Posting(p.account, p.member, -p.amount) for p in accounts.transaction_postings(original)]
+        negated = [
+            Posting(p.account, p.member, -p.amount) for p in accounts.transaction_postings(original)
+        ]
         self._check_funds(negated, day)
         correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why)
         original.reverse(by_ref=ref, day=day, reason=why)
         self._collect(correction, original)
         return Outcome("correct", ref, True, f"reverses {target}")
 
-    def story(self, member: object, date: object, title: object, text: object, ref: object = None) -> Outcome:
+    def story(
+        self, member: object, date: object, title: object, text: object, ref: object = None
+    ) -> Outcome:
         day, mid = parse_date(date), require_text(member, "member")
         title, body = require_text(title, "title"), require_text(text, "text")
         if ref in (None, ""):
             digest = hashlib.sha256(f"{mid}\n{day}\n{title}\n{body}".encode()).hexdigest()[:12]
             ref = f"story-{digest}"
         ref = _ref(ref)
-        command = {"op": "story.add", "ref": ref, "date": day.isoformat(), "member": mid, "title": title, "text": body}
+        command = {
+            "op": "story.add",
+            "ref": ref,
+            "date": day.isoformat(),
+            "member": mid,
+            "title": title,
+            "text": body,
+        }
         if self._seen(ref, command):
             return Outcome("story.add", ref, False)
         coop = self._cooperative()

@@ -87,11 +87,15 @@ class Cooperative(Aggregate):
         try:
             return self.bagan[bagan_id]
         except KeyError:
-            raise UnknownBagan("bagan", f"--bagan {bagan_id!r} is not a registered bagan.") from None
+            raise UnknownBagan(
+                "bagan", f"--bagan {bagan_id!r} is not a registered bagan."
+            ) from None
 
     def check_date(self, day: dt.date, field: str = "date") -> None:
         if day < self.started:
-            raise DateError(field, f"--{field} {day} is before the ledger started ({self.started}).")
+            raise DateError(
+                field, f"--{field} {day} is before the ledger started ({self.started})."
+            )
 
     # ---------------------------------------------------------- commands
     def set_policy(self, effective: dt.date, policy: Policy, last_harvest: dt.date | None) -> bool:
@@ -102,7 +106,8 @@ class Cooperative(Aggregate):
                 if points == policy.as_dict():
                     return False
                 raise PolicyError(
-                    "from", f"a different policy already applies from {effective} ({Policy(**points).text()})."
+                    "from",
+                    f"a different policy already applies from {effective} ({Policy(**points).text()}).",
                 )
         if last_harvest is not None and effective <= last_harvest:
             raise PolicyError(
@@ -124,7 +129,10 @@ class Cooperative(Aggregate):
         if known is not None:
             if known["name"] == name and known["joined"] == joined:
                 return False
-            raise DuplicateId("id", f"member {member_id} already exists ({known['name']}, joined {known['joined']}).")
+            raise DuplicateId(
+                "id",
+                f"member {member_id} already exists ({known['name']}, joined {known['joined']}).",
+            )
         self._member_added(member_id=member_id, name=name, joined=joined)
         return True
 
@@ -140,15 +148,19 @@ class Cooperative(Aggregate):
                 return False
             raise MemberInactive("id", f"member {member_id} already left on {m['left']}.")
         if day < m["joined"]:
-            raise DateError("date", f"--date {day} is before member {member_id} joined ({m['joined']}).")
+            raise DateError(
+                "date", f"--date {day} is before member {member_id} joined ({m['joined']})."
+            )
         partner_of = [b for b, info in self.bagan.items() if member_id in info["partners"]]
         if partner_of:
             raise MemberInactive(
-                "id", f"member {member_id} is a partner of bagan {', '.join(sorted(partner_of))} and cannot leave."
+                "id",
+                f"member {member_id} is a partner of bagan {', '.join(sorted(partner_of))} and cannot leave.",
             )
         if loan > 0:
             raise MemberInactive(
-                "id", f"member {member_id} still owes a loan of {loan} rupiah; record the repayment first."
+                "id",
+                f"member {member_id} still owes a loan of {loan} rupiah; record the repayment first.",
             )
         self._member_left(member_id=member_id, left=day, pokok=pokok, wajib=wajib)
         return True
@@ -164,7 +176,9 @@ class Cooperative(Aggregate):
         if not partners:
             raise InvalidInput("partners", "--partners must name at least one member.")
         if len(set(partners)) != len(partners):
-            raise InvalidInput("partners", f"--partners names a member twice ({','.join(partners)}).")
+            raise InvalidInput(
+                "partners", f"--partners names a member twice ({','.join(partners)})."
+            )
         known = self.bagan.get(bagan_id)
         if known is not None:
             if (known["partners"], known["manager"], known["added"], known["cost"]) == (
@@ -177,22 +191,37 @@ class Cooperative(Aggregate):
             raise DuplicateId("id", f"bagan {bagan_id} already exists with other details.")
         for p in partners:
             self.active_member(p, added, "partners")
-        self._bagan_added(bagan_id=bagan_id, partners=sorted(partners), manager=manager, added=added, cost=cost)
+        self._bagan_added(
+            bagan_id=bagan_id, partners=sorted(partners), manager=manager, added=added, cost=cost
+        )
         return True
 
     @event("BaganAdded")
     def _bagan_added(
         self, bagan_id: str, partners: list[str], manager: str, added: dt.date, cost: int
     ) -> None:
-        self.bagan[bagan_id] = {"partners": partners, "manager": manager, "added": added, "cost": cost}
+        self.bagan[bagan_id] = {
+            "partners": partners,
+            "manager": manager,
+            "added": added,
+            "cost": cost,
+        }
 
 
-def start_cooperative(name: str, started: dt.date, policy: Policy, existing: Cooperative | None) -> Cooperative | None:
+def start_cooperative(
+    name: str, started: dt.date, policy: Policy, existing: Cooperative | None
+) -> Cooperative | None:
     """``kerang init``: None when exactly this cooperative is already started."""
     if existing is not None:
-        if existing.name == name and existing.started == started and existing.policies[0][1] == policy.as_dict():
+        if (
+            existing.name == name
+            and existing.started == started
+            and existing.policies[0][1] == policy.as_dict()
+        ):
             return None
-        raise AlreadyInitialised("name", f"this ledger was already started as {existing.name!r} on {existing.started}.")
+        raise AlreadyInitialised(
+            "name", f"this ledger was already started as {existing.name!r} on {existing.started}."
+        )
     return Cooperative(name=name, started=started, policy=policy.as_dict())
 
 
@@ -219,14 +248,18 @@ class Transaction(Aggregate):
     def check_reversible(self, day: dt.date) -> None:
         if isinstance(self, Correction | Story):
             raise InvalidInput(
-                "reverses", f"ref {self.ref} is a {self.kind}, not a transaction that can be reversed."
+                "reverses",
+                f"ref {self.ref} is a {self.kind}, not a transaction that can be reversed.",
             )
         if self.reversed_by is not None:
             raise AlreadyReversed(
-                "reverses", f"ref {self.ref} was already reversed by {self.reversed_by} on {self.reversed_on}."
+                "reverses",
+                f"ref {self.ref} was already reversed by {self.reversed_by} on {self.reversed_on}.",
             )
         if day < self.date:
-            raise DateError("date", f"--date {day} is before the transaction it reverses ({self.date}).")
+            raise DateError(
+                "date", f"--date {day} is before the transaction it reverses ({self.date})."
+            )
 
     @event("Reversed")
     def _reversed(self, by_ref: str, day: dt.date, reason: str) -> None:
@@ -288,7 +321,6 @@ class Harvest(Transaction):
 
 
 class _SavingsMovement(Transaction):
-
     def command(self) -> dict[str, Any]:
         return {
             "op": self.kind,
@@ -304,16 +336,32 @@ class SavingsDeposit(_SavingsMovement):
     kind = "savings.deposit"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int) -> None:
-        self.ref, self.date, self.member, self.savings_kind, self.amount = ref, date, member, savings_kind, amount
+    def __init__(
+        self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int
+    ) -> None:
+        self.ref, self.date, self.member, self.savings_kind, self.amount = (
+            ref,
+            date,
+            member,
+            savings_kind,
+            amount,
+        )
 
 
 class SavingsWithdrawal(_SavingsMovement):
     kind = "savings.withdraw"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int) -> None:
-        self.ref, self.date, self.member, self.savings_kind, self.amount = ref, date, member, savings_kind, amount
+    def __init__(
+        self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int
+    ) -> None:
+        self.ref, self.date, self.member, self.savings_kind, self.amount = (
+            ref,
+            date,
+            member,
+            savings_kind,
+            amount,
+        )
 
 
 class InfaqReceipt(Transaction):
@@ -325,7 +373,13 @@ class InfaqReceipt(Transaction):
 
     def command(self) -> dict[str, Any]:
         return _drop_none(
-            {"op": self.kind, "ref": self.ref, "date": self.date.isoformat(), "amount": self.amount, "member": self.member}
+            {
+                "op": self.kind,
+                "ref": self.ref,
+                "date": self.date.isoformat(),
+                "amount": self.amount,
+                "member": self.member,
+            }
         )
 
 
@@ -337,13 +391,24 @@ class InfaqDisbursement(Transaction):
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
     def command(self) -> dict[str, Any]:
-        return {"op": self.kind, "ref": self.ref, "date": self.date.isoformat(), "amount": self.amount, "purpose": self.purpose}
+        return {
+            "op": self.kind,
+            "ref": self.ref,
+            "date": self.date.isoformat(),
+            "amount": self.amount,
+            "purpose": self.purpose,
+        }
 
 
 class _LoanMovement(Transaction):
-
     def command(self) -> dict[str, Any]:
-        return {"op": self.kind, "ref": self.ref, "date": self.date.isoformat(), "member": self.member, "amount": self.amount}
+        return {
+            "op": self.kind,
+            "ref": self.ref,
+            "date": self.date.isoformat(),
+            "member": self.member,
+            "amount": self.amount,
+        }
 
 
 class LoanDisbursement(_LoanMovement):
@@ -368,11 +433,25 @@ class Repair(Transaction):
     kind = "repair"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, bagan: str, amount: int, charges: dict[str, int]) -> None:
-        self.ref, self.date, self.bagan, self.amount, self.charges = ref, date, bagan, amount, charges
+    def __init__(
+        self, ref: str, date: dt.date, bagan: str, amount: int, charges: dict[str, int]
+    ) -> None:
+        self.ref, self.date, self.bagan, self.amount, self.charges = (
+            ref,
+            date,
+            bagan,
+            amount,
+            charges,
+        )
 
     def command(self) -> dict[str, Any]:
-        return {"op": self.kind, "ref": self.ref, "date": self.date.isoformat(), "bagan": self.bagan, "amount": self.amount}
+        return {
+            "op": self.kind,
+            "ref": self.ref,
+            "date": self.date.isoformat(),
+            "bagan": self.bagan,
+            "amount": self.amount,
+        }
 
 
 class Correction(Transaction):
@@ -386,7 +465,13 @@ class Correction(Transaction):
         self.ref, self.date, self.reverses, self.reason = ref, date, reverses, reason
 
     def command(self) -> dict[str, Any]:
-        return {"op": self.kind, "ref": self.ref, "date": self.date.isoformat(), "reverses": self.reverses, "reason": self.reason}
+        return {
+            "op": self.kind,
+            "ref": self.ref,
+            "date": self.date.isoformat(),
+            "reverses": self.reverses,
+            "reason": self.reason,
+        }
 
 
 class Story(Transaction):

@@ -29,9 +29,7 @@ def parse_rupiah(value: object, field: str, *, allow_zero: bool = True) -> int:
         amount = value
     elif isinstance(value, Decimal | float):
         if value != int(value):
-            raise InvalidInput(
-                field, f"--{field} must be whole rupiah; {value} has a fraction."
-            )
+            raise InvalidInput(field, f"--{field} must be whole rupiah; {value} has a fraction.")
         amount = int(value)
     elif isinstance(value, str):
         amount = _parse_rupiah_text(value, field)

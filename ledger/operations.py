@@ -24,27 +24,44 @@ def _policy_set(b: Batch, f: dict[str, Any]) -> Outcome:
 
 
 OPERATIONS: dict[str, Operation] = {
-    "init": Operation(("name",), ("policy", "date"), lambda b, f: b.init(f["name"], f.get("policy"), f.get("date"))),
+    "init": Operation(
+        ("name",),
+        ("policy", "date"),
+        lambda b, f: b.init(f["name"], f.get("policy"), f.get("date")),
+    ),
     "policy.set": Operation(("from", *SHARES), (), _policy_set),
-    "member.add": Operation(("id", "name"), ("date",), lambda b, f: b.add_member(f["id"], f["name"], f.get("date"))),
+    "member.add": Operation(
+        ("id", "name"), ("date",), lambda b, f: b.add_member(f["id"], f["name"], f.get("date"))
+    ),
     "member.leave": Operation(("id", "date"), (), lambda b, f: b.leave_member(f["id"], f["date"])),
     "bagan.add": Operation(
         ("id", "partners", "manager"),
         ("date", "cost"),
-        lambda b, f: b.add_bagan(f["id"], f["partners"], f["manager"], f.get("date"), f.get("cost")),
+        lambda b, f: b.add_bagan(
+            f["id"], f["partners"], f["manager"], f.get("date"), f.get("cost")
+        ),
     ),
     "harvest": Operation(
         ("ref", "date", "bagan"),
         ("kg", "price", "revenue", "costs", "buyer"),
         lambda b, f: b.harvest(
-            f["ref"], f["date"], f["bagan"], f.get("kg"), f.get("price"), f.get("revenue"), f.get("costs"), f.get("buyer")
+            f["ref"],
+            f["date"],
+            f["bagan"],
+            f.get("kg"),
+            f.get("price"),
+            f.get("revenue"),
+            f.get("costs"),
+            f.get("buyer"),
         ),
     ),
     **{
         f"savings.{d}": Operation(
             ("ref", "date", "member", "kind", "amount"),
             (),
-            lambda b, f, d=d: b.savings(d, f["ref"], f["date"], f["member"], f["kind"], f["amount"]),
+            lambda b, f, d=d: b.savings(
+                d, f["ref"], f["date"], f["member"], f["kind"], f["amount"]
+            ),
         )
         for d in ("deposit", "withdraw")
     },
@@ -67,7 +84,9 @@ OPERATIONS: dict[str, Operation] = {
         for d in ("disburse", "repay")
     },
     "repair": Operation(
-        ("ref", "date", "bagan", "amount"), (), lambda b, f: b.repair(f["ref"], f["date"], f["bagan"], f["amount"])
+        ("ref", "date", "bagan", "amount"),
+        (),
+        lambda b, f: b.repair(f["ref"], f["date"], f["bagan"], f["amount"]),
     ),
     "correct": Operation(
         ("ref", "date", "reverses", "reason"),

@@ -28,7 +28,9 @@ from ledger.views import (
 def cooperative(app: LedgerApp) -> Cooperative:
     coop = app.cooperative()
     if coop is None:
-        raise NotInitialised("db", "this ledger has not been started; run 'kerang init --name NAME' first.")
+        raise NotInitialised(
+            "db", "this ledger has not been started; run 'kerang init --name NAME' first."
+        )
     return coop
 
 
@@ -74,7 +76,9 @@ def _statement_from_totals(member: str, day: dt.date, totals: dict[str, int]) ->
     )
 
 
-def statement(app: LedgerApp, member: str, as_of: dt.date | None = None, lines: int = 15) -> MemberStatement:
+def statement(
+    app: LedgerApp, member: str, as_of: dt.date | None = None, lines: int = 15
+) -> MemberStatement:
     coop = cooperative(app)
     if member not in coop.members:
         raise UnknownMember("member", f"{member!r} is not a member.")
@@ -85,8 +89,15 @@ def statement(app: LedgerApp, member: str, as_of: dt.date | None = None, lines: 
         name=info["name"],
         joined=info["joined"],
         left=info["left"],
-        bagan=tuple(sorted(b for b, i in coop.bagan.items() if member in i["partners"] and i["added"] <= day)),
-        lines=tuple(StatementLine(dt.date.fromisoformat(d), r, k, a, amt) for d, r, k, a, amt in app.read.member_lines(member, day, lines)),
+        bagan=tuple(
+            sorted(
+                b for b, i in coop.bagan.items() if member in i["partners"] and i["added"] <= day
+            )
+        ),
+        lines=tuple(
+            StatementLine(dt.date.fromisoformat(d), r, k, a, amt)
+            for d, r, k, a, amt in app.read.member_lines(member, day, lines)
+        ),
     )
 
 
@@ -164,7 +175,9 @@ def balance(app: LedgerApp, as_of: dt.date | None = None) -> TrialBalance:
     day = as_of_date(app, as_of)
     totals = app.read.account_totals(day)
     order = {a: i for i, a in enumerate(accounts.ACCOUNTS)}
-    return TrialBalance(day, {a: totals[a] for a in sorted(totals, key=lambda a: (order.get(a, 99), a))})
+    return TrialBalance(
+        day, {a: totals[a] for a in sorted(totals, key=lambda a: (order.get(a, 99), a))}
+    )
 
 
 def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
@@ -173,11 +186,15 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     day = as_of_date(app, as_of)
     iso = day.isoformat()
     members = tuple(
-        MemberView(mid, m["name"], m["joined"], m["left"] if m["left"] and m["left"] <= day else None)
+        MemberView(
+            mid, m["name"], m["joined"], m["left"] if m["left"] and m["left"] <= day else None
+        )
         for mid, m in sorted(coop.members.items())
         if m["joined"] <= day
     )
-    statements = {m.id: _statement_from_totals(m.id, day, app.read.member_totals(m.id, day)) for m in members}
+    statements = {
+        m.id: _statement_from_totals(m.id, day, app.read.member_totals(m.id, day)) for m in members
+    }
     harvest_rows = app.read.rows(
         "SELECT h.ref, h.date, h.bagan, h.gross, h.costs, h.net, h.manager, h.members, h.savings, "
         "h.cooperative, r.command FROM kerang_harvests h JOIN kerang_refs r ON r.ref = h.ref "

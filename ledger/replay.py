@@ -38,7 +38,12 @@ def replayed(app: LedgerApp) -> ReadModelState:
 
 def stored(app: LedgerApp) -> ReadModelState:
     read = app.read
-    refs = {r[0]: tuple(r[1:]) for r in read.rows("SELECT ref, kind, date, command, reversed_by, reversed_on FROM kerang_refs")}
+    refs = {
+        r[0]: tuple(r[1:])
+        for r in read.rows(
+            "SELECT ref, kind, date, command, reversed_by, reversed_on FROM kerang_refs"
+        )
+    }
     postings = read.rows("SELECT ref, date, account, member, amount FROM kerang_postings")
     harvests = read.rows(
         "SELECT ref, date, bagan, sign, gross, costs, net, manager, members, savings, cooperative FROM kerang_harvests"

@@ -60,7 +60,9 @@ def render_summary(console: Console, s: Summary) -> None:
         funds.add_row(SAVINGS_LABELS[k], format_rupiah(s.savings[k]))
     funds.add_row("Infaq fund (kept apart)", format_rupiah(s.infaq_fund))
     funds.add_row("Loans outstanding", format_rupiah(s.loans_outstanding))
-    console.print(Panel(Group(head, Text(""), harvest, Text(""), funds), title="Summary", expand=False))
+    console.print(
+        Panel(Group(head, Text(""), harvest, Text(""), funds), title="Summary", expand=False)
+    )
 
 
 def render_statement(console: Console, ms: MemberStatement) -> None:
@@ -88,13 +90,17 @@ def render_statement(console: Console, ms: MemberStatement) -> None:
         lines.add_column("Account")
         lines.add_column("Amount", justify="right", no_wrap=True)
         for line in ms.lines:
-            lines.add_row(line.date.isoformat(), line.ref, line.kind, line.account, format_rupiah(line.amount))
+            lines.add_row(
+                line.date.isoformat(), line.ref, line.kind, line.account, format_rupiah(line.amount)
+            )
         parts += [Text(""), lines]
     console.print(Panel(Group(*parts), title="Member statement", expand=False))
 
 
 def render_balance(console: Console, tb: TrialBalance) -> None:
-    table = Table(title=f"Trial balance as of {tb.as_of} (debits +, credits −)", title_justify="left")
+    table = Table(
+        title=f"Trial balance as of {tb.as_of} (debits +, credits −)", title_justify="left"
+    )
     table.add_column("Account", no_wrap=True)
     table.add_column("Debit", justify="right", no_wrap=True)
     table.add_column("Credit", justify="right", no_wrap=True)
@@ -109,7 +115,11 @@ def render_balance(console: Console, tb: TrialBalance) -> None:
     table.add_section()
     table.add_row("Total", format_rupiah(debit), format_rupiah(credit), style="bold")
     console.print(table)
-    verdict = "[green]balanced[/]" if tb.total == 0 else f"[red]OUT OF BALANCE by {format_rupiah(tb.total)}[/]"
+    verdict = (
+        "[green]balanced[/]"
+        if tb.total == 0
+        else f"[red]OUT OF BALANCE by {format_rupiah(tb.total)}[/]"
+    )
     console.print(f"Debits − credits = {format_rupiah(tb.total)}: {verdict}")
 
 
@@ -117,5 +127,6 @@ def render_import(console: Console, result: ImportResult) -> None:
     verb = "would record" if result.checked_only else "recorded"
     console.print(
         f"{result.file}: {result.lines} lines; {verb} {result.recorded}, "
-        f"already recorded {result.already_recorded}" + (" (check only: nothing written)" if result.checked_only else "")
+        f"already recorded {result.already_recorded}"
+        + (" (check only: nothing written)" if result.checked_only else "")
     )

@@ -29,13 +29,14 @@ class Policy:
         for name in SHARES:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise PolicyError(name, f"policy share {name} must be a whole number of basis points.")
+                raise PolicyError(
+                    name, f"policy share {name} must be a whole number of basis points."
+                )
         total = sum(self.points())
         if total != WHOLE:
             raise PolicyError(
                 "policy",
-                f"policy shares must add up to 100, not {format_percent(total)} "
-                f"({self.text()}).",
+                f"policy shares must add up to 100, not {format_percent(total)} ({self.text()}).",
             )
 
     def points(self) -> tuple[int, int, int, int]:
@@ -45,7 +46,9 @@ class Policy:
         return dict(zip(SHARES, self.points(), strict=True))
 
     def text(self) -> str:
-        return ",".join(f"{n}={format_percent(p)}" for n, p in zip(SHARES, self.points(), strict=True))
+        return ",".join(
+            f"{n}={format_percent(p)}" for n, p in zip(SHARES, self.points(), strict=True)
+        )
 
     @classmethod
     def from_percentages(cls, values: Mapping[str, object]) -> Policy:

@@ -66,7 +66,12 @@ class BookRows:
                     self.harvests.append(_harvest_row(aggregate, event.day, -1))
             else:
                 self.refs.append(
-                    (aggregate.ref, aggregate.kind, aggregate.date.isoformat(), canonical(aggregate.command()))
+                    (
+                        aggregate.ref,
+                        aggregate.kind,
+                        aggregate.date.isoformat(),
+                        canonical(aggregate.command()),
+                    )
                 )
                 if isinstance(aggregate, domain.Harvest):
                     self.harvests.append(_harvest_row(aggregate, aggregate.date, +1))
@@ -80,12 +85,20 @@ class BookRows:
             return text.replace("?", mark)
 
         if self.refs:
-            c.executemany(sql("INSERT INTO kerang_refs (ref, kind, date, command) VALUES (?,?,?,?)"), self.refs)
+            c.executemany(
+                sql("INSERT INTO kerang_refs (ref, kind, date, command) VALUES (?,?,?,?)"),
+                self.refs,
+            )
         if self.reversals:
-            c.executemany(sql("UPDATE kerang_refs SET reversed_by=?, reversed_on=? WHERE ref=?"), self.reversals)
+            c.executemany(
+                sql("UPDATE kerang_refs SET reversed_by=?, reversed_on=? WHERE ref=?"),
+                self.reversals,
+            )
         if self.postings:
             c.executemany(
-                sql("INSERT INTO kerang_postings (ref, date, account, member, amount) VALUES (?,?,?,?,?)"),
+                sql(
+                    "INSERT INTO kerang_postings (ref, date, account, member, amount) VALUES (?,?,?,?,?)"
+                ),
                 self.postings,
             )
         if self.harvests:
@@ -137,7 +150,9 @@ class ReadModel:
             return [tuple(r) for r in c.fetchall()]
 
     def ref(self, ref: str) -> tuple[str, str, str | None, str | None] | None:
-        found = self.rows("SELECT kind, command, reversed_by, reversed_on FROM kerang_refs WHERE ref=?", (ref,))
+        found = self.rows(
+            "SELECT kind, command, reversed_by, reversed_on FROM kerang_refs WHERE ref=?", (ref,)
+        )
         return found[0] if found else None
 
     def balance(self, account: str, member: str | None, day: dt.date) -> int:
@@ -149,7 +164,9 @@ class ReadModel:
         )
         return int(total)
 
-    def later_movements(self, account: str, member: str | None, day: dt.date) -> list[tuple[str, int]]:
+    def later_movements(
+        self, account: str, member: str | None, day: dt.date
+    ) -> list[tuple[str, int]]:
         where, params = _where(account, member)
         return [
             (d, int(a))
@@ -191,7 +208,9 @@ class ReadModel:
         [row] = self.rows(f"SELECT {cols} FROM kerang_harvests WHERE date <= ?", (day.isoformat(),))
         return dict(zip(("harvests", *HARVEST_FIGURES), (int(v) for v in row), strict=True))
 
-    def member_lines(self, member: str, day: dt.date, limit: int) -> list[tuple[str, str, str, str, int]]:
+    def member_lines(
+        self, member: str, day: dt.date, limit: int
+    ) -> list[tuple[str, str, str, str, int]]:
         """The member's latest postings: (date, ref, kind, account, amount)."""
         rows = self.rows(
             "SELECT p.date, p.ref, COALESCE(r.kind, ''), p.account, p.amount FROM kerang_postings p "

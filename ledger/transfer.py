@@ -128,7 +128,10 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
             if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
                 yield number, InvalidInput("line", "has more cells than the header.")
                 return
-            yield number, {h: _csv_value(h, v) for h, v in zip(header, row, strict=False) if h and v.strip()}
+            yield (
+                number,
+                {h: _csv_value(h, v) for h, v in zip(header, row, strict=False) if h and v.strip()},
+            )
 
 
 def count_lines(path: Path) -> int:
@@ -137,7 +140,9 @@ def count_lines(path: Path) -> int:
 
 
 # ------------------------------------------------------------------ importing
-def _run(app: LedgerApp, records: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, tuple[int, Refused] | None]:
+def _run(
+    app: LedgerApp, records: list[tuple[int, dict[str, Any]]]
+) -> tuple[int, int, tuple[int, Refused] | None]:
     """Apply records in one batch; retry the batch if a concurrent writer won."""
     for attempt in range(RETRIES):
         recorded = already = 0
@@ -197,7 +202,9 @@ def import_records(
     return lines, recorded, already
 
 
-def import_file(db: str, path: str, *, check: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_file(
+    db: str, path: str, *, check: bool = False, progress: Progress | None = None
+) -> ImportResult:
     file = Path(path)
     if not file.is_file():
         raise InvalidInput("file", f"import file {path} does not exist.")
@@ -205,11 +212,16 @@ def import_file(db: str, path: str, *, check: bool = False, progress: Progress |
     if check:
         with _scratch_copy(db) as scratch:
             lines, recorded, already = import_records(
-                open_ledger(scratch, create=True), read_records(file), total=total, progress=progress
+                open_ledger(scratch, create=True),
+                read_records(file),
+                total=total,
+                progress=progress,
             )
         return ImportResult(path, lines, recorded, already, True)
     app = open_ledger(db, create=True)
-    lines, recorded, already = import_records(app, read_records(file), total=total, progress=progress)
+    lines, recorded, already = import_records(
+        app, read_records(file), total=total, progress=progress
+    )
     return ImportResult(path, lines, recorded, already, False)
 
 
@@ -259,11 +271,25 @@ def event_line(event: Any) -> dict[str, Any] | None:
     C = domain.Cooperative
     if isinstance(event, C.Started):
         policy = ",".join(f"{k}={format_percent(v)}" for k, v in event.policy.items())
-        return {"op": "init", "name": event.name, "date": event.started.isoformat(), "policy": policy}
+        return {
+            "op": "init",
+            "name": event.name,
+            "date": event.started.isoformat(),
+            "policy": policy,
+        }
     if isinstance(event, C.PolicySet):
-        return {"op": "policy.set", "from": event.effective.isoformat(), **{k: format_percent(v) for k, v in event.policy.items()}}
+        return {
+            "op": "policy.set",
+            "from": event.effective.isoformat(),
+            **{k: format_percent(v) for k, v in event.policy.items()},
+        }
     if isinstance(event, C.MemberAdded):
-        return {"op": "member.add", "id": event.member_id, "name": event.name, "date": event.joined.isoformat()}
+        return {
+            "op": "member.add",
+            "id": event.member_id,
+            "name": event.name,
+            "date": event.joined.isoformat(),
+        }
     if isinstance(event, C.MemberLeft):
         return {"op": "member.leave", "id": event.member_id, "date": event.left.isoformat()}
     if isinstance(event, C.BaganAdded):
@@ -280,5 +306,3 @@ def event_line(event: Any) -> dict[str, Any] | None:
     if type(event).__name__ == "Recorded":
         return event.mutate(None).command()
     return None  # a Reversed event: its correction's line carries it
-
-

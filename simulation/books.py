@@ -124,15 +124,11 @@ def calibrate(harvests, scenario) -> tuple[Calibration, object]:
         yield_used = len(kgs)
         mean = float(kgs.mean())
         changes["harvest_yield_kg"] = _held("harvest.yield_kg", mean)
-        changes["harvest_yield_cv"] = _held(
-            "harvest.yield_cv", float(kgs.std(ddof=1)) / mean
-        )
+        changes["harvest_yield_cv"] = _held("harvest.yield_cv", float(kgs.std(ddof=1)) / mean)
     if len(prices) >= MIN_HARVESTS:
         price_used = len(prices)
         logs = np.log(prices)
-        changes["price_median"] = round(
-            _held("price.median", math.exp(float(np.median(logs))))
-        )
+        changes["price_median"] = round(_held("price.median", math.exp(float(np.median(logs)))))
         changes["price_volatility"] = _held("price.volatility", float(logs.std(ddof=1)))
     scenario = attrs.evolve(scenario, **changes)
     return (

@@ -75,8 +75,7 @@ def run_fast(
     months, slots = g.months, g.end_age + 1
     offset = blocks.start * BLOCK
     parts = [
-        _Block(seed, b, b * BLOCK - offset, (b + 1) * BLOCK - offset, months, s)
-        for b in blocks
+        _Block(seed, b, b * BLOCK - offset, (b + 1) * BLOCK - offset, months, s) for b in blocks
     ]
     width = parts[-1].cols.stop
 
@@ -163,9 +162,7 @@ def run_fast(
             share[:] = 0
         if on_month is not None:
             on_month(t)
-    keep = slice(
-        0, min(runs, blocks.stop * BLOCK) - offset
-    )  # whole blocks run, cut here
+    keep = slice(0, min(runs, blocks.stop * BLOCK) - offset)  # whole blocks run, cut here
     return Paths(
         bagan=out_bagan.T[keep].copy(),
         fund=out_fund.T[keep].copy(),

@@ -74,12 +74,8 @@ class Forecast:
     member_income_monthly: Bands
     target: int | None
     p_target: tuple[float, ...] | None  # P(target reached by each year end)
-    first_build_by_year: tuple[
-        float, ...
-    ]  # P(first self-funded bagan by each year end)
-    first_build_months: (
-        tuple[float, ...] | None
-    )  # its p5..p95 in months, among those built
+    first_build_by_year: tuple[float, ...]  # P(first self-funded bagan by each year end)
+    first_build_months: tuple[float, ...] | None  # its p5..p95 in months, among those built
     p_loss_year: tuple[float, ...]  # P(the year ends with fewer bagan than it began)
     p_any_loss_year: float
     seconds: float
@@ -157,9 +153,7 @@ def run_forecast(
     )
 
 
-def _run(
-    scenario, start, calibration, years, runs, seed, engine, workers, target, progress
-):
+def _run(scenario, start, calibration, years, runs, seed, engine, workers, target, progress):
     began = time.perf_counter()
     paths = simulate(scenario, start, years, runs, seed, engine, workers, progress)
     return summarise(
@@ -193,9 +187,7 @@ def _check_run(years, runs, seed, engine, workers, target) -> int:
     if not 1 <= workers <= 64:
         raise InvalidInput("workers", f"--workers must be 1..64, not {workers}.")
     if target is not None and target < 0:
-        raise InvalidInput(
-            "target-bagan", f"--target-bagan must not be negative ({target})."
-        )
+        raise InvalidInput("target-bagan", f"--target-bagan must not be negative ({target}).")
     if seed is None:
         return int(np.random.SeedSequence().entropy % 2**63)
     if seed < 0:
@@ -280,9 +272,7 @@ def summarise(
     seconds=0.0,
 ) -> Forecast:
     income = paths.members_share / start.members / 12
-    income[:, 0] = (
-        start.income if start.income is not None else expected_income(scenario, start)
-    )
+    income[:, 0] = start.income if start.income is not None else expected_income(scenario, start)
     p_target = None
     if target is not None:
         reached = np.maximum.accumulate(paths.monthly_bagan >= target, axis=1)
@@ -502,9 +492,7 @@ def moved(scenario: Scenario, start: Start, key: str, factor: float):
     if key == "policy.savings":
         p = start.policy
         savings = min(p.savings + p.members, max(0, round(p.savings * factor)))
-        policy = Policy(
-            p.manager, p.members + p.savings - savings, savings, p.cooperative
-        )
+        policy = Policy(p.manager, p.members + p.savings - savings, savings, p.cooperative)
         return scenario, attrs.evolve(start, policy=policy), savings / 100
     param = PARAM_BY_KEY[key]
     value = min(max(getattr(scenario, param.field) * factor, param.low), param.high)
@@ -543,9 +531,7 @@ def sensitivity(
         lo_sc, lo_st, lo = moved(scenario, start, key, 1 - SWING)
         hi_sc, hi_st, hi = moved(scenario, start, key, 1 + SWING)
         (bl, il), (bh, ih) = one(lo_sc, lo_st), one(hi_sc, hi_st)
-        bars.append(
-            Bar(key=key, low=_num(lo), high=_num(hi), bagan=(bl, bh), income=(il, ih))
-        )
+        bars.append(Bar(key=key, low=_num(lo), high=_num(hi), bagan=(bl, bh), income=(il, ih)))
     bars.sort(key=lambda b: -b.swing)
     return Tornado(
         years=years,

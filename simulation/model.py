@@ -183,10 +183,7 @@ class Paths:
     @classmethod
     def concat(cls, parts: list[Paths]) -> Paths:
         return cls(
-            *(
-                np.concatenate([getattr(p, f.name) for p in parts])
-                for f in attrs.fields(cls)
-            )
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(cls))
         )
 
     @property

@@ -11,18 +11,14 @@ from simulation.forecast import Bands, Forecast
 def save_fan_charts(f: Forecast, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
-        raise InvalidInput(
-            "plot", f"--plot must name a .png or .svg file, not {path.name!r}."
-        )
+        raise InvalidInput("plot", f"--plot must name a .png or .svg file, not {path.name!r}.")
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise InvalidInput(
-            "plot", "--plot needs matplotlib: pip install 'kerang[plot]'."
-        ) from None
+        raise InvalidInput("plot", "--plot needs matplotlib: pip install 'kerang[plot]'.") from None
     years = list(range(f.years + 1))
     panels = [
         ("Standing bagan", f.bagan, 1.0),
@@ -36,18 +32,14 @@ def save_fan_charts(f: Forecast, path: str | Path) -> Path:
         ax.set_xlabel("year")
         ax.grid(alpha=0.3)
     if f.target is not None:
-        axes[0].axhline(
-            f.target, color="tab:red", linestyle="--", label=f"target {f.target}"
-        )
+        axes[0].axhline(f.target, color="tab:red", linestyle="--", label=f"target {f.target}")
         axes[0].legend(loc="best")
     fig.suptitle(f"kerang forecast: {f.runs:,} runs, seed {f.seed}, {f.engine} engine")
     fig.tight_layout()
     try:
         fig.savefig(path)
     except OSError as error:
-        raise InvalidInput(
-            "plot", f"--plot {path} cannot be written ({error.strerror})."
-        ) from None
+        raise InvalidInput("plot", f"--plot {path} cannot be written ({error.strerror}).") from None
     finally:
         plt.close(fig)
     return path
@@ -57,11 +49,7 @@ def _fan(ax, years, b: Bands, scale: float) -> None:
     def s(values):
         return [v * scale for v in values]
 
-    ax.fill_between(
-        years, s(b.p5), s(b.p95), alpha=0.2, color="tab:blue", label="5–95 %"
-    )
-    ax.fill_between(
-        years, s(b.p25), s(b.p75), alpha=0.4, color="tab:blue", label="25–75 %"
-    )
+    ax.fill_between(years, s(b.p5), s(b.p95), alpha=0.2, color="tab:blue", label="5–95 %")
+    ax.fill_between(years, s(b.p25), s(b.p75), alpha=0.4, color="tab:blue", label="25–75 %")
     ax.plot(years, s(b.p50), color="tab:blue", label="median")
     ax.legend(loc="best", fontsize="small")

@@ -87,9 +87,7 @@ def wear(env, coop: Cooperative, b: Bagan):
     """Repairs: a monthly hazard, i.e. geometric waits between them."""
     month = int(env.now)
     while True:
-        month += int(
-            coop.rng["repair"].geometric(coop.scenario.bagan_repair_probability)
-        )
+        month += int(coop.rng["repair"].geometric(coop.scenario.bagan_repair_probability))
         yield at(env, month, REPAIR)
         if not b.standing:
             return
@@ -157,9 +155,7 @@ def settle(env, coop: Cooperative, months: int, out: dict, r: int):
     out["destroyed"][r] = coop.destroyed
 
 
-def run_simpy(
-    scenario, start: Start, years: int, seed: int, first: int, count: int
-) -> Paths:
+def run_simpy(scenario, start: Start, years: int, seed: int, first: int, count: int) -> Paths:
     """Replications first..first+count-1 of the reference model."""
     g = grid(scenario, years)
     months, ages = g.months, clip_ages(start, g)

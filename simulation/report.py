@@ -45,9 +45,7 @@ def _fan_row(b: Bands, i: int, lo: float, hi: float) -> Text:
     return Text("".join(row))
 
 
-def fan_table(
-    title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = None
-) -> Table:
+def fan_table(title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = None) -> Table:
     lo, hi = min(b.p5), max(b.p95)
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     table.add_column("year", justify="right")
@@ -57,24 +55,16 @@ def fan_table(
     for name in extra or {}:
         table.add_column(name, justify="right")
     for i in range(len(b.p50)):
-        cells = [
-            fmt(getattr(b, k)[i]) for k in ("p5", "p25", "p50", "p75", "p95", "mean")
-        ]
+        cells = [fmt(getattr(b, k)[i]) for k in ("p5", "p25", "p50", "p75", "p95", "mean")]
         more = [column[i] for column in (extra or {}).values()]
-        table.add_row(
-            "start" if i == 0 else str(i), *cells, _fan_row(b, i, lo, hi), *more
-        )
+        table.add_row("start" if i == 0 else str(i), *cells, _fan_row(b, i, lo, hi), *more)
     return table
 
 
 def render_forecast(f: Forecast, console: Console) -> None:
     start = f.start
-    policy = ", ".join(
-        f"{k} {format_percent(v)}%" for k, v in start.policy.as_dict().items()
-    )
-    where = (
-        f"the books as of {start.as_of}" if start.source == "ledger" else "the scenario"
-    )
+    policy = ", ".join(f"{k} {format_percent(v)}%" for k, v in start.policy.as_dict().items())
+    where = f"the books as of {start.as_of}" if start.source == "ledger" else "the scenario"
     lines = [
         f"{f.runs:,} runs × {f.years} years, {f.engine} engine, seed {f.seed}",
         f"start from {where}: {len(start.ages)} bagan, "
@@ -116,9 +106,7 @@ def render_forecast(f: Forecast, console: Console) -> None:
         )
         notes.append(
             "  by year: "
-            + "  ".join(
-                f"{y}: {_pct(p)}" for y, p in enumerate(f.first_build_by_year) if y
-            )
+            + "  ".join(f"{y}: {_pct(p)}" for y, p in enumerate(f.first_build_by_year) if y)
         )
     else:
         notes.append(f"No self-funded bagan within {f.years} years in any run.")

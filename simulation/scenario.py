@@ -244,9 +244,7 @@ def _scenario_class() -> type:
 
 
 Scenario = _scenario_class()
-Scenario.__doc__ = (
-    "All parameters of a forecast, in the units of PARAMS; see scenario_toml()."
-)
+Scenario.__doc__ = "All parameters of a forecast, in the units of PARAMS; see scenario_toml()."
 Scenario.__module__ = __name__
 
 
@@ -269,14 +267,10 @@ def check(scenario) -> None:
 def _check_value(p: Param, value: Any) -> int | float:
     wanted = "a whole number" if p.integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(
-            p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}."
-        )
+        raise InvalidInput(p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}.")
     if p.integer and isinstance(value, float):
         if not value.is_integer():
-            raise InvalidInput(
-                p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}."
-            )
+            raise InvalidInput(p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}.")
         value = int(value)
     if not (p.low <= value <= p.high):
         raise InvalidInput(
@@ -291,9 +285,7 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
     values: dict[str, Any] = {}
     for section, table in data.items():
         if section not in SECTIONS:
-            raise InvalidInput(
-                section, f"unknown section [{section}]; use {', '.join(SECTIONS)}."
-            )
+            raise InvalidInput(section, f"unknown section [{section}]; use {', '.join(SECTIONS)}.")
         if not isinstance(table, Mapping):
             raise InvalidInput(section, f"{section} must be a [{section}] table.")
         for name, value in table.items():
@@ -313,9 +305,7 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
         except InvalidInput as error:
             raise InvalidInput(f"policy.{error.field}", error.message) from None
         except Exception as error:  # PolicyError: shares do not add up
-            raise InvalidInput(
-                "policy", getattr(error, "message", str(error))
-            ) from None
+            raise InvalidInput("policy", getattr(error, "message", str(error))) from None
     scenario = attrs.evolve(base or Scenario(), **values)
     check(scenario)
     return scenario
@@ -323,9 +313,7 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
 
 def _percent_text(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(
-            f"policy.{name}", f"policy.{name} must be a percentage, not {value!r}."
-        )
+        raise InvalidInput(f"policy.{name}", f"policy.{name} must be a percentage, not {value!r}.")
     return repr(value) if isinstance(value, float) else str(value)
 
 

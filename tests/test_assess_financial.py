@@ -56,9 +56,7 @@ def statement(id: str, as_of: dt.date, **savings: int) -> Statement:
     return Statement(id, as_of, 0, kinds, 0, 0)
 
 
-def books(
-    as_of, members, harvests=(), movements=(), statements=(), stories=()
-) -> Books:
+def books(as_of, members, harvests=(), movements=(), statements=(), stories=()) -> Books:
     return Books(
         as_of=as_of,
         name="Koperasi",
@@ -134,10 +132,7 @@ def test_household_income_is_members_share_per_member_per_month_against_minimum_
     assert income.after.figure == pytest.approx(per_month / 2_648_125)
     assert income.after.score == 3  # 0.57 x UMK: at least 0.5 (level 3), below 0.75
     assert income.before.score == 0
-    assert (
-        "Rp 1.500.000/month" in income.after.detail
-        and "0.57 × UMK" in income.after.detail
-    )
+    assert "Rp 1.500.000/month" in income.after.detail and "0.57 × UMK" in income.after.detail
     # 2015 is not in the wage table: the nearest year is used, and said so
     assert any("no 2015" in w.message for w in result.warnings)
 
@@ -237,9 +232,7 @@ def test_a_period_spanning_years_weighs_the_wages_by_month(tmp_path):
     path.write_text("year,umk\n2015,2.000.000\n2016,3000000\n")
     before, after = the_books()
     span = Period(D(2015, 7, 1), D(2016, 6, 30))
-    result = ledger_indicators(
-        before, after, before=span, after=span, wages=load_wages(path)
-    )
+    result = ledger_indicators(before, after, before=span, after=span, wages=load_wages(path))
     income = result.indicators[0]
     assert "UMK Rp 2.500.000" in income.after.detail
     assert not result.warnings

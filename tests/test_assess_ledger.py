@@ -33,12 +33,9 @@ def ledger_db(tmp_path, capsys) -> str:
         "member add M2 --name Siti --date 2015-01-01",
         "bagan add B1 --partners M1,M2 --manager Budi --date 2015-01-01",
         "harvest --ref H0 --date 2015-07-01 --bagan B1 --kg 500 --price 8000",
-        "harvest --ref H1 --date 2016-06-01 --bagan B1 --kg 3000 --price 10000"
-        " --buyer Pak_Ali",
-        "harvest --ref H2 --date 2016-12-01 --bagan B1 --kg 3000 --price 10000"
-        " --buyer 'Bu Rina'",
-        "savings deposit --ref S1 --date 2016-02-01 --member M1 --kind wajib"
-        " --amount 50000",
+        "harvest --ref H1 --date 2016-06-01 --bagan B1 --kg 3000 --price 10000 --buyer Pak_Ali",
+        "harvest --ref H2 --date 2016-12-01 --bagan B1 --kg 3000 --price 10000 --buyer 'Bu Rina'",
+        "savings deposit --ref S1 --date 2016-02-01 --member M1 --kind wajib --amount 50000",
         "loan disburse --ref L1 --date 2016-03-01 --member M1 --amount 500000",
         "story add --member M1 --date 2016-12-15 --title 'Sekolah anak'"
         " --text 'Now I can pay school fees.'",
@@ -61,18 +58,12 @@ def test_assess_from_the_ledger(ledger_db, capsys):
     ledger = {i["key"]: i for i in document["ledger"]["indicators"]}
     # 2015: one harvest, net 4,000,000; members' 60 % = 2,400,000
     # over 2 members and 12 months
-    assert ledger["household_income"]["before"]["figure"] == pytest.approx(
-        100_000 / 2_648_125
-    )
+    assert ledger["household_income"]["before"]["figure"] == pytest.approx(100_000 / 2_648_125)
     # 2016: two harvests of net 30,000,000: 36,000,000 to members
-    assert ledger["household_income"]["after"]["figure"] == pytest.approx(
-        1_500_000 / 2_648_125
-    )
+    assert ledger["household_income"]["after"]["figure"] == pytest.approx(1_500_000 / 2_648_125)
     # savings at 2016-12-31: harvest savings 8 % of 64,000,000
     # plus a 50,000 deposit, over 2 members
-    assert ledger["savings"]["after"]["figure"] == pytest.approx(
-        (5_120_000 + 50_000) / 2
-    )
+    assert ledger["savings"]["after"]["figure"] == pytest.approx((5_120_000 + 50_000) / 2)
     assert ledger["access_to_capital"]["after"]["figure"] == pytest.approx(0.5)
     assert ledger["business_network"]["before"]["figure"] == 0
     assert ledger["business_network"]["after"]["figure"] == 2
@@ -100,17 +91,11 @@ def test_rich_report_from_the_ledger_lists_stories(ledger_db, capsys, monkeypatc
         "--db", ledger_db,
     )  # fmt: skip
     assert code == 0, err
-    assert (
-        "From the ledger" in out
-        and "Sekolah anak" in out
-        and "2 distinct buyers" in out
-    )
+    assert "From the ledger" in out and "Sekolah anak" in out and "2 distinct buyers" in out
 
 
 def test_stories_are_listed_when_a_db_is_named(ledger_db, capsys):
-    code, out, _ = kerang(
-        capsys, "assess", "--survey", str(DEMO), "--db", ledger_db, "--json"
-    )
+    code, out, _ = kerang(capsys, "assess", "--survey", str(DEMO), "--db", ledger_db, "--json")
     document = json.loads(out)
     assert code == 0 and "ledger" not in document
     assert [s["title"] for s in document["stories"]] == ["Sekolah anak"]

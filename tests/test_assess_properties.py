@@ -57,9 +57,7 @@ def to_csv(answers, scale: Fraction = Fraction(1, 10)) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["respondent", "capital", "indicator", "before", "after"])
     for who, capital, indicator, before, after in answers:
-        writer.writerow(
-            [who, capital, indicator, written(before, scale), written(after, scale)]
-        )
+        writer.writerow([who, capital, indicator, written(before, scale), written(after, scale)])
     return out.getvalue()
 
 
@@ -70,10 +68,7 @@ def scores(result):
             score.before,
             score.after,
             score.change,
-            sorted(
-                (i.name, i.before, i.after, i.change, i.respondents)
-                for i in score.indicators
-            ),
+            sorted((i.name, i.before, i.after, i.change, i.respondents) for i in score.indicators),
         )
         for capital, score in result.capitals.items()
     } | {"overall": result.overall_change}
@@ -83,9 +78,7 @@ def reference(answers):
     """The SLIA rules written out plainly, in exact fractions."""
     by_indicator: dict[tuple[str, str], dict[str, list[Fraction]]] = {}
     for _, capital, indicator, before, after in answers:
-        slot = by_indicator.setdefault(
-            (capital, indicator), {"before": [], "after": []}
-        )
+        slot = by_indicator.setdefault((capital, indicator), {"before": [], "after": []})
         if before is not None:
             slot["before"].append(Fraction(before, 10))
         if after is not None:
@@ -114,9 +107,7 @@ def test_scores_follow_the_slia_rules(answers):
         got = result.capitals[capital]
         assert got.before == (None if before is None else pytest.approx(float(before)))
         assert got.after == (None if after is None else pytest.approx(float(after)))
-    assert result.overall_change == (
-        None if overall is None else pytest.approx(float(overall))
-    )
+    assert result.overall_change == (None if overall is None else pytest.approx(float(overall)))
     assert result.errors == ()
 
 
@@ -158,9 +149,7 @@ def test_a_respondent_scoring_the_current_means_changes_nothing(answers):
     after = assess(read_survey(to_csv(answers) + out.getvalue()))
 
     def close(a, b):
-        return (a is None and b is None) or (
-            a is not None and b == pytest.approx(a, abs=1e-12)
-        )
+        return (a is None and b is None) or (a is not None and b == pytest.approx(a, abs=1e-12))
 
     for capital in CAPITALS:
         old, new = base.capitals[capital], after.capitals[capital]
@@ -209,10 +198,7 @@ def test_scores_above_the_scale_are_errors_and_at_the_scale_are_not(answers, sca
     text = to_csv(answers)
     result = assess(read_survey(text, scale_max=scale_max))
     too_high = sum(
-        1
-        for a in answers
-        for s in a[3:]
-        if s is not None and Fraction(s, 10) > scale_max
+        1 for a in answers for s in a[3:] if s is not None and Fraction(s, 10) > scale_max
     )
     assert len(result.errors) == too_high
     assert all(e.code == "out_of_range" for e in result.errors)

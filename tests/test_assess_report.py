@@ -59,9 +59,7 @@ def _books(as_of: dt.date, harvests, savings: int, stories=()) -> Books:
             for m in members
         },
         harvests=tuple(
-            HarvestView(
-                r, d, "B1", None, None, n, 0, n, split_net(n, DEFAULT_POLICY), b
-            )
+            HarvestView(r, d, "B1", None, None, n, 0, n, split_net(n, DEFAULT_POLICY), b)
             for r, d, n, b in harvests
         ),
         movements=(Movement("L1", D(2016, 3, 1), "loan.disburse", "M01", 500_000),),
@@ -192,9 +190,7 @@ def test_cli_report_at_fixed_width(capsys, monkeypatch):
 def test_plot_files(tmp_path, capsys, suffix):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"pentagon.{suffix}"
-    assert (
-        cli.main(["assess", "--survey", str(DEMO), "--plot", str(path), "--json"]) == 0
-    )
+    assert cli.main(["assess", "--survey", str(DEMO), "--plot", str(path), "--json"]) == 0
     json.loads(capsys.readouterr().out)  # stdout is still exactly one JSON document
     data = path.read_bytes()
     if suffix == "png":
@@ -202,15 +198,10 @@ def test_plot_files(tmp_path, capsys, suffix):
     else:
         assert b"<svg" in data and b"natural" in data
         again = tmp_path / "again.svg"
-        assert (
-            cli.main(["assess", "--survey", str(DEMO), "--plot", str(again), "--json"])
-            == 0
-        )
+        assert cli.main(["assess", "--survey", str(DEMO), "--plot", str(again), "--json"]) == 0
         assert again.read_bytes() == data  # the same scores draw the same file
 
 
 def test_plot_refuses_other_formats(tmp_path, capsys):
-    code = cli.main(
-        ["assess", "--survey", str(DEMO), "--plot", str(tmp_path / "x.pdf")]
-    )
+    code = cli.main(["assess", "--survey", str(DEMO), "--plot", str(tmp_path / "x.pdf")])
     assert code == 2 and "--plot" in capsys.readouterr().err

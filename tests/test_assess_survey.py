@@ -114,12 +114,8 @@ def test_unknown_capital_is_an_error_naming_row_and_value(label):
 
 
 def test_decimal_commas_quoted_or_with_semicolons():
-    quoted = assess_text(
-        'capital,indicator,before,after\nAset Alam,Sites,"2,33","4,91"\n'
-    )
-    semicolon = assess_text(
-        "capital;indicator;before;after\nAset Alam;Sites;2,33;4,91\n"
-    )
+    quoted = assess_text('capital,indicator,before,after\nAset Alam,Sites,"2,33","4,91"\n')
+    semicolon = assess_text("capital;indicator;before;after\nAset Alam;Sites;2,33;4,91\n")
     for result in (quoted, semicolon):
         sites = result.capitals["natural"].indicators[0]
         assert (sites.before, sites.after) == (pytest.approx(2.33), pytest.approx(4.91))
@@ -140,10 +136,7 @@ def test_parse_score():
 
 
 def test_indonesian_headers_and_a_bom():
-    text = (
-        "\ufeffModal,Indikator,Sebelum,Sesudah,Perubahan\n"
-        "Aset Sosial,Gotong royong,2,3,1\n"
-    )
+    text = "\ufeffModal,Indikator,Sebelum,Sesudah,Perubahan\nAset Sosial,Gotong royong,2,3,1\n"
     result = assess_text(text)
     assert result.capitals["social"].after == 3.0
     assert not result.errors
@@ -158,9 +151,7 @@ def test_indonesian_headers_and_a_bom():
         ("-1", "3", "before", "-1"),
     ],
 )
-def test_a_score_outside_the_scale_is_an_error_naming_row_and_value(
-    before, after, field, value
-):
+def test_a_score_outside_the_scale_is_an_error_naming_row_and_value(before, after, field, value):
     text = (
         "capital,indicator,before,after\nnatural,Sites,1,2\n"
         f'physical,Transport,"{before}","{after}"\n'
@@ -168,9 +159,7 @@ def test_a_score_outside_the_scale_is_an_error_naming_row_and_value(
     result = assess_text(text)
     assert codes(result.errors) == ["out_of_range"]
     message = result.errors[0].message
-    assert (
-        "row 3" in message and f"{field} score {value}" in message and "0..5" in message
-    )
+    assert "row 3" in message and f"{field} score {value}" in message and "0..5" in message
     assert result.errors[0].row == 3
 
 
@@ -241,9 +230,7 @@ def test_identical_duplicate_is_a_warning_and_counted_once():
     assert codes(result.warnings) == ["duplicate_indicator"]
     assert "rows 2 and 4" in result.warnings[0].message
     sites = result.capitals["natural"].indicators[0]
-    assert sites.before == pytest.approx(
-        2.0
-    )  # (1 + 3) / 2: the repeat is not a third answer
+    assert sites.before == pytest.approx(2.0)  # (1 + 3) / 2: the repeat is not a third answer
     assert sites.respondents == 2
 
 
@@ -276,9 +263,7 @@ def test_change_that_is_not_after_minus_before_is_a_warning_with_both_numbers():
 
 def test_change_within_rounding_of_the_written_scores_is_accepted():
     # 2.333 → 2.33 and 4.906 → 4.91; the true change 2.573 → 2.57
-    result = assess_text(
-        "capital,indicator,before,after,change\nsocial,X,2.33,4.91,2.57\n"
-    )
+    result = assess_text("capital,indicator,before,after,change\nsocial,X,2.33,4.91,2.57\n")
     assert "change_mismatch" not in codes(result.warnings)
 
 
@@ -293,27 +278,16 @@ def test_a_change_with_before_or_after_blank_cannot_be_checked():
 
 
 def test_a_capital_without_indicators_is_a_warning_and_left_out_of_overall():
-    text = (
-        "\n".join(line for line in FIVE.splitlines() if not line.startswith("human"))
-        + "\n"
-    )
+    text = "\n".join(line for line in FIVE.splitlines() if not line.startswith("human")) + "\n"
     result = assess_text(text)
     assert [w.code for w in result.warnings] == ["empty_capital"]
     assert "human" in result.warnings[0].message
-    assert (
-        result.capitals["human"].before is None
-        and result.capitals["human"].indicators == ()
-    )
-    others = [
-        result.capitals[c].change
-        for c in ("natural", "physical", "financial", "social")
-    ]
+    assert result.capitals["human"].before is None and result.capitals["human"].indicators == ()
+    others = [result.capitals[c].change for c in ("natural", "physical", "financial", "social")]
     assert result.overall_change == pytest.approx(sum(others) / 4)
 
 
-@pytest.mark.parametrize(
-    ("row", "code"), [(",4", "missing_before"), ("3,", "missing_after")]
-)
+@pytest.mark.parametrize(("row", "code"), [(",4", "missing_before"), ("3,", "missing_after")])
 def test_an_indicator_missing_before_or_after_is_a_warning(row, code):
     result = assess_text(FIVE + f"natural,Water quality,{row}\n")
     assert code in codes(result.warnings)
@@ -321,13 +295,9 @@ def test_an_indicator_missing_before_or_after_is_a_warning(row, code):
     natural = result.capitals["natural"]
     # the capital's score is the mean of the indicators that have one
     if code == "missing_before":
-        assert natural.before == pytest.approx(2.0) and natural.after == pytest.approx(
-            3.5
-        )
+        assert natural.before == pytest.approx(2.0) and natural.after == pytest.approx(3.5)
     else:
-        assert natural.before == pytest.approx(2.5) and natural.after == pytest.approx(
-            3.0
-        )
+        assert natural.before == pytest.approx(2.5) and natural.after == pytest.approx(3.0)
 
 
 def test_blank_respondent_and_unknown_column_are_warnings():
@@ -337,9 +307,7 @@ def test_blank_respondent_and_unknown_column_are_warnings():
 
 
 # ----------------------------------------------------------------- the command
-def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(
-    tmp_path, capsys
-):
+def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(tmp_path, capsys):
     path = write_survey(tmp_path, FIVE.replace("Transport,1,4", "Transport,1,7"))
     code, out, err = kerang(capsys, "assess", "--survey", str(path))
     assert code == 2 and out == ""
@@ -373,9 +341,7 @@ def test_cli_warnings_do_not_fail(tmp_path, capsys):
 
 
 def test_cli_missing_file_and_bad_options_exit_2(tmp_path, capsys):
-    code, out, err = kerang(
-        capsys, "assess", "--survey", str(tmp_path / "no.csv"), "--json"
-    )
+    code, out, err = kerang(capsys, "assess", "--survey", str(tmp_path / "no.csv"), "--json")
     assert code == 2 and "does not exist" in err and json.loads(out)["error"]["code"]
     path = write_survey(tmp_path, FIVE)
     code, _, err = kerang(capsys, "assess", "--survey", str(path), "--from-ledger")

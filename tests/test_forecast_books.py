@@ -19,9 +19,7 @@ AS_OF = dt.date(2025, 1, 15)
 POLICY = Policy(3000, 5500, 1300, 200)
 
 
-def harvest(
-    i: int, bagan: str, date: dt.date, kg: float | None, price: int | None
-) -> HarvestView:
+def harvest(i: int, bagan: str, date: dt.date, kg: float | None, price: int | None) -> HarvestView:
     gross = round(kg * price) if kg is not None else 25_000_000
     return HarvestView(
         ref=f"H{i}",
@@ -38,18 +36,14 @@ def harvest(
 
 
 def books(harvests: tuple[HarvestView, ...]) -> Books:
-    members = tuple(
-        MemberView(f"M{i}", f"Ibu {i}", dt.date(2023, 1, 1), None) for i in range(1, 5)
-    )
+    members = tuple(MemberView(f"M{i}", f"Ibu {i}", dt.date(2023, 1, 1), None) for i in range(1, 5))
     bagan = (
         BaganView("B1", ("M1", "M2"), "Budi", dt.date(2024, 1, 10), 12_000_000),
         BaganView("B2", ("M3",), "Asep", dt.date(2024, 7, 1), 12_000_000),
         BaganView("B3", ("M3", "M4"), "Ujang", dt.date(2024, 12, 20), 12_000_000),
     )
     statements = {
-        m.id: Statement(
-            m.id, AS_OF, 0, {"pokok": 0, "wajib": 0, "sukarela": 0, "harvest": s}, 0, 0
-        )
+        m.id: Statement(m.id, AS_OF, 0, {"pokok": 0, "wajib": 0, "sukarela": 0, "harvest": s}, 0, 0)
         for m, s in zip(members, (1_000_000, 2_500_000, 0, 700_001), strict=True)
     }
     return Books(
@@ -72,9 +66,7 @@ def many_harvests(n: int) -> tuple[HarvestView, ...]:
     for i in range(n):
         kg = float(np.round(rng.gamma(4.0, 500.0), 1))  # mean 2000 kg, cv 0.5
         price = int(9000 * np.exp(0.1 * rng.standard_normal()))
-        out.append(
-            harvest(i, "B1", dt.date(2024, 7, 10) - dt.timedelta(days=3 * i), kg, price)
-        )
+        out.append(harvest(i, "B1", dt.date(2024, 7, 10) - dt.timedelta(days=3 * i), kg, price))
     return tuple(out)
 
 
@@ -92,9 +84,7 @@ def test_the_start_is_the_books():
     build, cycle = Scenario().bagan_build_months, Scenario().harvest_cycle_months
     # B1: 12 months grown, last harvest 6 months ago: on its cycle. B2: 6. B3: 0.
     assert start.ages == (build + 12, build + 6, build + 0)
-    assert (start.ages[0] - build) % cycle == months_between(
-        dt.date(2024, 7, 10), AS_OF
-    ) % cycle
+    assert (start.ages[0] - build) % cycle == months_between(dt.date(2024, 7, 10), AS_OF) % cycle
     assert start.income == pytest.approx(split_net(30_000_000, POLICY).members / 4 / 12)
     assert cal.yield_used == 0 and cal.price_used == 0 and scenario == Scenario()
     assert any("1 of 1" in n for n in cal.notes())
@@ -116,16 +106,12 @@ def test_enough_harvests_calibrate_yield_and_price():
     assert cal.yield_used == 60 and cal.price_used == 60
     assert scenario.harvest_yield_kg == pytest.approx(kgs.mean())
     assert scenario.harvest_yield_cv == pytest.approx(kgs.std(ddof=1) / kgs.mean())
-    assert (
-        8500 < scenario.price_median < 9500 and 0.05 < scenario.price_volatility < 0.15
-    )
+    assert 8500 < scenario.price_median < 9500 and 0.05 < scenario.price_volatility < 0.15
     assert any("calibrated from 60" in n for n in cal.notes())
 
 
 def test_too_few_harvests_fall_back_to_the_scenario():
-    hv = many_harvests(MIN_HARVESTS - 1) + (
-        harvest(99, "B2", dt.date(2024, 8, 1), None, None),
-    )
+    hv = many_harvests(MIN_HARVESTS - 1) + (harvest(99, "B2", dt.date(2024, 8, 1), None, None),)
     _, scenario, cal = start_from_books(books(hv), Scenario())
     assert cal.harvests == MIN_HARVESTS and cal.yield_used == 0 and cal.price_used == 0
     assert scenario == Scenario()
@@ -145,9 +131,7 @@ def test_forecast_from_a_real_ledger(tmp_path, capsys):
     db = str(tmp_path / "k.db")
     _kerang("init", "--name", "Sinar Abadi", "--date", "2024-01-01", "--db", db)
     for m in ("M1", "M2", "M3"):
-        _kerang(
-            "member", "add", m, "--name", f"Ibu {m}", "--date", "2024-01-01", "--db", db
-        )
+        _kerang("member", "add", m, "--name", f"Ibu {m}", "--date", "2024-01-01", "--db", db)
     _kerang(
         "bagan",
         "add",

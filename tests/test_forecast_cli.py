@@ -76,9 +76,7 @@ def test_same_seed_same_document_and_simpy_engine(capsys):
     a, b = json.loads(a), json.loads(b)
     assert (a.pop("workers"), b.pop("workers")) == (1, 2)
     assert a == b
-    code, out, _ = run(
-        capsys, "--json", "--years", "1", "--runs", "5", "--engine", "simpy"
-    )
+    code, out, _ = run(capsys, "--json", "--years", "1", "--runs", "5", "--engine", "simpy")
     assert code == 0 and json.loads(out)["engine"] == "simpy"
 
 
@@ -87,9 +85,7 @@ def test_print_scenario_then_use_it(capsys, tmp_path):
     assert code == 0 and out.startswith("#")
     path = tmp_path / "s.toml"
     path.write_text(out.replace("cost = 12_000_000", "cost = 9_000_000"))
-    code, out, _ = run(
-        capsys, "--scenario", str(path), "--json", "--years", "2", "--runs", "100"
-    )
+    code, out, _ = run(capsys, "--scenario", str(path), "--json", "--years", "2", "--runs", "100")
     assert code == 0 and json.loads(out)["bagan"]["p50"][0] == 90
 
 
@@ -107,13 +103,9 @@ def test_a_bad_scenario_exits_2_naming_the_key(capsys, tmp_path):
 def test_plot(capsys, tmp_path, suffix):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"fan.{suffix}"
-    code, _, _ = run(
-        capsys, "--years", "2", "--runs", "100", "--plot", str(path), "--json"
-    )
+    code, _, _ = run(capsys, "--years", "2", "--runs", "100", "--plot", str(path), "--json")
     assert code == 0 and path.stat().st_size > 1000
-    code, _, err = run(
-        capsys, "--years", "2", "--runs", "100", "--plot", str(tmp_path / "x.gif")
-    )
+    code, _, err = run(capsys, "--years", "2", "--runs", "100", "--plot", str(tmp_path / "x.gif"))
     assert code == 2 and "--plot" in err
 
 

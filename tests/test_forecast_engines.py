@@ -60,9 +60,7 @@ def harsh() -> tuple[Scenario, Start]:
 
 def uneven() -> tuple[Scenario, Start]:
     """A start as the books give it: irregular ages, some past their life."""
-    s = attrs.evolve(
-        Scenario(), harvest_yield_cv=1.0, policy=Policy(3000, 5000, 1800, 200)
-    )
+    s = attrs.evolve(Scenario(), harvest_yield_cv=1.0, policy=Policy(3000, 5000, 1800, 200))
     ages = (0, 1, 1, 2, 5, 7, 7, 7, 9, 12, 13, 20, 24, 25, 25, 30, 40)
     return s, Start(ages=ages, fund=15_000_000, members=9, policy=s.policy, month=3)
 
@@ -94,10 +92,7 @@ def disagreements(a: dict, b: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return {
-        name: outcomes(*make(), "simpy", N_SIMPY, seed=11)
-        for name, make in SCENARIOS.items()
-    }
+    return {name: outcomes(*make(), "simpy", N_SIMPY, seed=11) for name, make in SCENARIOS.items()}
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -121,9 +116,7 @@ def test_results_do_not_depend_on_workers():
     one = simulate(scenario, start, 3, runs, 5, "fast", workers=1)
     two = simulate(scenario, start, 3, runs, 5, "fast", workers=2)
     for field in attrs.fields(type(one)):
-        assert np.array_equal(getattr(one, field.name), getattr(two, field.name)), (
-            field.name
-        )
+        assert np.array_equal(getattr(one, field.name), getattr(two, field.name)), field.name
     simpy_one = simulate(scenario, start, 2, 30, 5, "simpy", workers=1)
     simpy_two = simulate(scenario, start, 2, 30, 5, "simpy", workers=2)
     assert np.array_equal(simpy_one.fund, simpy_two.fund)

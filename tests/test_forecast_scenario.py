@@ -34,17 +34,14 @@ def test_printed_scenario_reads_back_as_the_defaults(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(text)
     assert load_scenario(path) == Scenario()
-    changed = attrs.evolve(
-        Scenario(), bagan_cost=20_000_000, policy=Policy(3000, 5000, 1800, 200)
-    )
+    changed = attrs.evolve(Scenario(), bagan_cost=20_000_000, policy=Policy(3000, 5000, 1800, 200))
     assert scenario_from_mapping(tomllib.loads(scenario_toml(changed))) == changed
 
 
 def test_a_partial_file_keeps_the_other_defaults(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(
-        "[harvest]\nyield_kg = 1500\n"
-        "[policy]\nmanager=30\nmembers=50\nsavings=18\ncooperative=2\n"
+        "[harvest]\nyield_kg = 1500\n[policy]\nmanager=30\nmembers=50\nsavings=18\ncooperative=2\n"
     )
     s = load_scenario(path)
     assert s.harvest_yield_kg == 1500.0 and s.policy.savings == 1800

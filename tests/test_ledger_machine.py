@@ -115,9 +115,14 @@ class LedgerMachine(RuleBasedStateMachine):
         assert outcome.recorded == (member not in self.members)
         self.members.add(member)
 
-    @rule(bagan=st.sampled_from(BAGAN), partners=st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3, unique=True))
+    @rule(
+        bagan=st.sampled_from(BAGAN),
+        partners=st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3, unique=True),
+    )
     def add_bagan(self, bagan: str, partners: list[str]) -> None:
-        ok = bagan not in self.bagan and all(p in self.members and p not in self.left for p in partners)
+        ok = bagan not in self.bagan and all(
+            p in self.members and p not in self.left for p in partners
+        )
         command = lambda b: b.add_bagan(bagan, ",".join(partners), "Pak Manager", START.isoformat())  # noqa: E731
         if ok:
             assert self.do(command).recorded
@@ -128,7 +133,12 @@ class LedgerMachine(RuleBasedStateMachine):
             self.expect_refused(command)
 
     @precondition(lambda self: self.bagan)
-    @rule(data=st.data(), day=days, revenue=st.integers(0, 50_000_000), costs=st.integers(0, 1_000_000))
+    @rule(
+        data=st.data(),
+        day=days,
+        revenue=st.integers(0, 50_000_000),
+        costs=st.integers(0, 1_000_000),
+    )
     def harvest(self, data, day, revenue, costs) -> None:
         bagan = data.draw(st.sampled_from(sorted(self.bagan)))
         ref = self.new_ref()
@@ -139,11 +149,19 @@ class LedgerMachine(RuleBasedStateMachine):
         shares = model_split(revenue - costs)
         partners = self.bagan[bagan]
         effects = [(("income", m), a) for m, a in model_divide(shares["members"], partners).items()]
-        effects += [(("savings", m, "harvest"), a) for m, a in model_divide(shares["savings"], partners).items()]
+        effects += [
+            (("savings", m, "harvest"), a)
+            for m, a in model_divide(shares["savings"], partners).items()
+        ]
         self.record(ref, day, effects, command)
 
     @precondition(lambda self: self.members)
-    @rule(data=st.data(), day=days, amount=amounts, kind=st.sampled_from(["pokok", "wajib", "sukarela", "harvest"]))
+    @rule(
+        data=st.data(),
+        day=days,
+        amount=amounts,
+        kind=st.sampled_from(["pokok", "wajib", "sukarela", "harvest"]),
+    )
     def deposit(self, data, day, amount, kind) -> None:
         member = data.draw(st.sampled_from(sorted(self.members)))
         ref = self.new_ref()
@@ -154,7 +172,12 @@ class LedgerMachine(RuleBasedStateMachine):
             self.record(ref, day, [(("savings", member, kind), amount)], command)
 
     @precondition(lambda self: self.members)
-    @rule(data=st.data(), day=days, amount=amounts, kind=st.sampled_from(["pokok", "sukarela", "harvest"]))
+    @rule(
+        data=st.data(),
+        day=days,
+        amount=amounts,
+        kind=st.sampled_from(["pokok", "sukarela", "harvest"]),
+    )
     def withdraw(self, data, day, amount, kind) -> None:
         member = data.draw(st.sampled_from(sorted(self.members)))
         ref = self.new_ref()
@@ -169,10 +192,19 @@ class LedgerMachine(RuleBasedStateMachine):
         ref = self.new_ref()
         if give:
             member = sorted(self.members)[0] if self.members else None
-            effects = [(("infaq",), amount)] + ([(("infaq_given", member), amount)] if member else [])
-            self.record(ref, day, effects, lambda b: b.infaq_receive(ref, day.isoformat(), amount, member))
+            effects = [(("infaq",), amount)] + (
+                [(("infaq_given", member), amount)] if member else []
+            )
+            self.record(
+                ref, day, effects, lambda b: b.infaq_receive(ref, day.isoformat(), amount, member)
+            )
         else:
-            self.record(ref, day, [(("infaq",), -amount)], lambda b: b.infaq_disburse(ref, day.isoformat(), amount, "zakat"))
+            self.record(
+                ref,
+                day,
+                [(("infaq",), -amount)],
+                lambda b: b.infaq_disburse(ref, day.isoformat(), amount, "zakat"),
+            )
 
     @precondition(lambda self: self.members - self.left)
     @rule(data=st.data(), day=days, amount=amounts, lend=st.booleans())
@@ -191,7 +223,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def repair(self, data, day, amount) -> None:
         bagan = data.draw(st.sampled_from(sorted(self.bagan)))
         ref = self.new_ref()
-        effects = [(("savings", m, "harvest"), -a) for m, a in model_divide(amount, self.bagan[bagan]).items()]
+        effects = [
+            (("savings", m, "harvest"), -a)
+            for m, a in model_divide(amount, self.bagan[bagan]).items()
+        ]
         self.record(ref, day, effects, lambda b: b.repair(ref, day.isoformat(), bagan, amount))
 
     @precondition(lambda self: self.txns)
@@ -225,7 +260,10 @@ class LedgerMachine(RuleBasedStateMachine):
         member = data.draw(st.sampled_from(sorted(self.members - self.left)))
         command = lambda b: b.leave_member(member, day.isoformat())  # noqa: E731
         partner = any(member in p for p in self.bagan.values())
-        owes = any(k == ("loan", member) for _, k, _ in self.moves) and self.balance(("loan", member), dt.date.max) > 0
+        owes = (
+            any(k == ("loan", member) for _, k, _ in self.moves)
+            and self.balance(("loan", member), dt.date.max) > 0
+        )
         if partner or owes:
             self.expect_refused(command)
             return
@@ -240,7 +278,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def expected_statement(self, member: str, day: dt.date) -> dict:
         return {
             "income": self.balance(("income", member), day),
-            "savings": {k: self.balance(("savings", member, k), day) for k in ("pokok", "wajib", "sukarela", "harvest")},
+            "savings": {
+                k: self.balance(("savings", member, k), day)
+                for k in ("pokok", "wajib", "sukarela", "harvest")
+            },
             "loan_outstanding": self.balance(("loan", member), day),
             "infaq_given": self.balance(("infaq_given", member), day),
         }
@@ -266,6 +307,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=30, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=30,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 TestLedgerMachine = LedgerMachine.TestCase

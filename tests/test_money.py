@@ -15,8 +15,15 @@ from ledger.money import format_rupiah, parse_date, parse_kg, parse_rupiah
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("1500000", 1500000), ("1.500.000", 1500000), ("1_500_000", 1500000), ("Rp 1.500.000", 1500000),
-     ("1.500.000,00", 1500000), ("0", 0), (" 25.000 ", 25000)],
+    [
+        ("1500000", 1500000),
+        ("1.500.000", 1500000),
+        ("1_500_000", 1500000),
+        ("Rp 1.500.000", 1500000),
+        ("1.500.000,00", 1500000),
+        ("0", 0),
+        (" 25.000 ", 25000),
+    ],
 )
 def test_accepted_rupiah(text, amount):
     assert parse_rupiah(text, "amount") == amount
@@ -24,8 +31,15 @@ def test_accepted_rupiah(text, amount):
 
 @pytest.mark.parametrize(
     ("text", "why"),
-    [("1500000.5", "fraction"), ("1.500,50", "fraction"), ("1,5", "fraction"), ("-5", "negative"),
-     ("abc", "whole number"), ("1.50.000", "separators"), ("", "whole number")],
+    [
+        ("1500000.5", "fraction"),
+        ("1.500,50", "fraction"),
+        ("1,5", "fraction"),
+        ("-5", "negative"),
+        ("abc", "whole number"),
+        ("1.50.000", "separators"),
+        ("", "whole number"),
+    ],
 )
 def test_refused_rupiah_names_the_field(text, why):
     with pytest.raises(InvalidInput, match=why) as e:

@@ -64,7 +64,12 @@ def test_tie_break_follows_manager_members_savings_cooperative():
     assert split_net(3, Policy(2500, 2500, 2500, 2500)).cooperative == 0
 
 
-@given(st.integers(0, 10**12), st.lists(st.text("ABCM0123456789", min_size=1, max_size=4), min_size=1, max_size=9, unique=True))
+@given(
+    st.integers(0, 10**12),
+    st.lists(
+        st.text("ABCM0123456789", min_size=1, max_size=4), min_size=1, max_size=9, unique=True
+    ),
+)
 def test_equal_division(amount, partners):
     parts = divide_equally(amount, partners)
     assert sum(parts.values()) == amount
@@ -75,7 +80,10 @@ def test_equal_division(amount, partners):
     assert [parts[p] - base for p in sorted(partners)] == [1] * left + [0] * (len(partners) - left)
 
 
-@given(st.integers(0, 10**9), st.lists(st.integers(0, 1000), min_size=1, max_size=8).filter(lambda w: sum(w) > 0))
+@given(
+    st.integers(0, 10**9),
+    st.lists(st.integers(0, 1000), min_size=1, max_size=8).filter(lambda w: sum(w) > 0),
+)
 def test_largest_remainder_is_exact_for_any_weights(amount, weights):
     parts = largest_remainder(amount, weights)
     assert sum(parts) == amount
@@ -83,7 +91,10 @@ def test_largest_remainder_is_exact_for_any_weights(amount, weights):
         assert abs(part - Fraction(amount * w, sum(weights))) < 1
 
 
-@given(st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3), st.integers(1, 50_000))
+@given(
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3),
+    st.integers(1, 50_000),
+)
 def test_gross_is_kg_times_price_rounded_half_up(kg, price):
     exact = Fraction(kg) * price
     gross = gross_of(kg, price)
@@ -93,7 +104,12 @@ def test_gross_is_kg_times_price_rounded_half_up(kg, price):
 
 
 def test_policy_parsing_and_refusals():
-    assert Policy.parse("manager=30,members=60,savings=8,cooperative=2").points() == (3000, 6000, 800, 200)
+    assert Policy.parse("manager=30,members=60,savings=8,cooperative=2").points() == (
+        3000,
+        6000,
+        800,
+        200,
+    )
     assert Policy.parse("manager=29.75,members=60.25,savings=8,cooperative=2").manager == 2975
     with pytest.raises(PolicyError, match="add up to 100"):
         Policy.parse("manager=30,members=60,savings=8,cooperative=3")
