@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
 
 from ledger import accounts, domain
 from ledger.accounts import GUARDED, Posting
@@ -160,6 +160,7 @@ class Batch:
     def __init__(self, app: LedgerApp) -> None:
         self.app = app
         self.read = app.read
+        self.basis = app.read.head()  # before reading anything else
         self.coop = app.cooperative()
         self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
@@ -167,6 +168,7 @@ class Batch:
         self.rows = BookRows()
         self._pending: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         self._pending_refs: dict[str, str] = {}
+        self._known_refs: dict[str, str | None] = {}
         self._last_harvest: dt.date | None = None
 
     # ------------------------------------------------------------ plumbing
@@ -189,7 +191,9 @@ class Batch:
         if not self.events:
             return 0
         count = len(self.events)
+        self.rows.basis = self.basis
         self.app.save(*self.events, books=self.rows)
+        self.basis = self.app.read.head()
         if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
             self.app.take_snapshot(self.coop.id, version=self.coop.version)
         self._coop_version = self.coop.version if self.coop else 0
@@ -205,12 +209,20 @@ class Batch:
             )
         return self.coop
 
+    def preload_refs(self, refs: list[str]) -> None:
+        """Look up many refs at once (an import batch) instead of one by one."""
+        known = self.read.known_refs(refs)
+        self._known_refs.update({r: known.get(r) for r in refs})
+
     def _seen(self, ref: str, command: dict[str, Any]) -> bool:
         """True if exactly this was recorded under ``ref``; refuse if it differs."""
         stored = self._pending_refs.get(ref)
         if stored is None:
-            found = self.read.ref(ref)
-            stored = found[1] if found else None
+            if ref in self._known_refs:
+                stored = self._known_refs[ref]
+            else:
+                found = self.read.ref(ref)
+                stored = found[1] if found else None
         if stored is None:
             return False
         if stored == canonical(command):
@@ -636,7 +648,10 @@ def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) 
 
 def is_conflict(error: BaseException) -> bool:
     """A concurrent writer got there first: the whole batch may be retried."""
-    return isinstance(error, IntegrityError)
+    if isinstance(error, IntegrityError):
+        return True
+    text = str(error).lower()
+    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
 
 
 __all__ = ["Batch", "LedgerApp", "Outcome", "open_ledger", "Decimal"]

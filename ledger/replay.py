@@ -5,6 +5,7 @@ Used to show that the live read models equal a replay (tests, audit).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import attrs
@@ -21,6 +22,7 @@ class ReadModelState:
     refs: dict[str, tuple]
     postings: tuple[tuple, ...]
     harvests: tuple[tuple, ...]
+    monthly: dict[tuple, int]
 
 
 def replayed(app: LedgerApp) -> ReadModelState:
@@ -33,7 +35,12 @@ def replayed(app: LedgerApp) -> ReadModelState:
     refs = {ref: (kind, date, command, None, None) for ref, kind, date, command in rows.refs}
     for by, on, ref in rows.reversals:
         refs[ref] = (*refs[ref][:3], by, on)
-    return ReadModelState(refs, tuple(sorted(rows.postings)), tuple(sorted(rows.harvests)))
+    monthly: dict[tuple, int] = defaultdict(int)
+    for _, day, account, member, amount in rows.postings:
+        monthly[(account, member, day[:7])] += amount
+    return ReadModelState(
+        refs, tuple(sorted(rows.postings)), tuple(sorted(rows.harvests)), dict(monthly)
+    )
 
 
 def stored(app: LedgerApp) -> ReadModelState:
@@ -48,4 +55,10 @@ def stored(app: LedgerApp) -> ReadModelState:
     harvests = read.rows(
         "SELECT ref, date, bagan, sign, gross, costs, net, manager, members, savings, cooperative FROM kerang_harvests"
     )
-    return ReadModelState(refs, tuple(sorted(postings)), tuple(sorted(harvests)))
+    monthly = {
+        (a, m, mo): amount
+        for a, m, mo, amount in read.rows(
+            "SELECT account, member, month, amount FROM kerang_monthly"
+        )
+    }
+    return ReadModelState(refs, tuple(sorted(postings)), tuple(sorted(harvests)), monthly)

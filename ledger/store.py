@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import domain
@@ -29,6 +30,13 @@ READ_MODEL_DDL = (
         account TEXT NOT NULL, member TEXT NOT NULL, amount INTEGER NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS kerang_postings_member ON kerang_postings (member, account, date, amount)",
     "CREATE INDEX IF NOT EXISTS kerang_postings_account ON kerang_postings (account, date, amount)",
+    "CREATE INDEX IF NOT EXISTS kerang_postings_lines ON kerang_postings (member, date)",
+    "CREATE INDEX IF NOT EXISTS kerang_postings_date ON kerang_postings (date)",
+    # month totals keep balances "as of" a date cheap however long the history
+    """CREATE TABLE IF NOT EXISTS kerang_monthly (
+        account TEXT NOT NULL, member TEXT NOT NULL, month TEXT NOT NULL, amount INTEGER NOT NULL,
+        PRIMARY KEY (account, member, month))""",
+    "CREATE INDEX IF NOT EXISTS kerang_monthly_member ON kerang_monthly (member, month)",
     """CREATE TABLE IF NOT EXISTS kerang_harvests (
         id INTEGER PRIMARY KEY, ref TEXT NOT NULL, date TEXT NOT NULL, bagan TEXT NOT NULL,
         sign INTEGER NOT NULL, gross INTEGER NOT NULL, costs INTEGER NOT NULL, net INTEGER NOT NULL,
@@ -44,10 +52,19 @@ def canonical(command: dict[str, Any]) -> str:
     return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+class LedgerChanged(IntegrityError):
+    """Another writer recorded events after this batch read the books."""
+
+
 @attrs.define
 class BookRows:
-    """Read-model rows derived from new events, written with them."""
+    """Read-model rows derived from new events, written with them.
 
+    ``basis`` is the last event the batch's checks saw; the write is refused
+    (and retried by the caller) if the log has moved on since.
+    """
+
+    basis: int | None = None
     refs: list[tuple[str, str, str, str]] = attrs.Factory(list)
     reversals: list[tuple[str, str, str]] = attrs.Factory(list)
     postings: list[tuple[str, str, str, str, int]] = attrs.Factory(list)
@@ -101,6 +118,17 @@ class BookRows:
                 ),
                 self.postings,
             )
+            months: dict[tuple[str, str, str], int] = defaultdict(int)
+            for _, day, account, member, amount in self.postings:
+                months[(account, member, day[:7])] += amount
+            c.executemany(
+                sql(
+                    "INSERT INTO kerang_monthly (account, member, month, amount) VALUES (?,?,?,?) "
+                    "ON CONFLICT (account, member, month) "
+                    "DO UPDATE SET amount = kerang_monthly.amount + excluded.amount"
+                ),
+                [(*key, amount) for key, amount in months.items()],
+            )
         if self.harvests:
             c.executemany(
                 sql(
@@ -123,6 +151,22 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *READ_MODEL_DDL]
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # BEGIN IMMEDIATE takes the write lock before the basis is checked, so a
+        # check-then-write can never interleave with another writer.
+        with self.datastore.get_connection(commit=True) as conn:
+            c = conn.cursor()
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                ids = self._insert_events(c, stored_events, **kwargs)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+            return ids
+
     def _insert_events(
         self,
         c: SQLiteCursor,
@@ -131,6 +175,11 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         books: BookRows | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
+        if books is not None and books.basis is not None:
+            c.execute(self.select_max_notification_id_statement)
+            head = c.fetchone()[0] or 0
+            if head != books.basis:
+                raise LedgerChanged(f"the ledger moved from event {books.basis} to {head}")
         ids = super()._insert_events(c, stored_events, **kwargs)
         if books:
             books.write(c)
@@ -145,9 +194,25 @@ class ReadModel:
     mark: str = "?"
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
+        with self.datastore.get_connection(commit=False) as conn:
+            c = conn.cursor()  # autocommit: one statement needs no transaction
             c.execute(sql.replace("?", self.mark), tuple(params))
             return [tuple(r) for r in c.fetchall()]
+
+    def head(self) -> int:
+        [(head,)] = self.rows("SELECT MAX(rowid) FROM stored_events")
+        return head or 0
+
+    def known_refs(self, refs: Sequence[str]) -> dict[str, str]:
+        """The stored command of each of ``refs`` that is recorded."""
+        found: dict[str, str] = {}
+        for i in range(0, len(refs), 500):
+            chunk = refs[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.rows(f"SELECT ref, command FROM kerang_refs WHERE ref IN ({marks})", chunk)
+            )
+        return found
 
     def ref(self, ref: str) -> tuple[str, str, str | None, str | None] | None:
         found = self.rows(
@@ -158,11 +223,16 @@ class ReadModel:
     def balance(self, account: str, member: str | None, day: dt.date) -> int:
         """Sum of postings up to and including ``day`` (debit positive)."""
         where, params = _where(account, member)
-        [(total,)] = self.rows(
-            f"SELECT COALESCE(SUM(amount), 0) FROM kerang_postings WHERE {where} AND date <= ?",
-            (*params, day.isoformat()),
+        month, iso = day.isoformat()[:7], day.isoformat()
+        [(before,)] = self.rows(
+            f"SELECT COALESCE(SUM(amount), 0) FROM kerang_monthly WHERE {where} AND month < ?",
+            (*params, month),
         )
-        return int(total)
+        [(within,)] = self.rows(
+            f"SELECT COALESCE(SUM(amount), 0) FROM kerang_postings WHERE {where} AND date >= ? AND date <= ?",
+            (*params, month + "-01", iso),
+        )
+        return int(before) + int(within)
 
     def later_movements(
         self, account: str, member: str | None, day: dt.date
@@ -186,22 +256,27 @@ class ReadModel:
         return dt.date.fromisoformat(last) if last else None
 
     def member_totals(self, member: str, day: dt.date) -> dict[str, int]:
-        return {
-            account: int(total)
-            for account, total in self.rows(
-                "SELECT account, SUM(amount) FROM kerang_postings WHERE member=? AND date <= ? GROUP BY account",
-                (member, day.isoformat()),
-            )
-        }
+        return self._totals("member=?", (member,), day)
 
     def account_totals(self, day: dt.date) -> dict[str, int]:
-        return {
-            account: int(total)
-            for account, total in self.rows(
-                "SELECT account, SUM(amount) FROM kerang_postings WHERE date <= ? GROUP BY account",
-                (day.isoformat(),),
-            )
-        }
+        return self._totals("1=1", (), day)
+
+    def _totals(self, where: str, params: tuple, day: dt.date) -> dict[str, int]:
+        """Totals by account: whole months from kerang_monthly, then the last month's days."""
+        month, iso = day.isoformat()[:7], day.isoformat()
+        totals: dict[str, int] = defaultdict(int)
+        for account, total in self.rows(
+            f"SELECT account, SUM(amount) FROM kerang_monthly WHERE {where} AND month < ? GROUP BY account",
+            (*params, month),
+        ):
+            totals[account] += int(total)
+        for account, total in self.rows(
+            f"SELECT account, SUM(amount) FROM kerang_postings WHERE {where} AND date >= ? AND date <= ? "
+            "GROUP BY account",
+            (*params, month + "-01", iso),
+        ):
+            totals[account] += int(total)
+        return dict(totals)
 
     def harvest_totals(self, day: dt.date) -> dict[str, int]:
         cols = ", ".join(f"COALESCE(SUM({f}), 0)" for f in ("sign", *HARVEST_FIGURES))

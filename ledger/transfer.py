@@ -29,7 +29,7 @@ from ledger.errors import InvalidInput, Refused
 from ledger.money import format_percent
 from ledger.operations import apply
 
-BATCH_LINES = 500
+BATCH_LINES = 1000
 RETRIES = 5
 
 Progress = Callable[[int, int], None]
@@ -148,6 +148,7 @@ def _run(
         recorded = already = 0
         failure = None
         batch = Batch(app)
+        batch.preload_refs([r["ref"] for _, r in records if isinstance(r.get("ref"), str)])
         for number, record in records:
             fields = dict(record)
             op = fields.pop("op", None)

@@ -1,0 +1,186 @@
+"""Ledger benchmarks: bulk import against raw sqlite3, and command latency
+on a small and a large ledger. Ratios are against baselines measured in the
+same run. Sizes: KERANG_BENCH_LINES (200,000), KERANG_BENCH_LARGE (1,000,000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ledger
+from benchmarks.workload import write
+
+OUT = Path(os.environ.get("KERANG_BENCH_DIR", "bench-out"))
+
+
+def raw_insert(path: Path, db: Path, per_txn: int = 100) -> float:
+    """Lines/s of plain sqlite3 storing the same JSON lines, 100 per transaction."""
+    c = sqlite3.connect(db, isolation_level=None)
+    c.execute("PRAGMA journal_mode=WAL")  # the same journal mode as the ledger
+    c.execute("CREATE TABLE lines (id INTEGER PRIMARY KEY, line TEXT)")
+    started = time.perf_counter()
+    batch: list[tuple[str]] = []
+    with path.open() as f:
+        for line in f:
+            batch.append((line,))
+            if len(batch) == per_txn:
+                c.execute("BEGIN")
+                c.executemany("INSERT INTO lines (line) VALUES (?)", batch)
+                c.execute("COMMIT")
+                batch.clear()
+    if batch:
+        c.execute("BEGIN")
+        c.executemany("INSERT INTO lines (line) VALUES (?)", batch)
+        c.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    c.close()
+    return sum(1 for _ in path.open()) / elapsed
+
+
+def kerang_import(path: Path, db: Path) -> float:
+    started = time.perf_counter()
+    result = ledger.import_file(str(db), str(path))
+    return result.lines / (time.perf_counter() - started)
+
+
+def ledger_of(events: int) -> Path:
+    """A ledger of about ``events`` events, built once and kept in bench-out/."""
+    OUT.mkdir(exist_ok=True)
+    db = OUT / f"ledger-{events}.db"
+    if not db.exists():
+        source = write(OUT / f"ledger-{events}.jsonl", events, seed=events)
+        started = time.perf_counter()
+        ledger.import_file(str(db) + ".part", str(source))
+        os.replace(str(db) + ".part", db)
+        source.unlink()
+        print(f"  built {db} in {time.perf_counter() - started:.0f} s")
+    return db
+
+
+def latency(args: list[str], repeat: int = 7) -> float:
+    """Median wall time of a whole ``kerang`` process (what a clerk waits)."""
+    script = Path(sys.executable).with_name("kerang")
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([str(script), *args], check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def in_process(fn, repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def command_latency(db: Path, tag: str) -> dict[str, float]:
+    import shutil
+
+    work = Path(tempfile.mkdtemp()) / "copy.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(work) as target:
+        source.backup(target)
+    counter = iter(range(10**9))
+
+    def harvest_args() -> list[str]:
+        return [
+            "harvest",
+            "--ref",
+            f"BENCH-{tag}-{next(counter)}",
+            "--date",
+            "2030-01-01",
+            "--bagan",
+            "B001",
+            "--kg",
+            "3000",
+            "--price",
+            "10000",
+            "--db",
+            str(work),
+        ]
+
+    harvest_cmd = latency_of_fresh(harvest_args)
+    statement_cmd = latency(["statement", "M001", "--json", "--db", str(work)])
+    harvest_fn = in_process(
+        lambda: ledger.record(
+            str(work),
+            "harvest",
+            **dict(
+                zip(
+                    ["ref", "date", "bagan", "kg", "price"],
+                    [f"IP-{tag}-{next(counter)}", "2030-01-02", "B001", "3000", "10000"],
+                )
+            ),
+        )
+    )
+    statement_fn = in_process(lambda: ledger.statement(str(work), "M001"))
+    shutil.rmtree(work.parent, ignore_errors=True)
+    return {
+        "harvest": harvest_cmd,
+        "statement": statement_cmd,
+        "harvest_fn": harvest_fn,
+        "statement_fn": statement_fn,
+    }
+
+
+def latency_of_fresh(make_args, repeat: int = 7) -> float:
+    script = Path(sys.executable).with_name("kerang")
+    times = []
+    for _ in range(repeat):
+        args = make_args()
+        started = time.perf_counter()
+        subprocess.run([str(script), *args], check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> dict:
+    lines = int(os.environ.get("KERANG_BENCH_LINES", "200000"))
+    large = int(os.environ.get("KERANG_BENCH_LARGE", "1000000"))
+    print(f"== ledger: bulk import of {lines:,} lines")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp) / "import.jsonl", lines)
+        raw = raw_insert(path, Path(tmp) / "raw.db")
+        ours = kerang_import(path, Path(tmp) / "kerang.db")
+    print(f"  raw sqlite3, 100 lines per transaction: {raw:12,.0f} lines/s")
+    print(f"  kerang import:                          {ours:12,.0f} lines/s")
+    print(f"  ratio kerang / raw: {ours / raw:.3f}   (target >= 0.5)")
+
+    print(f"== ledger: latency on a 10,000-event and a {large:,}-event ledger")
+    small_db, large_db = ledger_of(10_000), ledger_of(large)
+    small, big = command_latency(small_db, "s"), command_latency(large_db, "l")
+    for key, label in (
+        ("harvest", "kerang harvest (process)"),
+        ("statement", "kerang statement (process)"),
+        ("harvest_fn", "record harvest (in process)"),
+        ("statement_fn", "statement (in process)"),
+    ):
+        print(
+            f"  {label:30} {small[key] * 1000:8.1f} ms  {big[key] * 1000:8.1f} ms  "
+            f"ratio {big[key] / small[key]:.2f}   (target <= 1.5)"
+        )
+    result = {
+        "import_lines_per_s": ours,
+        "raw_lines_per_s": raw,
+        "import_ratio": ours / raw,
+        "latency_small": small,
+        "latency_large": big,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "ledger.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
