@@ -116,12 +116,11 @@ def command_latency(db: Path, tag: str) -> dict[str, float]:
         lambda: ledger.record(
             str(work),
             "harvest",
-            **dict(
-                zip(
-                    ["ref", "date", "bagan", "kg", "price"],
-                    [f"IP-{tag}-{next(counter)}", "2030-01-02", "B001", "3000", "10000"],
-                )
-            ),
+            ref=f"IP-{tag}-{next(counter)}",
+            date="2030-01-02",
+            bagan="B001",
+            kg="3000",
+            price="10000",
         )
     )
     statement_fn = in_process(lambda: ledger.statement(str(work), "M001"))
