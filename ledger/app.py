@@ -21,7 +21,15 @@ from urllib.parse import urlparse
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    Transcoding,
+    UUIDAsHex,
+)
 
 from ledger import accounts, domain
 from ledger.accounts import GUARDED, Posting
@@ -52,6 +60,12 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    """The value types events carry; money is plain int and needs none."""
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+
+
 class LedgerApp(Application):
     """The event-sourced cooperative ledger."""
 
@@ -59,8 +73,7 @@ class LedgerApp(Application):
     is_snapshotting_enabled = True
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        register_transcodings(transcoder)
 
     @property
     def read(self) -> ReadModel:

@@ -8,11 +8,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ledger.app import Outcome
+from ledger.audit import AuditReport
 from ledger.domain import SAVINGS_KINDS
 from ledger.money import format_rupiah
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import SHARES
 from ledger.transfer import ImportResult
+from ledger.verify import VerifyReport
 
 SHARE_LABELS = {
     "manager": "Manager (jasa pengelola)",
@@ -130,3 +132,35 @@ def render_import(console: Console, result: ImportResult) -> None:
         f"already recorded {result.already_recorded}"
         + (" (check only: nothing written)" if result.checked_only else "")
     )
+
+
+def render_audit(console: Console, report: AuditReport) -> None:
+    table = Table(
+        title=f"Audit of {report.events} events"
+        + (f" as of {report.as_of}" if report.as_of else ""),
+        title_justify="left",
+    )
+    table.add_column("Check", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Detail")
+    for check in report.checks:
+        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", check.detail)
+    console.print(table)
+    console.print(f"head {report.head}")
+    console.print(
+        "[green]The books hold.[/]"
+        if report.ok
+        else "[red]The audit failed: see the checks above.[/]"
+    )
+
+
+def render_verify(console: Console, report: VerifyReport) -> None:
+    console.print(f"{report.file}: {report.lines} lines, {report.events} events")
+    console.print(f"head {report.head}")
+    if report.extends is not None:
+        console.print(
+            "extends the given head" if report.extends else "[red]does not extend the given head[/]"
+        )
+    for problem in report.problems:
+        console.print(f"[red]✗[/] {problem}")
+    console.print("[green]Every link holds.[/]" if report.ok else "[red]Verification failed.[/]")

@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 import attrs
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -20,6 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import domain
 from ledger.accounts import Entry, entries_of
+from ledger.chain import GENESIS, link
 
 READ_MODEL_DDL = (
     """CREATE TABLE IF NOT EXISTS kerang_refs (
@@ -43,6 +45,17 @@ READ_MODEL_DDL = (
         manager INTEGER NOT NULL, members INTEGER NOT NULL, savings INTEGER NOT NULL,
         cooperative INTEGER NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS kerang_harvests_date ON kerang_harvests (date)",
+)
+
+CHAIN_DDL = (
+    "CREATE TABLE IF NOT EXISTS kerang_chain (id INTEGER PRIMARY KEY, link TEXT NOT NULL)",
+    # append-only, enforced by the database itself
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for table in ("stored_events", "kerang_chain")
+        for verb in ("update", "delete")
+    ),
 )
 
 HARVEST_FIGURES = ("gross", "costs", "net", "manager", "members", "savings", "cooperative")
@@ -149,7 +162,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     """SQLite event store that writes the read models in the same transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *READ_MODEL_DDL]
+        return [*super().construct_create_table_statements(), *READ_MODEL_DDL, *CHAIN_DDL]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -181,9 +194,23 @@ class LedgerRecorder(SQLiteApplicationRecorder):
             if head != books.basis:
                 raise LedgerChanged(f"the ledger moved from event {books.basis} to {head}")
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self._extend_chain(c, stored_events, ids or [])
         if books:
             books.write(c)
         return ids
+
+    def _extend_chain(
+        self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]
+    ) -> None:
+        c.execute("SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1")
+        row = c.fetchone()
+        previous = row[0] if row else GENESIS
+        links = []
+        for seq, s in zip(ids, stored_events, strict=True):
+            oid = s.originator_id.hex if isinstance(s.originator_id, UUID) else str(s.originator_id)
+            previous = link(previous, seq, oid, s.originator_version, s.topic, s.state)
+            links.append((seq, previous))
+        c.executemany("INSERT INTO kerang_chain (id, link) VALUES (?, ?)", links)
 
 
 @attrs.frozen

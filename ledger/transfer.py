@@ -8,8 +8,8 @@ missing (refs and register entries are idempotent).
 
 from __future__ import annotations
 
+import base64
 import csv
-import datetime as dt
 import json
 import os
 import re
@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import StoredEvent
 
 from ledger import domain
 from ledger.app import Batch, LedgerApp, is_conflict, open_ledger
@@ -152,6 +154,7 @@ def _run(
         for number, record in records:
             fields = dict(record)
             op = fields.pop("op", None)
+            fields.pop("chain", None)  # an export's proof, not part of the command
             try:
                 outcome = apply(batch, op, fields)
             except Refused as error:
@@ -245,27 +248,78 @@ class _scratch_copy:
 
 
 # ------------------------------------------------------------------ exporting
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def export_lines(app: LedgerApp) -> Iterator[dict[str, Any]]:
-    """Import lines that rebuild an equal ledger, in recording order."""
-    for event in iter_events(app):
-        line = event_line(event)
-        if line is not None:
-            yield line
+    """Import lines that rebuild an equal ledger, in recording order.
+
+    Each line carries ``chain``: the stored events it stands for (their exact
+    bytes) and the chain link after them, so ``kerang verify`` can check the
+    export offline.
+    """
+    line: dict[str, Any] | None = None
+    for row, event in iter_stored(app):
+        this = event_line(event)
+        if this is not None:
+            if line is not None:
+                yield line
+            line = {**this, "chain": {"events": [], "link": ""}}
+        if line is None:  # an event with no line of its own before any line
+            line = {"op": "none", "chain": {"events": [], "link": ""}}
+        line["chain"]["events"].append(row)
+        line["chain"]["link"] = row.pop("link")
+    if line is not None:
+        yield line
+
+
+def iter_stored(app: LedgerApp, page: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(raw row with its chain link, domain event) for every stored event, in order."""
+    after = 0
+    while True:
+        rows = app.read.rows(
+            "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.link "
+            "FROM stored_events e LEFT JOIN kerang_chain c ON c.id = e.rowid WHERE e.rowid > ? "
+            "ORDER BY e.rowid LIMIT ?",
+            (after, page),
+        )
+        for seq, oid, version, topic, state, chain_link in rows:
+            stored = StoredEvent(UUID(oid), version, topic, bytes(state))
+            yield (
+                encode_row(seq, oid, version, topic, bytes(state), chain_link),
+                app.mapper.to_domain_event(stored),
+            )
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def encode_row(
+    seq: int, oid: str, version: int, topic: str, state: bytes, chain_link: str | None
+) -> dict[str, Any]:
+    try:
+        text, encoding = state.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:  # an encrypted store: ciphertext
+        text, encoding = base64.b64encode(state).decode("ascii"), "base64"
+    row = {
+        "seq": seq,
+        "id": oid,
+        "version": version,
+        "topic": topic,
+        "state": text,
+        "link": chain_link or "",
+    }
+    if encoding != "utf-8":
+        row["encoding"] = encoding
+    return row
+
+
+def row_state(row: dict[str, Any]) -> bytes:
+    if row.get("encoding") == "base64":
+        return base64.b64decode(row["state"])
+    return row["state"].encode("utf-8")
 
 
 def iter_events(app: LedgerApp, page: int = 1000) -> Iterator[Any]:
-    start = 1
-    while True:
-        notifications = app.recorder.select_notifications(start=start, limit=page)
-        for n in notifications:
-            yield app.mapper.to_domain_event(n)
-        if len(notifications) < page:
-            return
-        start = notifications[-1].id + 1
+    for _, event in iter_stored(app, page):
+        yield event
 
 
 def event_line(event: Any) -> dict[str, Any] | None:

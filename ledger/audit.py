@@ -1,0 +1,802 @@
+"""The auditor: rebuild everything from the stored event rows alone and check it.
+
+The audit reads the ``stored_events`` rows itself (raw SQL, its own JSON
+decoding) and folds them with its own code — not through the aggregates or
+the read models that the commands use. It streams the rows once, in order;
+each check is a small independent object that observes the replayed entries
+and returns its findings (beancount's validation list, made streaming so that
+memory stays flat however long the ledger). Checks that need the whole table
+at once are asked of the database (GROUP BY), not of Python memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import attrs
+
+from ledger.chain import GENESIS, link
+
+# Account names are the ledger's published chart (a specification, not logic).
+CASH, INFAQ_CASH, LOANS, BAGAN = (
+    "Assets:Cash:Operating",
+    "Assets:Cash:Infaq",
+    "Assets:Receivable:Loans",
+    "Assets:Fixed:Bagan",
+)
+SAVINGS = {
+    k: f"Liabilities:Savings:{k.capitalize()}" for k in ("pokok", "wajib", "sukarela", "harvest")
+}
+INFAQ_FUND, GRANTS, SALES = (
+    "Liabilities:Funds:Infaq",
+    "Equity:Grants:Programme",
+    "Income:Harvest:Sales",
+)
+COSTS, MANAGER, PARTNER, SAVINGS_SHARE = (
+    "Expenses:Harvest:Costs",
+    "Expenses:Harvest:ManagerShare",
+    "Expenses:Harvest:PartnerShare",
+    "Expenses:Harvest:SavingsShare",
+)
+GUARDED = {**{a: -1 for a in SAVINGS.values()}, LOANS: +1, INFAQ_FUND: -1}
+SHARES = ("manager", "members", "savings", "cooperative")
+MAX_SHOWN = 10
+
+Posting = tuple[str, str, int]  # account, member ('' for none), amount (debit +)
+
+
+# the ledger's published identity scheme: a transaction's aggregate ID derives from its ref
+NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
+
+
+# ------------------------------------------------------------------ decoding
+def _decode_hook(d: dict[str, Any]) -> Any:
+    if len(d) == 2 and "_type_" in d and "_data_" in d:
+        kind, data = d["_type_"], d["_data_"]
+        if kind == "date":
+            return dt.date.fromisoformat(data)
+        if kind == "decimal_str":
+            return Decimal(data)
+        if kind == "datetime_iso":
+            return dt.datetime.fromisoformat(data)
+        if kind == "uuid_hex":
+            return UUID(data)
+        raise ValueError(f"unknown encoded type {kind!r}")
+    return d
+
+
+def decode(state: bytes) -> dict[str, Any]:
+    return json.loads(state, object_hook=_decode_hook)
+
+
+def _encode_obj(o: Any) -> dict[str, str]:
+    if isinstance(o, dt.datetime):
+        return {"_type_": "datetime_iso", "_data_": o.isoformat()}
+    if isinstance(o, dt.date):
+        return {"_type_": "date", "_data_": o.isoformat()}
+    if isinstance(o, Decimal):
+        return {"_type_": "decimal_str", "_data_": str(o)}
+    if isinstance(o, UUID):
+        return {"_type_": "uuid_hex", "_data_": o.hex}
+    raise TypeError(f"cannot encode {type(o).__name__}")
+
+
+def encode(data: dict[str, Any]) -> bytes:
+    """The canonical stored form: the stored bytes must be exactly this."""
+    return json.dumps(data, default=_encode_obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# Fields each event must carry, by topic (after the "ledger.domain:" prefix).
+DATE, TEXT, INT, MAP, OPT_TEXT = dt.date, str, int, dict, (str, type(None))
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Cooperative.Started": {"name": TEXT, "started": DATE, "policy": MAP},
+    "Cooperative.PolicySet": {"effective": DATE, "policy": MAP},
+    "Cooperative.MemberAdded": {"member_id": TEXT, "name": TEXT, "joined": DATE},
+    "Cooperative.MemberLeft": {"member_id": TEXT, "left": DATE, "pokok": INT, "wajib": INT},
+    "Cooperative.BaganAdded": {
+        "bagan_id": TEXT,
+        "partners": list,
+        "manager": TEXT,
+        "added": DATE,
+        "cost": INT,
+    },
+    "Harvest.Recorded": {
+        "ref": TEXT,
+        "date": DATE,
+        "bagan": TEXT,
+        "kg": (Decimal, type(None)),
+        "price": (int, type(None)),
+        "revenue": (int, type(None)),
+        "costs": INT,
+        "buyer": OPT_TEXT,
+        "gross": INT,
+        "net": INT,
+        "policy": MAP,
+        "shares": MAP,
+        "manager": TEXT,
+        "income": MAP,
+        "savings": MAP,
+    },
+    "SavingsDeposit.Recorded": {
+        "ref": TEXT,
+        "date": DATE,
+        "member": TEXT,
+        "savings_kind": TEXT,
+        "amount": INT,
+    },
+    "SavingsWithdrawal.Recorded": {
+        "ref": TEXT,
+        "date": DATE,
+        "member": TEXT,
+        "savings_kind": TEXT,
+        "amount": INT,
+    },
+    "InfaqReceipt.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "member": OPT_TEXT},
+    "InfaqDisbursement.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
+    "LoanDisbursement.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "amount": INT},
+    "LoanRepayment.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "amount": INT},
+    "Repair.Recorded": {"ref": TEXT, "date": DATE, "bagan": TEXT, "amount": INT, "charges": MAP},
+    "Correction.Recorded": {"ref": TEXT, "date": DATE, "reverses": TEXT, "reason": TEXT},
+    "Story.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "title": TEXT, "text": TEXT},
+    "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
+}
+KINDS = {
+    "Harvest.Recorded": "harvest",
+    "SavingsDeposit.Recorded": "savings.deposit",
+    "SavingsWithdrawal.Recorded": "savings.withdraw",
+    "InfaqReceipt.Recorded": "infaq.receive",
+    "InfaqDisbursement.Recorded": "infaq.disburse",
+    "LoanDisbursement.Recorded": "loan.disburse",
+    "LoanRepayment.Recorded": "loan.repay",
+    "Repair.Recorded": "repair",
+    "Correction.Recorded": "correct",
+    "Story.Recorded": "story.add",
+}
+
+
+# ------------------------------------------------------------------ entries
+@attrs.define
+class Entry:
+    """One stored event as the auditor replays it."""
+
+    seq: int
+    originator_id: str
+    version: int
+    stored_topic: str
+    state: bytes
+    data: dict[str, Any] | None  # None when it does not decode
+    ref: str = ""
+    date: dt.date | None = None
+    postings: list[Posting] = attrs.Factory(list)
+    problem: str = ""  # why the auditor could not make sense of it
+
+    @property
+    def topic(self) -> str:
+        return self.stored_topic.split(":", 1)[-1]
+
+    @property
+    def where(self) -> str:
+        return f"event {self.seq}" + (f" (ref {self.ref})" if self.ref else "")
+
+
+@attrs.frozen
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    findings: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@attrs.frozen
+class AuditReport:
+    ok: bool
+    events: int
+    head: str
+    as_of: dt.date | None
+    checks: tuple[CheckResult, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        out = {
+            "ok": self.ok,
+            "events": self.events,
+            "head": self.head,
+            "checks": [c.as_json() for c in self.checks],
+        }
+        if self.as_of:
+            out["as_of"] = self.as_of.isoformat()
+        return out
+
+
+class Check:
+    """Observes every replayed entry; reports its findings at the end."""
+
+    name = "check"
+    description = ""
+
+    def __init__(self) -> None:
+        self.findings: list[str] = []
+        self.seen = 0
+
+    def fail(self, message: str) -> None:
+        self.findings.append(message)
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def finish(self, auditor: Auditor) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def result(self) -> CheckResult:
+        shown = self.findings[:MAX_SHOWN]
+        more = len(self.findings) - len(shown)
+        detail = (
+            self.description
+            if not self.findings
+            else "; ".join(shown) + (f"; and {more} more" if more else "")
+        )
+        return CheckResult(self.name, not self.findings, detail, tuple(self.findings))
+
+
+# ------------------------------------------------------------------ the fold
+class Register:
+    """The auditor's own view of members, bagan and policies."""
+
+    def __init__(self) -> None:
+        self.policies: list[tuple[dt.date, dict[str, int]]] = []
+        self.bagan: dict[str, list[str]] = {}
+        self.members: dict[str, dict[str, Any]] = {}
+
+    def policy_on(self, day: dt.date) -> dict[str, int] | None:
+        current = None
+        for effective, points in sorted(self.policies, key=lambda p: p[0]):
+            if effective <= day:
+                current = points
+        return current
+
+
+def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
+    """The auditor's own statement of what each recorded fact does to the books."""
+    if topic == "Harvest.Recorded":
+        s = d["shares"]
+        out: list[Posting] = [
+            (CASH, "", d["gross"] - d["costs"] - s["manager"] - s["members"]),
+            (SALES, "", -d["gross"]),
+            (COSTS, "", d["costs"]),
+            (MANAGER, "", s["manager"]),
+            (SAVINGS_SHARE, "", s["savings"]),
+        ]
+        out += [(PARTNER, m, a) for m, a in d["income"].items()]
+        out += [(SAVINGS["harvest"], m, -a) for m, a in d["savings"].items()]
+        return out
+    amount = d.get("amount", 0)
+    if topic == "SavingsDeposit.Recorded":
+        return [(CASH, "", amount), (SAVINGS[d["savings_kind"]], d["member"], -amount)]
+    if topic == "SavingsWithdrawal.Recorded":
+        return [(CASH, "", -amount), (SAVINGS[d["savings_kind"]], d["member"], amount)]
+    if topic == "InfaqReceipt.Recorded":
+        return [(INFAQ_CASH, "", amount), (INFAQ_FUND, d["member"] or "", -amount)]
+    if topic == "InfaqDisbursement.Recorded":
+        return [(INFAQ_CASH, "", -amount), (INFAQ_FUND, "", amount)]
+    if topic == "LoanDisbursement.Recorded":
+        return [(LOANS, d["member"], amount), (CASH, "", -amount)]
+    if topic == "LoanRepayment.Recorded":
+        return [(LOANS, d["member"], -amount), (CASH, "", amount)]
+    if topic == "Repair.Recorded":
+        return [*((SAVINGS["harvest"], m, a) for m, a in d["charges"].items()), (CASH, "", -amount)]
+    return []  # corrections and stories move no money themselves
+
+
+class Auditor:
+    """Streams the stored events of a SQLite ledger and runs the checks."""
+
+    def __init__(
+        self,
+        db: str,
+        as_of: dt.date | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ):
+        self.db = db
+        self.as_of = as_of
+        self.progress = progress
+        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        self.register = Register()
+        self.pending_corrections: dict[str, Entry] = {}
+        self.head = GENESIS
+        self.events = 0
+
+    # an original's postings are re-read when it is reversed: nothing is kept per event
+    def original(self, originator_id: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.conn.execute(
+            "SELECT topic, state FROM stored_events WHERE originator_id=? AND originator_version=1",
+            (originator_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0].split(":", 1)[-1], decode(row[1])
+
+    def in_scope(self, entry: Entry) -> bool:
+        return self.as_of is None or entry.date is None or entry.date <= self.as_of
+
+    def entries(self) -> Iterator[Entry]:
+        total = self.conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        cursor = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+        )
+        for n, (seq, oid, version, topic, state) in enumerate(cursor, start=1):
+            if self.progress and n % 5000 == 0:
+                self.progress(n, total)
+            yield self.replay(seq, oid, version, topic, state)
+        if self.progress:
+            self.progress(total, total)
+
+    def replay(self, seq: int, oid: str, version: int, topic: str, state: bytes) -> Entry:
+        if isinstance(state, str):
+            state = state.encode()
+        try:
+            data = decode(state)
+        except (ValueError, TypeError) as e:
+            return Entry(seq, oid, version, topic, state, None, problem=f"does not decode ({e})")
+        entry = Entry(seq, oid, version, topic, state, data)
+        try:
+            self._fold(entry, data)
+        except (KeyError, TypeError, AttributeError) as e:
+            entry.problem = f"cannot be replayed ({type(e).__name__}: {e})"
+        return entry
+
+    def _fold(self, entry: Entry, d: dict[str, Any]) -> None:
+        t, reg = entry.topic, self.register
+        if t == "Cooperative.Started":
+            entry.date = d["started"]
+            reg.policies.append((d["started"], d["policy"]))
+        elif t == "Cooperative.PolicySet":
+            entry.date = d["effective"]
+            reg.policies.append((d["effective"], d["policy"]))
+        elif t == "Cooperative.MemberAdded":
+            entry.date = d["joined"]
+            reg.members[d["member_id"]] = {"joined": d["joined"], "left": None}
+        elif t == "Cooperative.MemberLeft":
+            entry.date, entry.ref = d["left"], f"leave:{d['member_id']}"
+            reg.members[d["member_id"]]["left"] = d["left"]
+            for kind in ("pokok", "wajib"):
+                if d[kind]:
+                    entry.postings += [
+                        (SAVINGS[kind], d["member_id"], d[kind]),
+                        (CASH, "", -d[kind]),
+                    ]
+        elif t == "Cooperative.BaganAdded":
+            entry.date, entry.ref = d["added"], f"bagan:{d['bagan_id']}"
+            reg.bagan[d["bagan_id"]] = list(d["partners"])
+            if d["cost"]:
+                entry.postings = [(BAGAN, "", d["cost"]), (GRANTS, "", -d["cost"])]
+        elif t == "Transaction.Reversed":
+            entry.date = d["day"]
+            found = self.original(entry.originator_id)
+            if found is None:
+                entry.problem = "reverses a transaction that was never recorded"
+                return
+            original_topic, original = found
+            entry.ref = original.get("ref", "")
+            entry.postings = [
+                (a, m, -x) for a, m, x in transaction_postings(original_topic, original)
+            ]
+        elif t in KINDS:
+            entry.date, entry.ref = d["date"], d["ref"]
+            entry.postings = transaction_postings(t, d)
+        else:
+            entry.problem = f"has an unknown topic {entry.topic!r}"
+
+    def run(self, checks: list[Check]) -> AuditReport:
+        for entry in self.entries():
+            self.events += 1
+            for check in checks:
+                check.observe(entry, self)
+        for check in checks:
+            check.finish(self)
+        self.conn.close()
+        results = tuple(c.result() for c in checks)
+        return AuditReport(all(r.ok for r in results), self.events, self.head, self.as_of, results)
+
+
+# ------------------------------------------------------------------ checks
+class ChainCheck(Check):
+    name = "chain"
+    description = "every link of the hash chain holds; the head commits to every event"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.links = conn.execute("SELECT id, link FROM kerang_chain ORDER BY id")
+        self.previous = GENESIS
+        self.broken = False
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        expected = link(
+            self.previous,
+            entry.seq,
+            entry.originator_id,
+            entry.version,
+            entry.stored_topic,
+            entry.state,
+        )
+        stored = self.links.fetchone()
+        if self.broken:
+            self.previous = expected
+            return
+        if stored is None:
+            self.fail(f"{entry.where} has no chain link (appended outside kerang)")
+            self.broken = True
+        elif stored[0] != entry.seq:
+            missing = "deleted" if stored[0] < entry.seq else "out of order"
+            self.fail(
+                f"event {stored[0]} is {missing}: the chain has a link for it but the log does not"
+            )
+            self.broken = True
+        elif stored[1] != expected:
+            self.fail(
+                f"the chain breaks at {entry.where}: its stored bytes or the link were changed"
+            )
+            self.broken = True
+        self.previous = expected
+        auditor.head = expected
+
+    def finish(self, auditor: Auditor) -> None:
+        extra = self.links.fetchone()
+        if extra is not None and not self.broken:
+            self.fail(
+                f"event {extra[0]} is missing: the chain has a link for it but the log does not"
+            )
+
+
+class SchemaCheck(Check):
+    name = "schema"
+    description = "every record decodes, fits its schema and re-encodes to its stored bytes"
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or entry.problem:
+            self.fail(f"{entry.where} {entry.problem}")
+            return
+        schema = SCHEMAS.get(entry.topic)
+        if schema is None:
+            self.fail(f"{entry.where} has an unknown topic {entry.topic!r}")
+            return
+        for field, kind in schema.items():
+            if field not in entry.data:
+                self.fail(f"{entry.where} lacks {field}")
+            elif not isinstance(entry.data[field], kind) or isinstance(entry.data[field], bool):
+                self.fail(
+                    f"{entry.where}: {field} has the wrong type ({type(entry.data[field]).__name__})"
+                )
+        for a, _, x in entry.postings:
+            if not isinstance(x, int) or isinstance(x, bool):
+                self.fail(f"{entry.where}: an amount on {a} is not whole rupiah ({x!r})")
+        if encode(entry.data) != entry.state:
+            self.fail(f"{entry.where} does not re-encode to its stored bytes")
+
+
+class SequenceCheck(Check):
+    name = "sequence"
+    description = "per aggregate, versions run 1..n in recording order; refs are unique"
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or not entry.ref or entry.topic not in KINDS:
+            return
+        if entry.version != 1:
+            self.fail(f"{entry.where} records a transaction at version {entry.version}, not 1")
+        if uuid5(NAMESPACE, f"ref:{entry.ref}").hex != entry.originator_id:
+            self.fail(f"{entry.where} is stored under another ref's identity")
+
+    def finish(self, auditor: Auditor) -> None:
+        rows = auditor.conn.execute(
+            "SELECT originator_id, originator_version, rn FROM ("
+            " SELECT originator_id, originator_version,"
+            " ROW_NUMBER() OVER (PARTITION BY originator_id ORDER BY rowid) AS rn FROM stored_events)"
+            " WHERE originator_version != rn LIMIT 20"
+        ).fetchall()
+        for oid, version, rn in rows:
+            self.fail(
+                f"aggregate {oid} has version {version} where {rn} was expected (a gap or duplicate)"
+            )
+
+
+class HarvestCheck(Check):
+    name = "harvest-split"
+    description = (
+        "every harvest's shares add up to its net by the policy in force and the remainder rule"
+    )
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if (
+            entry.topic != "Harvest.Recorded"
+            or entry.data is None
+            or entry.problem
+            or not auditor.in_scope(entry)
+        ):
+            return
+        d, w = entry.data, entry.where
+        if d["kg"] is not None:
+            gross = int((d["kg"] * d["price"]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        else:
+            gross = d["revenue"]
+        if gross != d["gross"]:
+            self.fail(f"{w}: gross {d['gross']} is not kg x price or the revenue ({gross})")
+        if d["net"] != d["gross"] - d["costs"] or d["costs"] > d["gross"] or d["costs"] < 0:
+            self.fail(f"{w}: net {d['net']} is not gross {d['gross']} less costs {d['costs']}")
+        policy = auditor.register.policy_on(d["date"])
+        if policy != d["policy"]:
+            self.fail(f"{w}: split by {d['policy']} but {policy} was in force on {d['date']}")
+            return
+        shares = [d["shares"][k] for k in SHARES]
+        if sum(shares) != d["net"]:
+            self.fail(f"{w}: shares add up to {sum(shares)}, not the net {d['net']}")
+            return
+        exact = [Fraction(d["net"] * policy[k], 10_000) for k in SHARES]
+        if any(abs(s - e) >= 1 for s, e in zip(shares, exact, strict=True)):
+            self.fail(f"{w}: a share is a rupiah or more from its pro-rata value")
+        extra = [s - int(e) for s, e in zip(shares, exact, strict=True)]
+        frac = [e - int(e) for e in exact]
+        for i in range(4):
+            for j in range(4):
+                if extra[i] and not extra[j] and (frac[i], -i) < (frac[j], -j):
+                    self.fail(f"{w}: the leftover rupiah went to {SHARES[i]} before {SHARES[j]}")
+        partners = auditor.register.bagan.get(d["bagan"])
+        if partners is None:
+            self.fail(f"{w}: bagan {d['bagan']} was never registered")
+            return
+        for name, share in (
+            ("income", d["shares"]["members"]),
+            ("savings", d["shares"]["savings"]),
+        ):
+            ordered = sorted(partners)
+            base, left = divmod(share, len(ordered))
+            expected = {p: base + (1 if i < left else 0) for i, p in enumerate(ordered)}
+            if d[name] != expected:
+                self.fail(
+                    f"{w}: the {name} share is not divided equally among {', '.join(ordered)}"
+                )
+
+
+class DoubleEntryCheck(Check):
+    name = "double-entry"
+    description = "every entry's postings balance; the trial balance is 0; sub-ledgers add up to control accounts"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.totals: dict[str, int] = defaultdict(int)
+        self.control: dict[str, int] = defaultdict(int)
+        self.members: dict[str, int] = defaultdict(int)
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if not entry.postings or not auditor.in_scope(entry):
+            return
+        total = sum(x for _, _, x in entry.postings)
+        if total != 0:
+            self.fail(f"{entry.where}: postings add up to {total}, not 0")
+        for a, m, x in entry.postings:
+            self.totals[a] += x
+            if m:
+                self.members[a] += x
+        d = entry.data or {}
+        # control totals from the facts' own totals, apart from the per-member lines
+        if entry.topic == "Harvest.Recorded":
+            self.control[PARTNER] += d["shares"]["members"]
+            self.control[SAVINGS["harvest"]] -= d["shares"]["savings"]
+        elif entry.topic == "Repair.Recorded":
+            self.control[SAVINGS["harvest"]] += d["amount"]
+        elif entry.topic == "Transaction.Reversed":
+            self.control_reversal(entry, auditor)
+        else:
+            for a, m, x in entry.postings:
+                if m:
+                    self.control[a] += x
+
+    def control_reversal(self, entry: Entry, auditor: Auditor) -> None:
+        found = auditor.original(entry.originator_id)
+        if found and found[0] == "Harvest.Recorded":
+            self.control[PARTNER] -= found[1]["shares"]["members"]
+            self.control[SAVINGS["harvest"]] += found[1]["shares"]["savings"]
+        elif found and found[0] == "Repair.Recorded":
+            self.control[SAVINGS["harvest"]] -= found[1]["amount"]
+        else:
+            for a, m, x in entry.postings:
+                if m:
+                    self.control[a] += x
+
+    def finish(self, auditor: Auditor) -> None:
+        trial = sum(self.totals.values())
+        if trial != 0:
+            self.fail(f"the trial balance is {trial}, not 0")
+        for account in sorted(set(self.control) | set(self.members)):
+            if self.control[account] != self.members[account]:
+                self.fail(
+                    f"member sub-ledgers of {account} add up to {self.members[account]}, "
+                    f"but the control account says {self.control[account]}"
+                )
+
+
+class NonNegativeCheck(Check):
+    name = "no-negative-balance"
+    description = "no savings, loan or infaq balance is below zero on any date"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # compact per-balance movement logs: 12 bytes a movement (day ordinal, amount)
+        self.days: dict[tuple[str, str], array] = {}
+        self.amounts: dict[tuple[str, str], array] = {}
+        self.refs: dict[tuple[str, str], int] = {}
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if not entry.postings or entry.date is None or not auditor.in_scope(entry):
+            return
+        for a, m, x in entry.postings:
+            if a in GUARDED:
+                key = (a, "" if a == INFAQ_FUND else m)
+                if key not in self.days:
+                    self.days[key], self.amounts[key] = array("i"), array("q")
+                self.days[key].append(entry.date.toordinal())
+                self.amounts[key].append(GUARDED[a] * x)
+
+    def finish(self, auditor: Auditor) -> None:
+        for (account, member), days in sorted(self.days.items()):
+            amounts = self.amounts[(account, member)]
+            by_day: dict[int, int] = defaultdict(int)
+            for day, amount in zip(days, amounts, strict=True):
+                by_day[day] += amount
+            running = 0
+            for day in sorted(by_day):
+                running += by_day[day]
+                if running < 0:
+                    who = f"member {member}'s " if member else "the "
+                    self.fail(f"{who}{account} is {running} on {dt.date.fromordinal(day)}")
+                    break
+
+
+class InfaqCheck(Check):
+    name = "infaq-apart"
+    description = "infaq is received and spent only through the infaq fund"
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        touches = {a for a, _, _ in entry.postings if a in (INFAQ_CASH, INFAQ_FUND)}
+        infaq = entry.topic.startswith("Infaq") or (
+            entry.topic == "Transaction.Reversed"
+            and touches
+            and all(a in (INFAQ_CASH, INFAQ_FUND) for a, _, _ in entry.postings)
+        )
+        if touches and not infaq:
+            self.fail(f"{entry.where} moves infaq money in a {entry.topic} entry")
+        if infaq and any(a not in (INFAQ_CASH, INFAQ_FUND) for a, _, _ in entry.postings):
+            self.fail(f"{entry.where} mixes infaq with commercial accounts")
+
+    def finish(self, auditor: Auditor) -> None:
+        rows = auditor.conn.execute(
+            "SELECT p.ref FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
+            "WHERE p.account IN (?, ?) AND COALESCE(r.kind, '') NOT IN ('infaq.receive', 'infaq.disburse') LIMIT 5",
+            (INFAQ_CASH, INFAQ_FUND),
+        ).fetchall()
+        for (ref,) in rows:
+            self.fail(
+                f"the read model posts infaq money under ref {ref}, which is not an infaq transaction"
+            )
+
+
+class ReversalCheck(Check):
+    name = "reversals"
+    description = "every reversal exactly negates its original, once, as its correction says"
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or entry.problem:
+            return
+        if entry.topic == "Correction.Recorded":
+            auditor.pending_corrections[entry.ref] = entry
+        elif entry.topic == "Transaction.Reversed":
+            d = entry.data
+            if entry.version != 2:
+                self.fail(f"{entry.where} is reversed a second time (version {entry.version})")
+            correction = auditor.pending_corrections.pop(d["by_ref"], None)
+            if correction is None:
+                self.fail(
+                    f"{entry.where} is reversed by {d['by_ref']}, which recorded no correction before it"
+                )
+            elif correction.data["reverses"] != entry.ref or correction.date != d["day"]:
+                self.fail(
+                    f"{entry.where}: correction {d['by_ref']} names {correction.data['reverses']} on {correction.date}"
+                )
+
+    def finish(self, auditor: Auditor) -> None:
+        for _, correction in sorted(auditor.pending_corrections.items()):
+            self.fail(
+                f"{correction.where} reverses {correction.data['reverses']} but nothing was reversed"
+            )
+
+
+class ReadModelCheck(Check):
+    name = "read-models"
+    description = "the read models the commands use equal this replay"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.refs = conn.execute("SELECT ref, kind, date FROM kerang_refs ORDER BY rowid")
+        self.monthly: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.harvest = [0] * 8
+        self.reversed: dict[str, tuple[str, str]] = {}
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or entry.problem:
+            return
+        for a, m, x in entry.postings:
+            self.monthly[(a, m, entry.date.isoformat()[:7])] += x
+        if entry.topic in KINDS:
+            row = self.refs.fetchone()
+            want = (entry.ref, KINDS[entry.topic], entry.date.isoformat())
+            if row != want and len(self.findings) < MAX_SHOWN:
+                self.fail(f"{entry.where}: the refs read model has {row} where the log has {want}")
+        if entry.topic == "Transaction.Reversed":
+            self.reversed[entry.ref] = (entry.data["by_ref"], entry.data["day"].isoformat())
+
+    def finish(self, auditor: Auditor) -> None:
+        if self.refs.fetchone() is not None:
+            self.fail("the refs read model holds refs the log never recorded")
+        stored = {
+            (a, m, mo): x
+            for a, m, mo, x in auditor.conn.execute(
+                "SELECT account, member, month, amount FROM kerang_monthly"
+            )
+        }
+        mine = {k: v for k, v in self.monthly.items() if v}
+        theirs = {k: v for k, v in stored.items() if v}
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key, 0) != theirs.get(key, 0):
+                self.fail(
+                    f"month totals of {key[0]} {key[1] or ''} {key[2]}: read model {theirs.get(key, 0)}, replay {mine.get(key, 0)}"
+                )
+        postings = {
+            (a, m, mo): x
+            for a, m, mo, x in auditor.conn.execute(
+                "SELECT account, member, substr(date, 1, 7), SUM(amount) FROM kerang_postings GROUP BY 1, 2, 3"
+            )
+        }
+        for key in sorted(set(mine) | {k for k, v in postings.items() if v}):
+            if mine.get(key, 0) != postings.get(key, 0):
+                self.fail(
+                    f"postings of {key[0]} {key[1] or ''} {key[2]}: read model {postings.get(key, 0)}, replay {mine.get(key, 0)}"
+                )
+        stored_reversed = dict(
+            (r, (b, o))
+            for r, b, o in auditor.conn.execute(
+                "SELECT ref, reversed_by, reversed_on FROM kerang_refs WHERE reversed_by IS NOT NULL"
+            )
+        )
+        if stored_reversed != self.reversed:
+            diff = sorted(set(stored_reversed.items()) ^ set(self.reversed.items()))[:3]
+            self.fail(f"reversals in the refs read model differ from the log: {diff}")
+
+
+def default_checks(conn: sqlite3.Connection) -> list[Check]:
+    return [
+        ChainCheck(conn),
+        SchemaCheck(),
+        SequenceCheck(),
+        HarvestCheck(),
+        DoubleEntryCheck(),
+        NonNegativeCheck(),
+        InfaqCheck(),
+        ReversalCheck(),
+        ReadModelCheck(conn),
+    ]
+
+
+def audit(
+    db: str, as_of: dt.date | None = None, progress: Callable[[int, int], None] | None = None
+) -> AuditReport:
+    auditor = Auditor(db, as_of, progress)
+    return auditor.run(default_checks(auditor.conn))
