@@ -770,6 +770,14 @@ class ReadModelCheck(Check):
                 self.fail(
                     f"postings of {key[0]} {key[1] or ''} {key[2]}: read model {postings.get(key, 0)}, replay {mine.get(key, 0)}"
                 )
+        running: dict[tuple[str, str], int] = defaultdict(int)
+        for (a, m, _), x in mine.items():
+            running[(a, m)] += x
+        for a, m, x in auditor.conn.execute("SELECT account, member, amount FROM kerang_totals"):
+            if running.get((a, m), 0) != x:
+                self.fail(
+                    f"running total of {a} {m}: read model {x}, replay {running.get((a, m), 0)}"
+                )
         stored_reversed = dict(
             (r, (b, o))
             for r, b, o in auditor.conn.execute(

@@ -23,6 +23,7 @@ class ReadModelState:
     postings: tuple[tuple, ...]
     harvests: tuple[tuple, ...]
     monthly: dict[tuple, int]
+    totals: dict[tuple, int]
 
 
 def replayed(app: LedgerApp) -> ReadModelState:
@@ -36,10 +37,12 @@ def replayed(app: LedgerApp) -> ReadModelState:
     for by, on, ref in rows.reversals:
         refs[ref] = (*refs[ref][:3], by, on)
     monthly: dict[tuple, int] = defaultdict(int)
+    totals: dict[tuple, int] = defaultdict(int)
     for _, day, account, member, amount in rows.postings:
         monthly[(account, member, day[:7])] += amount
+        totals[(account, member)] += amount
     return ReadModelState(
-        refs, tuple(sorted(rows.postings)), tuple(sorted(rows.harvests)), dict(monthly)
+        refs, tuple(sorted(rows.postings)), tuple(sorted(rows.harvests)), dict(monthly), dict(totals)
     )
 
 
@@ -61,4 +64,8 @@ def stored(app: LedgerApp) -> ReadModelState:
             "SELECT account, member, month, amount FROM kerang_monthly"
         )
     }
-    return ReadModelState(refs, tuple(sorted(postings)), tuple(sorted(harvests)), monthly)
+    totals = {
+        (a, m): amount
+        for a, m, amount in read.rows("SELECT account, member, amount FROM kerang_totals")
+    }
+    return ReadModelState(refs, tuple(sorted(postings)), tuple(sorted(harvests)), monthly, totals)

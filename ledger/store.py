@@ -39,6 +39,10 @@ READ_MODEL_DDL = (
         account TEXT NOT NULL, member TEXT NOT NULL, month TEXT NOT NULL, amount INTEGER NOT NULL,
         PRIMARY KEY (account, member, month))""",
     "CREATE INDEX IF NOT EXISTS kerang_monthly_member ON kerang_monthly (member, month)",
+    # running totals: the current balances in one row each
+    """CREATE TABLE IF NOT EXISTS kerang_totals (
+        account TEXT NOT NULL, member TEXT NOT NULL, amount INTEGER NOT NULL,
+        PRIMARY KEY (account, member))""",
     """CREATE TABLE IF NOT EXISTS kerang_harvests (
         id INTEGER PRIMARY KEY, ref TEXT NOT NULL, date TEXT NOT NULL, bagan TEXT NOT NULL,
         sign INTEGER NOT NULL, gross INTEGER NOT NULL, costs INTEGER NOT NULL, net INTEGER NOT NULL,
@@ -141,6 +145,16 @@ class BookRows:
                     "DO UPDATE SET amount = kerang_monthly.amount + excluded.amount"
                 ),
                 [(*key, amount) for key, amount in months.items()],
+            )
+            totals: dict[tuple[str, str], int] = defaultdict(int)
+            for (account, member, _), amount in months.items():
+                totals[(account, member)] += amount
+            c.executemany(
+                sql(
+                    "INSERT INTO kerang_totals (account, member, amount) VALUES (?,?,?) "
+                    "ON CONFLICT (account, member) DO UPDATE SET amount = kerang_totals.amount + excluded.amount"
+                ),
+                [(*key, amount) for key, amount in totals.items()],
             )
         if self.harvests:
             c.executemany(
@@ -289,7 +303,17 @@ class ReadModel:
         return self._totals("1=1", (), day)
 
     def _totals(self, where: str, params: tuple, day: dt.date) -> dict[str, int]:
-        """Totals by account: whole months from kerang_monthly, then the last month's days."""
+        """Totals by account: whole months from kerang_monthly, then the last month's days
+        (or the running totals when nothing is dated after ``day``)."""
+        last = self.last_date()
+        if last is None or last <= day:
+            return {
+                account: int(total)
+                for account, total in self.rows(
+                    f"SELECT account, SUM(amount) FROM kerang_totals WHERE {where} GROUP BY account",
+                    params,
+                )
+            }
         month, iso = day.isoformat()[:7], day.isoformat()
         totals: dict[str, int] = defaultdict(int)
         for account, total in self.rows(

@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ledger import queries
 from ledger.app import Batch, open_ledger
+from ledger.audit import audit
 from ledger.errors import Refused
 from ledger.replay import replayed, stored
 
@@ -62,7 +63,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.counter = 0
 
     def teardown(self) -> None:
-        self.dir.cleanup()
+        if hasattr(self, "app"):
+            report = audit(str(Path(self.dir.name) / "m.db"))
+            assert report.ok, [c.detail for c in report.checks if not c.ok]
+            self.dir.cleanup()
 
     # ---------------------------------------------------------- helpers
     def do(self, command):
