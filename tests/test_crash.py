@@ -1,0 +1,80 @@
+"""A kill at any moment of an import leaves whole transactions or nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import ledger
+from benchmarks.workload import write
+from ledger.audit import audit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kerang_command() -> list[str]:
+    script = Path(sys.executable).with_name("kerang")
+    return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write(tmp_path_factory.mktemp("crash") / "big.jsonl", 12_000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def expected(big_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    db = tmp_path_factory.mktemp("clean") / "clean.db"
+    ledger.import_file(str(db), str(big_file))
+    return ledger.summary(str(db)).as_json()
+
+
+def committed(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+            return c.execute("SELECT COUNT(*) FROM kerang_refs").fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sigkill_during_import_then_resume(
+    big_file: Path, expected: dict, tmp_path: Path, seed: int
+) -> None:
+    db = tmp_path / "k.db"
+    process = subprocess.Popen(
+        [*kerang_command(), "import", str(big_file), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while committed(db) == 0:  # wait for the first batch, then kill at a random moment
+        assert process.poll() is None, "the import ended before the test could kill it"
+        time.sleep(0.01)
+    time.sleep(random.Random(seed).uniform(0.0, 0.6))
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    if db.exists():
+        report = audit(str(db))
+        assert report.ok, [c.detail for c in report.checks if not c.ok]
+    done = subprocess.run(
+        [*kerang_command(), "import", str(big_file), "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["recorded"] + result["already_recorded"] == result["lines"] == 12_000
+    assert 0 < result["already_recorded"] < 12_000  # the kill did land mid-import
+    assert ledger.summary(str(db)).as_json() == expected  # nothing lost, nothing twice
+    assert audit(str(db)).ok
