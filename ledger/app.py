@@ -35,6 +35,7 @@ from ledger import accounts, domain
 from ledger.accounts import GUARDED, Posting
 from ledger.domain import Cooperative, Transaction
 from ledger.errors import (
+    DateError,
     InsufficientFunds,
     InvalidInput,
     NotInitialised,
@@ -341,6 +342,23 @@ class Batch:
         mid = _identifier(member_id, "id")
         day = parse_date(date)
         coop = self._cooperative()
+        last = max(
+            filter(
+                None,
+                [self.read.last_member_date(mid)]
+                + [
+                    dt.date.fromisoformat(d)
+                    for (_, m), moves in self._pending.items()
+                    if m == mid
+                    for d, _ in moves
+                ],
+            ),
+            default=None,
+        )
+        if last is not None and day < last and coop.member(mid, "id")["left"] is None:
+            raise DateError(
+                "date", f"--date {day} is before member {mid}'s last recorded transaction ({last})."
+            )
         pokok = -self._total(accounts.SAVINGS["pokok"], mid)
         wajib = -self._total(accounts.SAVINGS["wajib"], mid)
         if not coop.leave(mid, day, pokok, wajib, self._total(accounts.LOANS, mid)):

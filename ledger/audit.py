@@ -12,13 +12,13 @@ at once are asked of the database (GROUP BY), not of Python memory.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -56,6 +56,7 @@ Posting = tuple[str, str, int]  # account, member ('' for none), amount (debit +
 
 # the ledger's published identity scheme: a transaction's aggregate ID derives from its ref
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
+_NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 # ------------------------------------------------------------------ decoding
@@ -74,8 +75,11 @@ def _decode_hook(d: dict[str, Any]) -> Any:
     return d
 
 
+_DECODER = json.JSONDecoder(object_hook=_decode_hook)
+
+
 def decode(state: bytes) -> dict[str, Any]:
-    return json.loads(state, object_hook=_decode_hook)
+    return _DECODER.decode(state.decode("utf-8"))
 
 
 def _encode_obj(o: Any) -> dict[str, str]:
@@ -90,9 +94,20 @@ def _encode_obj(o: Any) -> dict[str, str]:
     raise TypeError(f"cannot encode {type(o).__name__}")
 
 
+_ENCODER = json.JSONEncoder(default=_encode_obj, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(data: dict[str, Any]) -> bytes:
     """The canonical stored form: the stored bytes must be exactly this."""
-    return json.dumps(data, default=_encode_obj, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(data).encode("utf-8")
+
+
+def ref_identity(ref: str) -> str:
+    """The aggregate ID (hex) a transaction with this ref is stored under: UUID v5."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"ref:{ref}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return digest.hex()
 
 
 # Fields each event must carry, by topic (after the "ledger.domain:" prefix).
@@ -149,6 +164,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Story.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "title": TEXT, "text": TEXT},
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
+EXACT_TYPES: dict[str, tuple[tuple[str, frozenset[type]], ...]] = {
+    topic: tuple((f, frozenset(k if isinstance(k, tuple) else (k,))) for f, k in fields.items())
+    for topic, fields in SCHEMAS.items()
+}
 KINDS = {
     "Harvest.Recorded": "harvest",
     "SavingsDeposit.Recorded": "savings.deposit",
@@ -178,10 +197,10 @@ class Entry:
     date: dt.date | None = None
     postings: list[Posting] = attrs.Factory(list)
     problem: str = ""  # why the auditor could not make sense of it
+    topic: str = attrs.field(init=False)  # without the module prefix
 
-    @property
-    def topic(self) -> str:
-        return self.stored_topic.split(":", 1)[-1]
+    def __attrs_post_init__(self) -> None:
+        self.topic = self.stored_topic.rpartition(":")[2]
 
     @property
     def where(self) -> str:
@@ -466,19 +485,18 @@ class SchemaCheck(Check):
         if entry.data is None or entry.problem:
             self.fail(f"{entry.where} {entry.problem}")
             return
-        schema = SCHEMAS.get(entry.topic)
+        schema = EXACT_TYPES.get(entry.topic)
         if schema is None:
             self.fail(f"{entry.where} has an unknown topic {entry.topic!r}")
             return
-        for field, kind in schema.items():
-            if field not in entry.data:
+        data = entry.data
+        for field, allowed in schema:
+            if field not in data:
                 self.fail(f"{entry.where} lacks {field}")
-            elif not isinstance(entry.data[field], kind) or isinstance(entry.data[field], bool):
-                self.fail(
-                    f"{entry.where}: {field} has the wrong type ({type(entry.data[field]).__name__})"
-                )
+            elif type(data[field]) not in allowed:  # exact: a bool is no amount, a datetime no date
+                self.fail(f"{entry.where}: {field} has the wrong type ({type(data[field]).__name__})")
         for a, _, x in entry.postings:
-            if not isinstance(x, int) or isinstance(x, bool):
+            if type(x) is not int:
                 self.fail(f"{entry.where}: an amount on {a} is not whole rupiah ({x!r})")
         if encode(entry.data) != entry.state:
             self.fail(f"{entry.where} does not re-encode to its stored bytes")
@@ -493,7 +511,7 @@ class SequenceCheck(Check):
             return
         if entry.version != 1:
             self.fail(f"{entry.where} records a transaction at version {entry.version}, not 1")
-        if uuid5(NAMESPACE, f"ref:{entry.ref}").hex != entry.originator_id:
+        if ref_identity(entry.ref) != entry.originator_id:
             self.fail(f"{entry.where} is stored under another ref's identity")
 
     def finish(self, auditor: Auditor) -> None:
@@ -540,14 +558,14 @@ class HarvestCheck(Check):
         if sum(shares) != d["net"]:
             self.fail(f"{w}: shares add up to {sum(shares)}, not the net {d['net']}")
             return
-        exact = [Fraction(d["net"] * policy[k], 10_000) for k in SHARES]
-        if any(abs(s - e) >= 1 for s, e in zip(shares, exact, strict=True)):
+        # integers only: floor and remainder of net x points / 10000
+        floors, remainders = zip(*(divmod(d["net"] * policy[k], 10_000) for k in SHARES), strict=True)
+        extra = [sh - f for sh, f in zip(shares, floors, strict=True)]
+        if any(e not in (0, 1) or (e == 1 and r == 0) for e, r in zip(extra, remainders, strict=True)):
             self.fail(f"{w}: a share is a rupiah or more from its pro-rata value")
-        extra = [s - int(e) for s, e in zip(shares, exact, strict=True)]
-        frac = [e - int(e) for e in exact]
         for i in range(4):
             for j in range(4):
-                if extra[i] and not extra[j] and (frac[i], -i) < (frac[j], -j):
+                if extra[i] and not extra[j] and (remainders[i], -i) < (remainders[j], -j):
                     self.fail(f"{w}: the leftover rupiah went to {SHARES[i]} before {SHARES[j]}")
         partners = auditor.register.bagan.get(d["bagan"])
         if partners is None:
@@ -727,17 +745,18 @@ class ReadModelCheck(Check):
         super().__init__()
         self.refs = conn.execute("SELECT ref, kind, date FROM kerang_refs ORDER BY rowid")
         self.monthly: dict[tuple[str, str, str], int] = defaultdict(int)
-        self.harvest = [0] * 8
         self.reversed: dict[str, tuple[str, str]] = {}
 
     def observe(self, entry: Entry, auditor: Auditor) -> None:
         if entry.data is None or entry.problem:
             return
+        day = entry.date.isoformat() if entry.date else ""
+        month = day[:7]
         for a, m, x in entry.postings:
-            self.monthly[(a, m, entry.date.isoformat()[:7])] += x
+            self.monthly[(a, m, month)] += x
         if entry.topic in KINDS:
             row = self.refs.fetchone()
-            want = (entry.ref, KINDS[entry.topic], entry.date.isoformat())
+            want = (entry.ref, KINDS[entry.topic], day)
             if row != want and len(self.findings) < MAX_SHOWN:
                 self.fail(f"{entry.where}: the refs read model has {row} where the log has {want}")
         if entry.topic == "Transaction.Reversed":

@@ -292,6 +292,10 @@ class ReadModel:
         [(last,)] = self.rows("SELECT MAX(date) FROM kerang_harvests WHERE sign > 0")
         return dt.date.fromisoformat(last) if last else None
 
+    def last_member_date(self, member: str) -> dt.date | None:
+        [(last,)] = self.rows("SELECT MAX(date) FROM kerang_postings WHERE member=?", (member,))
+        return dt.date.fromisoformat(last) if last else None
+
     def last_date(self) -> dt.date | None:
         [(last,)] = self.rows("SELECT MAX(date) FROM kerang_postings")
         return dt.date.fromisoformat(last) if last else None

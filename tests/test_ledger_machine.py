@@ -264,6 +264,10 @@ class LedgerMachine(RuleBasedStateMachine):
         member = data.draw(st.sampled_from(sorted(self.members - self.left)))
         command = lambda b: b.leave_member(member, day.isoformat())  # noqa: E731
         partner = any(member in p for p in self.bagan.values())
+        dates = [d for d, k, _ in self.moves if len(k) > 1 and k[1] == member]
+        if dates and day < max(dates):  # a leave cannot precede the member's own entries
+            self.expect_refused(command)
+            return
         owes = (
             any(k == ("loan", member) for _, k, _ in self.moves)
             and self.balance(("loan", member), dt.date.max) > 0
