@@ -273,7 +273,7 @@ def _add_ledger_parsers(sub: Any) -> None:
         "export the ledger",
         "kerang export --format jsonl --out ledger.jsonl",
     )
-    p.add_argument("--format", choices=["jsonl"], required=True)
+    p.add_argument("--format", choices=["beancount", "jsonl"], required=True)
     p.add_argument("--out")
     p.set_defaults(handler=_run_export)
 
@@ -383,7 +383,8 @@ def _run_balance(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import ledger
 
-    lines = ledger.export_jsonl(_db(args))
+    export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
+    lines = export(_db(args))
     if args.out:
         count = 0
         with open(args.out, "w", encoding="utf-8") as f:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ledger import queries, transfer
+from ledger import beancount, queries, transfer
 from ledger.app import Batch, LedgerApp, Outcome, is_conflict, open_ledger
 from ledger.errors import Refused
 from ledger.operations import OPERATIONS, apply
@@ -63,6 +63,11 @@ def import_file(
     return transfer.import_file(db, path, check=check, progress=progress)
 
 
+def export_beancount(db: str) -> Iterator[str]:
+    """The books as beancount lines; a missing or unstarted ledger is refused at once."""
+    return beancount.export_beancount(open_ledger(db))
+
+
 def export_jsonl(db: str) -> Iterator[str]:
     for line in transfer.export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
@@ -84,6 +89,7 @@ __all__ = [
     "TrialBalance",
     "balance",
     "divide_equally",
+    "export_beancount",
     "export_jsonl",
     "import_file",
     "open_ledger",
