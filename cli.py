@@ -276,6 +276,56 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--format", choices=["beancount", "jsonl"], required=True)
     p.add_argument("--out")
     p.set_defaults(handler=_run_export)
+    _add_audit_parsers(sub)
+
+
+def _add_audit_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="rebuild everything from the stored events and check it",
+        description="Rebuild every balance from the stored events alone and run the audit checks. "
+        "Exit 0 when the books hold, 1 when a check fails.",
+        epilog="example: kerang audit --as-of 2018-12-31",
+    )
+    _common(p)
+    p.add_argument("--as-of", type=_date_arg)
+    p.set_defaults(handler=_run_audit)
+    p = sub.add_parser(
+        "verify",
+        help="check an exported jsonl log offline",
+        description="Check the hash chain of an exported jsonl log without the database. "
+        "Exit 0 when every link holds (and the log extends --head), 1 otherwise.",
+        epilog="example: kerang verify ledger.jsonl --head 754f18…",
+    )
+    _common(p, db=False)
+    p.add_argument("file")
+    p.add_argument("--head", help="a head written down earlier that the log must extend")
+    p.set_defaults(handler=_run_verify)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_audit
+
+    progress = None if args.json or not sys.stderr.isatty() else _bar("auditing")
+    report = ledger.audit_ledger(_db(args), args.as_of, progress)
+    if args.json:
+        _emit_json(report.as_json())
+    else:
+        render_audit(_console(args), report)
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_verify
+
+    report = ledger.verify_log(args.file, args.head)
+    if args.json:
+        _emit_json(report.as_json())
+    else:
+        render_verify(_console(args), report)
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
 def _run_record(args: argparse.Namespace) -> int:
@@ -303,7 +353,7 @@ def _run_import(args: argparse.Namespace) -> int:
     console = _console(args)
     progress = None
     if not args.json and sys.stderr.isatty():
-        progress = _import_progress(args.file)
+        progress = _bar(f"importing {args.file}")
     try:
         result = ledger.import_file(_db(args), args.file, check=args.check, progress=progress)
     except ledger.ImportStopped as stop:
@@ -323,8 +373,8 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_progress(path: str):
-    """A rich progress bar on stderr, shown only for files of several thousand lines."""
+def _bar(label: str):
+    """A rich progress bar on stderr, shown only for several thousand lines or events."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -336,7 +386,7 @@ def _import_progress(path: str):
         if "bar" not in state:
             state["bar"] = Progress(console=Console(stderr=True), transient=True)
             state["bar"].start()
-            state["task"] = state["bar"].add_task(f"importing {path}", total=total)
+            state["task"] = state["bar"].add_task(label, total=total)
         state["bar"].update(state["task"], completed=done)
         if done >= total:
             state["bar"].stop()

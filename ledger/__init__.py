@@ -12,13 +12,17 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from ledger import audit as _audit
 from ledger import beancount, queries, transfer
+from ledger import verify as _verify
 from ledger.app import Batch, LedgerApp, Outcome, is_conflict, open_ledger
+from ledger.audit import AuditReport
 from ledger.errors import Refused
 from ledger.operations import OPERATIONS, apply
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
 from ledger.transfer import ImportResult, ImportStopped
+from ledger.verify import VerifyReport
 from ledger.views import Books
 
 RETRIES = 5
@@ -68,6 +72,17 @@ def export_beancount(db: str) -> Iterator[str]:
     return beancount.export_beancount(open_ledger(db))
 
 
+def audit_ledger(db: str, as_of: dt.date | None = None, progress: Any = None) -> AuditReport:
+    """Rebuild everything from the stored events alone and check it."""
+    open_ledger(db)  # refuses a missing ledger with the usual sentence
+    return _audit.audit(db, as_of, progress)
+
+
+def verify_log(path: str, head: str | None = None) -> VerifyReport:
+    """Check an exported jsonl log offline."""
+    return _verify.verify_export(path, head)
+
+
 def export_jsonl(db: str) -> Iterator[str]:
     for line in transfer.export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
@@ -87,7 +102,9 @@ __all__ = [
     "Split",
     "Summary",
     "TrialBalance",
+    "audit_ledger",
     "balance",
+    "verify_log",
     "divide_equally",
     "export_beancount",
     "export_jsonl",
