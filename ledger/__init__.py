@@ -30,7 +30,7 @@ RETRIES = 5
 
 def record(db: str, op: str, **fields: Any) -> Outcome:
     """Record one operation atomically; a concurrent writer's win is retried."""
-    app = open_ledger(db, create=op == "init")
+    app = open_ledger(db, create=op == "init", write=True)
     for attempt in range(RETRIES):
         batch = Batch(app)
         outcome = apply(batch, op, fields)

@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -45,7 +46,7 @@ from ledger.errors import (
 )
 from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
-from ledger.store import BookRows, ReadModel, canonical
+from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, canonical
 
 SNAPSHOT_EVERY = 50
 
@@ -78,7 +79,10 @@ class LedgerApp(Application):
 
     @property
     def read(self) -> ReadModel:
-        return ReadModel(self.recorder.datastore)
+        dialect = (
+            POSTGRES if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" else SQLITE
+        )
+        return ReadModel(self.recorder.datastore, dialect)
 
     def cooperative(self) -> Cooperative | None:
         try:
@@ -99,26 +103,106 @@ class LedgerApp(Application):
         b.commit()
 
 
-def ledger_env(db: str) -> dict[str, str]:
-    """eventsourcing settings for a ``--db`` value (a SQLite path for now)."""
-    if db.startswith(("postgresql://", "postgres://")):
-        raise InvalidInput(
-            "db", f"--db {urlparse(db).scheme}:// is not supported yet; use a SQLite file path."
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
+    """eventsourcing settings for a ``--db`` value: a SQLite path or a PostgreSQL URL."""
+    env = {"APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder"}
+    if is_postgres(db):
+        url = urlparse(db)
+        schema = parse_qs(url.query).get("schema", [os.environ.get("KERANG_SCHEMA") or "kerang"])[0]
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+            raise InvalidInput("db", f"schema {schema!r} must be lower-case letters, digits and _.")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            # readers (an auditor's role) may not create anything
+            "CREATE_TABLE": "yes" if write else "no",
+            "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
+        }
+    else:
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": db,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
         )
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": db,
-        "SQLITE_LOCK_TIMEOUT": "30",
-        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder",
-    }
+    key = os.environ.get("KERANG_CIPHER_KEY")
+    if key:
+        env.update({"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key})
+    return env
 
 
-def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
-    if not create and "://" not in db and not os.path.exists(db):
+def open_ledger(db: str, *, create: bool = False, write: bool = False) -> LedgerApp:
+    """The ledger at ``db``; refuse a missing one unless ``create``."""
+    if not create and not ledger_exists(db):
         raise NotInitialised(
-            "db", f"no ledger at {db}; start one with 'kerang init --name NAME --db {db}'."
+            "db",
+            f"no ledger at {_shown(db)}; start one with 'kerang init --name NAME --db {_shown(db)}'.",
         )
-    return LedgerApp(env=ledger_env(db))
+    try:
+        app = LedgerApp(env=ledger_env(db, write=create or write))
+    except ValueError as e:  # a malformed cipher key
+        raise InvalidInput(
+            "KERANG_CIPHER_KEY", f"KERANG_CIPHER_KEY is not a valid key ({e})."
+        ) from None
+    except Exception as e:
+        if is_postgres(db) and type(e).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+            "PoolTimeout",
+        ):
+            raise NotInitialised(
+                "db", f"cannot reach the PostgreSQL server of {_shown(db)} ({e})."
+            ) from None
+        raise
+    check_cipher(app)
+    return app
+
+
+def _shown(db: str) -> str:
+    """The --db value without a password."""
+    if is_postgres(db):
+        url = urlparse(db)
+        if url.password:
+            return db.replace(f":{url.password}@", ":***@")
+    return db
+
+
+def ledger_exists(db: str) -> bool:
+    if not is_postgres(db):
+        return os.path.exists(db)
+    from ledger.pgstore import schema_has_ledger
+
+    env = ledger_env(db, write=False)
+    return schema_has_ledger(env)
+
+
+def check_cipher(app: LedgerApp) -> None:
+    """One clear sentence when the key is missing or wrong, never a traceback."""
+    rows = app.recorder.select_notifications(start=1, limit=1)
+    if not rows:
+        return
+    try:
+        app.mapper.to_domain_event(rows[0])
+    except Exception:
+        if os.environ.get("KERANG_CIPHER_KEY"):
+            raise InvalidInput(
+                "KERANG_CIPHER_KEY",
+                "KERANG_CIPHER_KEY does not decrypt this ledger; is it the right key?",
+            ) from None
+        raise InvalidInput(
+            "KERANG_CIPHER_KEY", "this ledger is encrypted; set KERANG_CIPHER_KEY to its key."
+        ) from None
 
 
 @attrs.frozen
@@ -665,6 +749,128 @@ class Batch:
         coop.member(mid)
         self._collect(domain.Story(ref=ref, date=day, member=mid, title=title, text=body))
         return Outcome("story.add", ref, True, title)
+
+
+    # ------------------------------------------------------------ the cooperative's own
+    def cooperative_movement(
+        self, direction: str, ref: object, date: object, amount: object, purpose: object
+    ) -> Outcome:
+        """The cooperative's other income or operating expense (cash, part of its SHU)."""
+        ref, day = _ref(ref), parse_date(date)
+        value = parse_rupiah(amount, "amount", allow_zero=False)
+        why = require_text(purpose, "purpose")
+        op = f"cooperative.{direction}"
+        command = {"op": op, "ref": ref, "date": day.isoformat(), "amount": value, "purpose": why}
+        if self._seen(ref, command):
+            return Outcome(op, ref, False)
+        self._cooperative().check_date(day)
+        if direction == "income":
+            txn: Transaction = domain.CooperativeIncome(
+                ref=ref, date=day, amount=value, purpose=why
+            )
+        elif direction == "expense":
+            txn = domain.CooperativeExpense(ref=ref, date=day, amount=value, purpose=why)
+        else:
+            raise InvalidInput("direction", f"cooperative {direction!r} must be income or expense.")
+        self._collect(txn)
+        return Outcome(op, ref, True, f"{format_rupiah(value)} ({why})")
+
+    # ------------------------------------------------------------ year-end close
+    def _month_sums(
+        self, first: str | None, last: str, accounts_: tuple[str, ...], prefixes: tuple[str, ...]
+    ) -> dict[tuple[str, str], int]:
+        """``ReadModel.month_sums`` plus what this batch has recorded so far."""
+        sums: dict[tuple[str, str], int] = defaultdict(
+            int, self.read.month_sums(first, last, accounts_, prefixes)
+        )
+        for (account, member), moves in self._pending.items():
+            if account in accounts_ or account.startswith(prefixes):
+                for d, a in moves:
+                    if d[:7] <= last and (first is None or d[:7] >= first):
+                        sums[(account, member)] += a
+        return dict(sums)
+
+    def close_year(
+        self, year: object, date: object = None, bylaws: dict[str, int] | None = None,
+        round_: object = None,
+    ) -> Outcome:
+        """Close a financial year: compute its SHU from the books, appropriate it by
+        the bylaws (``ledger.shu``), record it on the register and lock the year."""
+        from ledger import shu
+
+        y = _year(year)
+        day = parse_date(date) if date not in (None, "") else _today()
+        points = bylaws if bylaws is not None else shu.resolve_bylaws(None, {})
+        number = _round(round_)
+        coop = self._cooperative()
+        if not coop.check_close(y, day, number, {"bylaws": points}):
+            return Outcome("close", str(y), False)
+        if number is None:
+            number = len(coop.closes(y)) + 1
+        months = (f"{y:04d}-01", f"{y:04d}-12")
+        nominal = self._month_sums(*months, (), accounts.NOMINAL)
+        closing: dict[str, int] = defaultdict(int)
+        for (account, _), amount in nominal.items():
+            closing[account] += amount
+        # jasa usaha base: each member's harvest income of the year (the partner
+        # share, a debit); a net reversal below zero counts as no base
+        usaha = {
+            m: a for (account, m), a in nominal.items() if account == accounts.PARTNER_SHARE and m
+        }
+        held = self._month_sums(
+            None, months[1], (accounts.SAVINGS["pokok"], accounts.SAVINGS["wajib"]), ()
+        )
+        modal: dict[str, int] = defaultdict(int)
+        for (_, m), a in held.items():
+            if m:
+                modal[m] -= a  # savings are credits
+        record = shu.close_record(y, day, number, points, closing, usaha, modal)
+        coop.close_year(**record)
+        self._collect(coop)
+        if record["shu"] <= 0:
+            what = f"a loss of {format_rupiah(-record['shu'])}" if record["shu"] else "no SHU"
+            return Outcome("close", str(y), True, f"{what}; nothing appropriated; {y} is locked")
+        f = record["funds"]
+        members = sum(record["jasa_usaha"].values()) + sum(record["jasa_modal"].values())
+        return Outcome(
+            "close",
+            str(y),
+            True,
+            f"SHU {format_rupiah(record['shu'])}: reserve {format_rupiah(record['reserve'])}, "
+            f"members {format_rupiah(members)}, education {format_rupiah(f['education'])}, "
+            f"social {format_rupiah(f['social'])}; {y} is locked",
+        )
+
+    def reopen_year(
+        self, year: object, reason: object, date: object = None, round_: object = None
+    ) -> Outcome:
+        """Reopen a closed year: its close is undone and dated entries in it are accepted again."""
+        y = _year(year)
+        why = require_text(reason, "reason")
+        day = parse_date(date) if date not in (None, "") else _today()
+        number = _round(round_)
+        coop = self._cooperative()
+        if not coop.check_reopen(y, day, number, why):
+            return Outcome("reopen", str(y), False)
+        coop.reopen_year(y, day, len(coop.closes(y)), why)
+        self._collect(coop)
+        return Outcome("reopen", str(y), True, f"the close of {y} is undone: {why}")
+
+
+def _year(value: object) -> int:
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not re.fullmatch(r"\d{4}", text):
+        raise InvalidInput("year", f"YEAR must be a year such as 2020, not {value!r}.")
+    return int(text)
+
+
+def _round(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise InvalidInput("round", f"round must be a whole number from 1, not {value!r}.")
+    return int(text)
 
 
 def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) -> str:

@@ -197,6 +197,7 @@ class Entry:
     date: dt.date | None = None
     postings: list[Posting] = attrs.Factory(list)
     problem: str = ""  # why the auditor could not make sense of it
+    plain: bytes = b""  # the decrypted state (the stored bytes when not encrypted)
     topic: str = attrs.field(init=False)  # without the module prefix
 
     def __attrs_post_init__(self) -> None:
@@ -317,6 +318,73 @@ def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
     return []  # corrections and stories move no money themselves
 
 
+class Source:
+    """Read-only access to a ledger's stored rows, one consistent snapshot.
+
+    SQLite: a read-only connection in one read transaction. PostgreSQL: a
+    REPEATABLE READ, READ ONLY transaction with server-side cursors, so that
+    streaming a million events keeps memory flat.
+    """
+
+    def __init__(self, db: str) -> None:
+        from ledger.app import is_postgres, ledger_env
+
+        self.postgres = is_postgres(db)
+        env = ledger_env(db, write=False)
+        self.cipher = None
+        if env.get("CIPHER_KEY"):
+            from eventsourcing.cryptography import AESCipher
+            from eventsourcing.utils import Environment
+
+            self.cipher = AESCipher(Environment(env=env))
+        self.seq = "notification_id" if self.postgres else "rowid"
+        if self.postgres:
+            import psycopg
+            from psycopg.rows import tuple_row
+
+            self.conn = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                row_factory=tuple_row,
+            )
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self.conn.execute(f'SET LOCAL search_path TO "{env["POSTGRES_SCHEMA"]}"')
+        else:
+            self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+            self.conn.execute("BEGIN")
+        self.cursors = 0
+
+    def sql(self, text: str) -> str:
+        text = text.replace("{seq}", self.seq)
+        return text.replace("?", "%s") if self.postgres else text
+
+    def execute(self, text: str, params: tuple = ()) -> Any:
+        return self.conn.execute(self.sql(text), params)
+
+    def stream(self, text: str, params: tuple = ()) -> Any:
+        if not self.postgres:
+            return self.conn.execute(self.sql(text), params)
+        self.cursors += 1
+        cursor = self.conn.cursor(name=f"kerang_audit_{self.cursors}")
+        cursor.itersize = 2000
+        cursor.execute(self.sql(text), params)
+        return cursor
+
+    def identity(self, oid: Any) -> Any:
+        """An originator ID as a query parameter."""
+        return UUID(oid) if self.postgres else oid
+
+    def plaintext(self, state: bytes) -> bytes:
+        return self.cipher.decrypt(state) if self.cipher else state
+
+    def close(self) -> None:
+        self.conn.rollback() if self.postgres else self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
 class Auditor:
     """Streams the stored events of a SQLite ledger and runs the checks."""
 
@@ -329,7 +397,7 @@ class Auditor:
         self.db = db
         self.as_of = as_of
         self.progress = progress
-        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        self.conn = Source(db)
         self.register = Register()
         self.pending_corrections: dict[str, Entry] = {}
         self.head = GENESIS
@@ -339,19 +407,19 @@ class Auditor:
     def original(self, originator_id: str) -> tuple[str, dict[str, Any]] | None:
         row = self.conn.execute(
             "SELECT topic, state FROM stored_events WHERE originator_id=? AND originator_version=1",
-            (originator_id,),
+            (self.conn.identity(originator_id),),
         ).fetchone()
         if row is None:
             return None
-        return row[0].split(":", 1)[-1], decode(row[1])
+        return row[0].split(":", 1)[-1], decode(self.conn.plaintext(bytes(row[1])))
 
     def in_scope(self, entry: Entry) -> bool:
         return self.as_of is None or entry.date is None or entry.date <= self.as_of
 
     def entries(self) -> Iterator[Entry]:
         total = self.conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
-        cursor = self.conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+        cursor = self.conn.stream(
+            "SELECT {seq}, originator_id, originator_version, topic, state FROM stored_events ORDER BY {seq}"
         )
         for n, (seq, oid, version, topic, state) in enumerate(cursor, start=1):
             if self.progress and n % 5000 == 0:
@@ -360,14 +428,23 @@ class Auditor:
         if self.progress:
             self.progress(total, total)
 
-    def replay(self, seq: int, oid: str, version: int, topic: str, state: bytes) -> Entry:
-        if isinstance(state, str):
-            state = state.encode()
+    def replay(self, seq: int, oid: Any, version: int, topic: str, state: Any) -> Entry:
+        state = state.encode() if isinstance(state, str) else bytes(state)
+        oid = oid.hex if isinstance(oid, UUID) else oid
         try:
-            data = decode(state)
-        except (ValueError, TypeError) as e:
-            return Entry(seq, oid, version, topic, state, None, problem=f"does not decode ({e})")
-        entry = Entry(seq, oid, version, topic, state, data)
+            plain = self.conn.plaintext(state)
+            data = decode(plain)
+        except Exception as e:  # noqa: BLE001 - undecodable or undecryptable bytes are a finding
+            return Entry(
+                seq,
+                oid,
+                version,
+                topic,
+                state,
+                None,
+                problem=f"does not decode ({type(e).__name__})",
+            )
+        entry = Entry(seq, oid, version, topic, state, data, plain=plain)
         try:
             self._fold(entry, data)
         except (KeyError, TypeError, AttributeError) as e:
@@ -433,9 +510,9 @@ class ChainCheck(Check):
     name = "chain"
     description = "every link of the hash chain holds; the head commits to every event"
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Source) -> None:
         super().__init__()
-        self.links = conn.execute("SELECT id, link FROM kerang_chain ORDER BY id")
+        self.links = conn.stream("SELECT id, link FROM kerang_chain ORDER BY id")
         self.previous = GENESIS
         self.broken = False
 
@@ -494,11 +571,13 @@ class SchemaCheck(Check):
             if field not in data:
                 self.fail(f"{entry.where} lacks {field}")
             elif type(data[field]) not in allowed:  # exact: a bool is no amount, a datetime no date
-                self.fail(f"{entry.where}: {field} has the wrong type ({type(data[field]).__name__})")
+                self.fail(
+                    f"{entry.where}: {field} has the wrong type ({type(data[field]).__name__})"
+                )
         for a, _, x in entry.postings:
             if type(x) is not int:
                 self.fail(f"{entry.where}: an amount on {a} is not whole rupiah ({x!r})")
-        if encode(entry.data) != entry.state:
+        if encode(entry.data) != entry.plain:
             self.fail(f"{entry.where} does not re-encode to its stored bytes")
 
 
@@ -518,7 +597,7 @@ class SequenceCheck(Check):
         rows = auditor.conn.execute(
             "SELECT originator_id, originator_version, rn FROM ("
             " SELECT originator_id, originator_version,"
-            " ROW_NUMBER() OVER (PARTITION BY originator_id ORDER BY rowid) AS rn FROM stored_events)"
+            " ROW_NUMBER() OVER (PARTITION BY originator_id ORDER BY {seq}) AS rn FROM stored_events) AS v"
             " WHERE originator_version != rn LIMIT 20"
         ).fetchall()
         for oid, version, rn in rows:
@@ -559,9 +638,13 @@ class HarvestCheck(Check):
             self.fail(f"{w}: shares add up to {sum(shares)}, not the net {d['net']}")
             return
         # integers only: floor and remainder of net x points / 10000
-        floors, remainders = zip(*(divmod(d["net"] * policy[k], 10_000) for k in SHARES), strict=True)
+        floors, remainders = zip(
+            *(divmod(d["net"] * policy[k], 10_000) for k in SHARES), strict=True
+        )
         extra = [sh - f for sh, f in zip(shares, floors, strict=True)]
-        if any(e not in (0, 1) or (e == 1 and r == 0) for e, r in zip(extra, remainders, strict=True)):
+        if any(
+            e not in (0, 1) or (e == 1 and r == 0) for e, r in zip(extra, remainders, strict=True)
+        ):
             self.fail(f"{w}: a share is a rupiah or more from its pro-rata value")
         for i in range(4):
             for j in range(4):
@@ -741,9 +824,9 @@ class ReadModelCheck(Check):
     name = "read-models"
     description = "the read models the commands use equal this replay"
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Source) -> None:
         super().__init__()
-        self.refs = conn.execute("SELECT ref, kind, date FROM kerang_refs ORDER BY rowid")
+        self.refs = conn.stream("SELECT ref, kind, date FROM kerang_refs ORDER BY id")
         self.monthly: dict[tuple[str, str, str], int] = defaultdict(int)
         self.reversed: dict[str, tuple[str, str]] = {}
 
@@ -808,7 +891,7 @@ class ReadModelCheck(Check):
             self.fail(f"reversals in the refs read model differ from the log: {diff}")
 
 
-def default_checks(conn: sqlite3.Connection) -> list[Check]:
+def default_checks(conn: Source) -> list[Check]:
     return [
         ChainCheck(conn),
         SchemaCheck(),

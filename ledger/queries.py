@@ -220,7 +220,7 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
         )
     other = app.read.rows(
         "SELECT kind, command FROM kerang_refs WHERE kind NOT IN ('harvest', 'correct') AND date <= ? "
-        "AND (reversed_on IS NULL OR reversed_on > ?) ORDER BY date, rowid",
+        "AND (reversed_on IS NULL OR reversed_on > ?) ORDER BY date, id",
         (iso, iso),
     )
     movements, stories = [], []

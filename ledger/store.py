@@ -23,44 +23,81 @@ from ledger import domain
 from ledger.accounts import Entry, entries_of
 from ledger.chain import GENESIS, link
 
+
+@attrs.frozen
+class Dialect:
+    """What differs between the SQL of SQLite and of PostgreSQL here."""
+
+    name: str
+    mark: str  # parameter placeholder
+    seq: str  # the stored events' recording-order column
+    serial: str  # an auto-numbered primary key column type
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.mark)
+
+
+SQLITE = Dialect("sqlite", "?", "rowid", "INTEGER PRIMARY KEY")
+POSTGRES = Dialect("postgres", "%s", "notification_id", "BIGSERIAL PRIMARY KEY")
+
+# Amounts are BIGINT: whole rupiah of a cooperative's lifetime outgrow 32 bits.
 READ_MODEL_DDL = (
     """CREATE TABLE IF NOT EXISTS kerang_refs (
-        ref TEXT PRIMARY KEY, kind TEXT NOT NULL, date TEXT NOT NULL,
+        id {serial}, ref TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, date TEXT NOT NULL,
         command TEXT NOT NULL, reversed_by TEXT, reversed_on TEXT)""",
     """CREATE TABLE IF NOT EXISTS kerang_postings (
-        id INTEGER PRIMARY KEY, ref TEXT NOT NULL, date TEXT NOT NULL,
-        account TEXT NOT NULL, member TEXT NOT NULL, amount INTEGER NOT NULL)""",
+        id {serial}, ref TEXT NOT NULL, date TEXT NOT NULL,
+        account TEXT NOT NULL, member TEXT NOT NULL, amount BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS kerang_postings_member ON kerang_postings (member, account, date, amount)",
     "CREATE INDEX IF NOT EXISTS kerang_postings_account ON kerang_postings (account, date, amount)",
     "CREATE INDEX IF NOT EXISTS kerang_postings_lines ON kerang_postings (member, date)",
     "CREATE INDEX IF NOT EXISTS kerang_postings_date ON kerang_postings (date)",
+    "CREATE INDEX IF NOT EXISTS kerang_postings_ref ON kerang_postings (ref)",
     # month totals keep balances "as of" a date cheap however long the history
     """CREATE TABLE IF NOT EXISTS kerang_monthly (
-        account TEXT NOT NULL, member TEXT NOT NULL, month TEXT NOT NULL, amount INTEGER NOT NULL,
+        account TEXT NOT NULL, member TEXT NOT NULL, month TEXT NOT NULL, amount BIGINT NOT NULL,
         PRIMARY KEY (account, member, month))""",
     "CREATE INDEX IF NOT EXISTS kerang_monthly_member ON kerang_monthly (member, month)",
     # running totals: the current balances in one row each
     """CREATE TABLE IF NOT EXISTS kerang_totals (
-        account TEXT NOT NULL, member TEXT NOT NULL, amount INTEGER NOT NULL,
+        account TEXT NOT NULL, member TEXT NOT NULL, amount BIGINT NOT NULL,
         PRIMARY KEY (account, member))""",
     """CREATE TABLE IF NOT EXISTS kerang_harvests (
-        id INTEGER PRIMARY KEY, ref TEXT NOT NULL, date TEXT NOT NULL, bagan TEXT NOT NULL,
-        sign INTEGER NOT NULL, gross INTEGER NOT NULL, costs INTEGER NOT NULL, net INTEGER NOT NULL,
-        manager INTEGER NOT NULL, members INTEGER NOT NULL, savings INTEGER NOT NULL,
-        cooperative INTEGER NOT NULL)""",
+        id {serial}, ref TEXT NOT NULL, date TEXT NOT NULL, bagan TEXT NOT NULL,
+        sign INTEGER NOT NULL, gross BIGINT NOT NULL, costs BIGINT NOT NULL, net BIGINT NOT NULL,
+        manager BIGINT NOT NULL, members BIGINT NOT NULL, savings BIGINT NOT NULL,
+        cooperative BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS kerang_harvests_date ON kerang_harvests (date)",
+    "CREATE TABLE IF NOT EXISTS kerang_chain (id BIGINT PRIMARY KEY, link TEXT NOT NULL)",
 )
 
-CHAIN_DDL = (
-    "CREATE TABLE IF NOT EXISTS kerang_chain (id INTEGER PRIMARY KEY, link TEXT NOT NULL)",
-    # append-only, enforced by the database itself
+# append-only, enforced by the database itself
+APPEND_ONLY = ("stored_events", "kerang_chain")
+SQLITE_APPEND_ONLY_DDL = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    for table in APPEND_ONLY
+    for verb in ("update", "delete")
+)
+POSTGRES_APPEND_ONLY_DDL = (
+    "CREATE OR REPLACE FUNCTION kerang_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
     *(
-        f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_{verb} BEFORE {verb.upper()} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-        for table in ("stored_events", "kerang_chain")
-        for verb in ("update", "delete")
+        f"CREATE OR REPLACE TRIGGER kerang_{table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION kerang_append_only()"
+        for table in APPEND_ONLY
+    ),
+    *(
+        f"CREATE OR REPLACE TRIGGER kerang_{table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION kerang_append_only()"
+        for table in APPEND_ONLY
     ),
 )
+
+
+def read_model_ddl(dialect: Dialect) -> list[str]:
+    return [statement.replace("{serial}", dialect.serial) for statement in READ_MODEL_DDL]
+
 
 HARVEST_FIGURES = ("gross", "costs", "net", "manager", "members", "savings", "cooperative")
 
@@ -114,7 +151,7 @@ class BookRows:
     def __bool__(self) -> bool:
         return bool(self.refs or self.reversals or self.postings or self.harvests)
 
-    def write(self, c: Any, mark: str = "?") -> None:
+    def write(self, c: Any, mark: str = SQLITE.mark) -> None:
         def sql(text: str) -> str:
             return text.replace("?", mark)
 
@@ -176,7 +213,11 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     """SQLite event store that writes the read models in the same transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *READ_MODEL_DDL, *CHAIN_DDL]
+        return [
+            *super().construct_create_table_statements(),
+            *read_model_ddl(SQLITE),
+            *SQLITE_APPEND_ONLY_DDL,
+        ]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -216,15 +257,22 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     def _extend_chain(
         self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]
     ) -> None:
-        c.execute("SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1")
-        row = c.fetchone()
-        previous = row[0] if row else GENESIS
-        links = []
-        for seq, s in zip(ids, stored_events, strict=True):
-            oid = s.originator_id.hex if isinstance(s.originator_id, UUID) else str(s.originator_id)
-            previous = link(previous, seq, oid, s.originator_version, s.topic, s.state)
-            links.append((seq, previous))
-        c.executemany("INSERT INTO kerang_chain (id, link) VALUES (?, ?)", links)
+        extend_chain(c, stored_events, ids, SQLITE)
+
+
+def extend_chain(
+    c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int], dialect: Dialect
+) -> None:
+    """Link the new events into the chain, in the transaction that stores them."""
+    c.execute("SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1")
+    row = c.fetchone()
+    previous = (row[0] if isinstance(row, tuple) else row["link"]) if row else GENESIS
+    links = []
+    for seq, s in zip(ids, stored_events, strict=True):
+        oid = s.originator_id.hex if isinstance(s.originator_id, UUID) else str(s.originator_id)
+        previous = link(previous, seq, oid, s.originator_version, s.topic, s.state)
+        links.append((seq, previous))
+    c.executemany(dialect.sql("INSERT INTO kerang_chain (id, link) VALUES (?, ?)"), links)
 
 
 @attrs.frozen
@@ -232,16 +280,20 @@ class ReadModel:
     """Queries over the read models (through the event store's own connection)."""
 
     datastore: Any
-    mark: str = "?"
+    dialect: Dialect = SQLITE
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        if self.dialect is POSTGRES:
+            from ledger.pgstore import query
+
+            return query(self.datastore, self.dialect.sql(sql), tuple(params))
         with self.datastore.get_connection(commit=False) as conn:
             c = conn.cursor()  # autocommit: one statement needs no transaction
-            c.execute(sql.replace("?", self.mark), tuple(params))
+            c.execute(sql, tuple(params))
             return [tuple(r) for r in c.fetchall()]
 
     def head(self) -> int:
-        [(head,)] = self.rows("SELECT MAX(rowid) FROM stored_events")
+        [(head,)] = self.rows(f"SELECT MAX({self.dialect.seq}) FROM stored_events")
         return head or 0
 
     def known_refs(self, refs: Sequence[str]) -> dict[str, str]:
@@ -349,6 +401,53 @@ class ReadModel:
             (member, day.isoformat(), limit),
         )
         return list(reversed(rows))
+
+
+    # ------------------------------------------------------ year-end close, statements
+    def month_sums(
+        self,
+        first: str | None,
+        last: str,
+        accounts: Sequence[str] = (),
+        prefixes: Sequence[str] = (),
+    ) -> dict[tuple[str, str], int]:
+        """Totals by (account, member) of the months ``first``..``last`` (YYYY-MM,
+        ``first`` None for everything before) of the named accounts and prefixes."""
+        terms = ["account = ?"] * len(accounts) + ["account LIKE ?"] * len(prefixes)
+        params: list[Any] = [*accounts, *(p + "%" for p in prefixes)]
+        where = "(" + " OR ".join(terms or ["1=1"]) + ") AND month <= ?"
+        params.append(last)
+        if first is not None:
+            where += " AND month >= ?"
+            params.append(first)
+        return {
+            (a, m): int(x)
+            for a, m, x in self.rows(
+                f"SELECT account, member, SUM(amount) FROM kerang_monthly WHERE {where} "
+                "GROUP BY account, member",
+                params,
+            )
+            if int(x)
+        }
+
+    def period_postings(
+        self, first: dt.date, last: dt.date, accounts: Sequence[str] = (), prefixes: Sequence[str] = ()
+    ) -> list[tuple[str, str, str, str, int, str | None, str | None]]:
+        """Postings dated ``first``..``last`` with their ref's kind and command:
+        (ref, date, account, member, amount, kind, command); register entries
+        (``close:2020``, ``bagan:B01``, ...) have no kind."""
+        terms = ["p.account = ?"] * len(accounts) + ["p.account LIKE ?"] * len(prefixes)
+        params: list[Any] = [*accounts, *(p + "%" for p in prefixes)]
+        return [
+            (ref, d, a, m, int(x), kind, command)
+            for ref, d, a, m, x, kind, command in self.rows(
+                "SELECT p.ref, p.date, p.account, p.member, p.amount, r.kind, r.command "
+                "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
+                f"WHERE ({' OR '.join(terms or ['1=1'])}) AND p.date >= ? AND p.date <= ? "
+                "ORDER BY p.date, p.id",
+                (*params, first.isoformat(), last.isoformat()),
+            )
+        ]
 
 
 def _where(account: str, member: str | None) -> tuple[str, tuple]:

@@ -26,7 +26,7 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger import domain
-from ledger.app import Batch, LedgerApp, is_conflict, open_ledger
+from ledger.app import Batch, LedgerApp, is_conflict, is_postgres, open_ledger
 from ledger.errors import InvalidInput, Refused
 from ledger.money import format_percent
 from ledger.operations import apply
@@ -236,6 +236,12 @@ class _scratch_copy:
         self.db = db
 
     def __enter__(self) -> str:
+        if is_postgres(self.db):
+            from ledger.pgstore import copy_schema
+
+            self.scratch, self.drop = copy_schema(self.db)
+            return self.scratch
+        self.drop = None
         self.dir = tempfile.mkdtemp(prefix="kerang-check-")
         scratch = os.path.join(self.dir, "check.db")
         if os.path.exists(self.db):
@@ -244,7 +250,10 @@ class _scratch_copy:
         return scratch
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.drop is not None:
+            self.drop()
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ exporting
@@ -272,20 +281,20 @@ def export_lines(app: LedgerApp) -> Iterator[dict[str, Any]]:
 
 def iter_stored(app: LedgerApp, page: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
     """(raw row with its chain link, domain event) for every stored event, in order."""
+    seq = app.read.dialect.seq
     after = 0
     while True:
         rows = app.read.rows(
-            "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.link "
-            "FROM stored_events e LEFT JOIN kerang_chain c ON c.id = e.rowid WHERE e.rowid > ? "
-            "ORDER BY e.rowid LIMIT ?",
+            f"SELECT e.{seq}, e.originator_id, e.originator_version, e.topic, e.state, c.link "
+            f"FROM stored_events e LEFT JOIN kerang_chain c ON c.id = e.{seq} WHERE e.{seq} > ? "
+            f"ORDER BY e.{seq} LIMIT ?",
             (after, page),
         )
-        for seq, oid, version, topic, state, chain_link in rows:
-            stored = StoredEvent(UUID(oid), version, topic, bytes(state))
-            yield (
-                encode_row(seq, oid, version, topic, bytes(state), chain_link),
-                app.mapper.to_domain_event(stored),
-            )
+        for number, oid, version, topic, state, chain_link in rows:
+            uid = oid if isinstance(oid, UUID) else UUID(oid)
+            stored = StoredEvent(uid, version, topic, bytes(state))
+            row = encode_row(number, uid.hex, version, topic, bytes(state), chain_link)
+            yield row, app.mapper.to_domain_event(stored)
         if len(rows) < page:
             return
         after = rows[-1][0]
@@ -358,6 +367,22 @@ def event_line(event: Any) -> dict[str, Any] | None:
         if event.cost:
             line["cost"] = event.cost
         return line
+    if isinstance(event, C.YearClosed):
+        return {
+            "op": "close",
+            "year": event.year,
+            "date": event.day.isoformat(),
+            **{k: format_percent(v) for k, v in event.bylaws.items()},
+            "round": event.round,
+        }
+    if isinstance(event, C.YearReopened):
+        return {
+            "op": "reopen",
+            "year": event.year,
+            "date": event.day.isoformat(),
+            "reason": event.reason,
+            "round": event.round,
+        }
     if type(event).__name__ == "Recorded":
         return event.mutate(None).command()
     return None  # a Reversed event: its correction's line carries it
