@@ -277,6 +277,7 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--out")
     p.set_defaults(handler=_run_export)
     _add_audit_parsers(sub)
+    _add_close_parsers(sub)
 
 
 def _add_audit_parsers(sub: Any) -> None:
@@ -448,6 +449,125 @@ def _run_export(args: argparse.Namespace) -> int:
     else:
         for line in lines:
             sys.stdout.write(line + "\n")
+    return EXIT_OK
+
+
+def _add_close_parsers(sub: Any) -> None:
+    """Year-end close, the cooperative's own income and expenses, and the statements."""
+
+    def command(parent: Any, name: str, help: str, example: str) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help, epilog=f"example: {example}")
+        _common(p)
+        return p
+
+    coop = sub.add_parser(
+        "cooperative", help="the cooperative's own income and expenses"
+    ).add_subparsers(dest="action", parser_class=_Parser)
+    for action, account in (("income", "other income"), ("expense", "an operating expense")):
+        p = command(
+            coop,
+            action,
+            f"record {account} of the cooperative (cash; part of its SHU)",
+            f"kerang cooperative {action} --ref KOP-001 --date 2016-03-01 --amount 150.000 "
+            "--purpose 'pulsa sales'",
+        )
+        for name in ("ref", "date", "amount", "purpose"):
+            p.add_argument(f"--{name}", required=True)
+        p.set_defaults(handler=_run_record, op=f"cooperative.{action}")
+
+    p = command(
+        sub,
+        "close",
+        "close a financial year: compute its SHU, appropriate it by the bylaws and lock the year",
+        "kerang close 2015 --date 2016-02-15",
+    )
+    p.add_argument("year", metavar="YEAR")
+    p.add_argument("--date", help="the day of the close, after the year's end (default today)")
+    p.add_argument("--bylaws", help="a bylaws TOML file (default: ledger/data/bylaws.toml)")
+    for name, what in (
+        ("reserve", "to the reserve fund (cadangan)"),
+        ("jasa-usaha", "to members by their harvest income"),
+        ("jasa-modal", "to members by their pokok + wajib savings"),
+        ("education", "to the education fund"),
+        ("social", "to the social fund"),
+    ):
+        p.add_argument(f"--{name}", metavar="P", help=f"percent of the SHU {what}")
+    p.set_defaults(handler=_run_record, op="close")
+
+    p = command(
+        sub,
+        "reopen",
+        "reopen a closed year: undo its close so that entries dated in it are accepted again",
+        "kerang reopen 2015 --reason 'late receipt NOTA-77'",
+    )
+    p.add_argument("year", metavar="YEAR")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--date", help="the day of the reopen (default today)")
+    p.set_defaults(handler=_run_record, op="reopen")
+
+    report = sub.add_parser("report", help="the cooperative's financial statements").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = command(
+        report,
+        "position",
+        "statement of financial position (laporan posisi keuangan, SAK EP)",
+        "kerang report position --as-of 2015-12-31",
+    )
+    p.add_argument("--as-of", type=_date_arg)
+    p.set_defaults(handler=_run_statements, statement="position")
+    p = command(
+        report,
+        "income",
+        "income statement for a period (perhitungan hasil usaha)",
+        "kerang report income --from 2015-01-01 --to 2015-12-31",
+    )
+    p.add_argument("--from", dest="first", required=True, type=_named_date("from"))
+    p.add_argument("--to", dest="last", required=True, type=_named_date("to"))
+    p.set_defaults(handler=_run_statements, statement="income")
+    p = command(
+        report,
+        "infaq",
+        "changes in the infaq fund (PSAK 109), apart from commercial results",
+        "kerang report infaq --from 2015-01-01 --to 2015-12-31",
+    )
+    p.add_argument("--from", dest="first", type=_named_date("from"))
+    p.add_argument("--to", dest="last", type=_named_date("to"))
+    p.set_defaults(handler=_run_statements, statement="infaq")
+    p = command(report, "shu", "a year's SHU per fund and per member", "kerang report shu 2015")
+    p.add_argument("year", metavar="YEAR")
+    p.add_argument("--bylaws", help="bylaws for the preview of a year not yet closed")
+    p.set_defaults(handler=_run_statements, statement="shu")
+
+
+def _named_date(field: str):
+    def parse(text: str):
+        from ledger.money import parse_date
+
+        return parse_date(text, field)
+
+    return parse
+
+
+def _run_statements(args: argparse.Namespace) -> int:
+    from ledger import report, statements
+    from ledger.app import _year, open_ledger
+
+    app = open_ledger(_db(args))
+    if args.statement == "position":
+        result, render = statements.position(app, args.as_of), report.render_position
+    elif args.statement == "income":
+        result = statements.income(app, args.first, args.last)
+        render = report.render_income
+    elif args.statement == "infaq":
+        result, render = statements.infaq(app, args.first, args.last), report.render_infaq
+    else:
+        result = statements.shu(app, _year(args.year), args.bylaws)
+        render = report.render_shu
+    if args.json:
+        _emit_json(result.as_json())
+    else:
+        render(_console(args), result)
     return EXIT_OK
 
 

@@ -31,6 +31,24 @@ HARVEST_COSTS = "Expenses:Harvest:Costs"
 MANAGER_SHARE = "Expenses:Harvest:ManagerShare"
 PARTNER_SHARE = "Expenses:Harvest:PartnerShare"
 SAVINGS_SHARE = "Expenses:Harvest:SavingsShare"
+OTHER_INCOME = "Income:Cooperative:Other"
+OPERATING = "Expenses:Cooperative:Operating"
+# year-end close: the SHU and where it is appropriated to
+RESERVE = "Equity:Reserve"
+SHU_MEMBERS = "Liabilities:SHU:Members"
+EDUCATION_FUND = "Liabilities:Funds:Education"
+SOCIAL_FUND = "Liabilities:Funds:Social"
+NOMINAL = ("Income:", "Expenses:")  # closed into the SHU at year end
+
+
+def shu_account(year: int) -> str:
+    """Holds a year's loss (an SHU below zero), which nothing is appropriated from."""
+    return f"Equity:SHU:{year}"
+
+
+def is_nominal(account: str) -> bool:
+    return account.startswith(NOMINAL)
+
 
 ACCOUNTS: tuple[str, ...] = (
     CASH,
@@ -45,6 +63,12 @@ ACCOUNTS: tuple[str, ...] = (
     MANAGER_SHARE,
     PARTNER_SHARE,
     SAVINGS_SHARE,
+    OTHER_INCOME,
+    OPERATING,
+    SHU_MEMBERS,
+    EDUCATION_FUND,
+    SOCIAL_FUND,
+    RESERVE,
 )
 
 # Balances that may never fall below zero, in their natural sign (+1 debit-normal).
@@ -105,13 +129,54 @@ def transaction_postings(txn: domain.Transaction) -> list[Posting]:
     if isinstance(txn, domain.Repair):
         out = [Posting(SAVINGS["harvest"], m, a) for m, a in txn.charges.items()]
         return [*out, Posting(CASH, "", -txn.amount)]
+    if isinstance(txn, domain.CooperativeIncome):
+        return [Posting(CASH, "", txn.amount), Posting(OTHER_INCOME, "", -txn.amount)]
+    if isinstance(txn, domain.CooperativeExpense):
+        return [Posting(OPERATING, "", txn.amount), Posting(CASH, "", -txn.amount)]
     if isinstance(txn, domain.Correction | domain.Story):
         return []  # a correction's effects are its original's Reversed event
     raise TypeError(f"no postings defined for {type(txn).__name__}")
 
 
+def close_postings(close: dict[str, Any]) -> list[Posting]:
+    """A year's close: its Income and Expenses balances closed (on the control
+    accounts; member sub-ledgers keep each member's history) and the SHU
+    appropriated to the reserve, the members and the funds — or, for a loss,
+    left in ``Equity:SHU:<YEAR>``."""
+    out = [Posting(account, "", -amount) for account, amount in close["closing"].items()]
+    shu = close["shu"]
+    if shu <= 0:
+        return out + ([Posting(shu_account(close["year"]), "", -shu)] if shu else [])
+    out.append(Posting(RESERVE, "", -close["reserve"]))
+    for m in sorted(set(close["jasa_usaha"]) | set(close["jasa_modal"])):
+        out.append(
+            Posting(
+                SHU_MEMBERS, m, -(close["jasa_usaha"].get(m, 0) + close["jasa_modal"].get(m, 0))
+            )
+        )
+    out.append(Posting(EDUCATION_FUND, "", -close["funds"]["education"]))
+    out.append(Posting(SOCIAL_FUND, "", -close["funds"]["social"]))
+    return [p for p in out if p.amount]
+
+
+def year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
 def entries_of(aggregate: Any, event: Any) -> list[Entry]:
     """The dated postings that one stored event adds to the books."""
+    if isinstance(event, domain.Cooperative.YearClosed):
+        close = aggregate.closes(event.year)[event.round - 1]
+        postings = tuple(close_postings({"year": event.year, **close}))
+        return [Entry(f"close:{event.year}", year_end(event.year), postings)] if postings else []
+    if isinstance(event, domain.Cooperative.YearReopened):
+        # undo the close it reopens, on the same date: the year is as before its close
+        close = aggregate.closes(event.year)[event.round - 1]
+        negated = tuple(
+            Posting(p.account, p.member, -p.amount)
+            for p in close_postings({"year": event.year, **close})
+        )
+        return [Entry(f"reopen:{event.year}", year_end(event.year), negated)] if negated else []
     if isinstance(event, domain.Transaction.Reversed):
         negated = [Posting(p.account, p.member, -p.amount) for p in transaction_postings(aggregate)]
         return [Entry(aggregate.ref, event.day, tuple(negated))]

@@ -750,7 +750,6 @@ class Batch:
         self._collect(domain.Story(ref=ref, date=day, member=mid, title=title, text=body))
         return Outcome("story.add", ref, True, title)
 
-
     # ------------------------------------------------------------ the cooperative's own
     def cooperative_movement(
         self, direction: str, ref: object, date: object, amount: object, purpose: object
@@ -791,7 +790,10 @@ class Batch:
         return dict(sums)
 
     def close_year(
-        self, year: object, date: object = None, bylaws: dict[str, int] | None = None,
+        self,
+        year: object,
+        date: object = None,
+        bylaws: dict[str, int] | None = None,
         round_: object = None,
     ) -> Outcome:
         """Close a financial year: compute its SHU from the books, appropriate it by
@@ -807,6 +809,30 @@ class Batch:
             return Outcome("close", str(y), False)
         if number is None:
             number = len(coop.closes(y)) + 1
+        record = self.shu_figures(y, day, points, number)
+        coop.close_year(**record)
+        self._collect(coop)
+        if record["shu"] <= 0:
+            what = f"a loss of {format_rupiah(-record['shu'])}" if record["shu"] else "no SHU"
+            return Outcome("close", str(y), True, f"{what}; nothing appropriated; {y} is locked")
+        f = record["funds"]
+        members = sum(record["jasa_usaha"].values()) + sum(record["jasa_modal"].values())
+        return Outcome(
+            "close",
+            str(y),
+            True,
+            f"SHU {format_rupiah(record['shu'])}: reserve {format_rupiah(record['reserve'])}, "
+            f"members {format_rupiah(members)}, education {format_rupiah(f['education'])}, "
+            f"social {format_rupiah(f['social'])}; {y} is locked",
+        )
+
+    def shu_figures(
+        self, y: int, day: dt.date, points: dict[str, int], number: int
+    ) -> dict[str, Any]:
+        """The close of year ``y`` as the books stand (the fields of ``YearClosed``):
+        the year's Income and Expenses balances, the members' bases and the division."""
+        from ledger import shu
+
         months = (f"{y:04d}-01", f"{y:04d}-12")
         nominal = self._month_sums(*months, (), accounts.NOMINAL)
         closing: dict[str, int] = defaultdict(int)
@@ -824,22 +850,7 @@ class Batch:
         for (_, m), a in held.items():
             if m:
                 modal[m] -= a  # savings are credits
-        record = shu.close_record(y, day, number, points, closing, usaha, modal)
-        coop.close_year(**record)
-        self._collect(coop)
-        if record["shu"] <= 0:
-            what = f"a loss of {format_rupiah(-record['shu'])}" if record["shu"] else "no SHU"
-            return Outcome("close", str(y), True, f"{what}; nothing appropriated; {y} is locked")
-        f = record["funds"]
-        members = sum(record["jasa_usaha"].values()) + sum(record["jasa_modal"].values())
-        return Outcome(
-            "close",
-            str(y),
-            True,
-            f"SHU {format_rupiah(record['shu'])}: reserve {format_rupiah(record['reserve'])}, "
-            f"members {format_rupiah(members)}, education {format_rupiah(f['education'])}, "
-            f"social {format_rupiah(f['social'])}; {y} is locked",
-        )
+        return shu.close_record(y, day, number, points, closing, usaha, modal)
 
     def reopen_year(
         self, year: object, reason: object, date: object = None, round_: object = None

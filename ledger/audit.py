@@ -48,6 +48,14 @@ COSTS, MANAGER, PARTNER, SAVINGS_SHARE = (
     "Expenses:Harvest:SavingsShare",
 )
 GUARDED = {**{a: -1 for a in SAVINGS.values()}, LOANS: +1, INFAQ_FUND: -1}
+OTHER_INCOME, OPERATING = "Income:Cooperative:Other", "Expenses:Cooperative:Operating"
+RESERVE, SHU_MEMBERS, EDUCATION_FUND, SOCIAL_FUND = (
+    "Equity:Reserve",
+    "Liabilities:SHU:Members",
+    "Liabilities:Funds:Education",
+    "Liabilities:Funds:Social",
+)
+SHU_PARTS = ("reserve", "jasa_usaha", "jasa_modal", "education", "social")
 SHARES = ("manager", "members", "savings", "cooperative")
 MAX_SHOWN = 10
 
@@ -164,6 +172,27 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Story.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "title": TEXT, "text": TEXT},
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
+SCHEMAS.update(
+    {
+        "CooperativeIncome.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
+        "CooperativeExpense.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
+        "Cooperative.YearClosed": {
+            "year": INT,
+            "day": DATE,
+            "round": INT,
+            "bylaws": MAP,
+            "closing": MAP,
+            "shu": INT,
+            "funds": MAP,
+            "usaha_base": MAP,
+            "modal_base": MAP,
+            "jasa_usaha": MAP,
+            "jasa_modal": MAP,
+            "reserve": INT,
+        },
+        "Cooperative.YearReopened": {"year": INT, "day": DATE, "round": INT, "reason": TEXT},
+    }
+)
 EXACT_TYPES: dict[str, tuple[tuple[str, frozenset[type]], ...]] = {
     topic: tuple((f, frozenset(k if isinstance(k, tuple) else (k,))) for f, k in fields.items())
     for topic, fields in SCHEMAS.items()
@@ -179,6 +208,8 @@ KINDS = {
     "Repair.Recorded": "repair",
     "Correction.Recorded": "correct",
     "Story.Recorded": "story.add",
+    "CooperativeIncome.Recorded": "cooperative.income",
+    "CooperativeExpense.Recorded": "cooperative.expense",
 }
 
 
@@ -277,6 +308,7 @@ class Register:
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
         self.bagan: dict[str, list[str]] = {}
         self.members: dict[str, dict[str, Any]] = {}
+        self.closes: dict[int, list[dict[str, Any]]] = {}  # each year's closes, oldest first
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
         current = None
@@ -284,6 +316,21 @@ class Register:
             if effective <= day:
                 current = points
         return current
+
+
+def close_postings(d: dict[str, Any]) -> list[Posting]:
+    """The auditor's statement of a year's close: the Income and Expenses balances
+    it closes, and the SHU to the reserve, members and funds (a loss to Equity:SHU:YEAR)."""
+    out: list[Posting] = [(a, "", -x) for a, x in d["closing"].items()]
+    if d["shu"] <= 0:
+        out.append((f"Equity:SHU:{d['year']}", "", -d["shu"]))
+    else:
+        out.append((RESERVE, "", -d["reserve"]))
+        for m in sorted(set(d["jasa_usaha"]) | set(d["jasa_modal"])):
+            out.append((SHU_MEMBERS, m, -d["jasa_usaha"].get(m, 0) - d["jasa_modal"].get(m, 0)))
+        out.append((EDUCATION_FUND, "", -d["funds"]["education"]))
+        out.append((SOCIAL_FUND, "", -d["funds"]["social"]))
+    return [p for p in out if p[2]]
 
 
 def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
@@ -313,6 +360,10 @@ def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
         return [(LOANS, d["member"], amount), (CASH, "", -amount)]
     if topic == "LoanRepayment.Recorded":
         return [(LOANS, d["member"], -amount), (CASH, "", amount)]
+    if topic == "CooperativeIncome.Recorded":
+        return [(CASH, "", amount), (OTHER_INCOME, "", -amount)]
+    if topic == "CooperativeExpense.Recorded":
+        return [(OPERATING, "", amount), (CASH, "", -amount)]
     if topic == "Repair.Recorded":
         return [*((SAVINGS["harvest"], m, a) for m, a in d["charges"].items()), (CASH, "", -amount)]
     return []  # corrections and stories move no money themselves
@@ -490,6 +541,17 @@ class Auditor:
         elif t in KINDS:
             entry.date, entry.ref = d["date"], d["ref"]
             entry.postings = transaction_postings(t, d)
+        elif t == "Cooperative.YearClosed":
+            entry.date, entry.ref = dt.date(d["year"], 12, 31), f"close:{d['year']}"
+            reg.closes.setdefault(d["year"], []).append(d)
+            entry.postings = close_postings(d)
+        elif t == "Cooperative.YearReopened":
+            entry.date, entry.ref = dt.date(d["year"], 12, 31), f"reopen:{d['year']}"
+            closes = reg.closes.get(d["year"], [])
+            if not 0 < d["round"] <= len(closes):
+                entry.problem = f"reopens close {d['round']} of {d['year']}, never recorded"
+                return
+            entry.postings = [(a, m, -x) for a, m, x in close_postings(closes[d["round"] - 1])]
         else:
             entry.problem = f"has an unknown topic {entry.topic!r}"
 
@@ -891,6 +953,126 @@ class ReadModelCheck(Check):
             self.fail(f"reversals in the refs read model differ from the log: {diff}")
 
 
+class PeriodCheck(Check):
+    name = "closed-periods"
+    description = (
+        "nothing dated in a closed year was recorded after its close unless a reopen came between"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed: dict[int, dt.date] = {}
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or entry.problem:
+            return
+        d = entry.data
+        if entry.topic == "Cooperative.YearClosed":
+            if d["year"] in self.closed:
+                self.fail(f"{entry.where} closes {d['year']} again without a reopen")
+            self.closed[d["year"]] = d["day"]
+        elif entry.topic == "Cooperative.YearReopened":
+            if self.closed.pop(d["year"], None) is None:
+                self.fail(f"{entry.where} reopens {d['year']}, which was not closed")
+        elif entry.date is not None and entry.date.year in self.closed:
+            self.fail(
+                f"{entry.where} is dated {entry.date}, in {entry.date.year}, which was closed "
+                f"on {self.closed[entry.date.year]} and not reopened"
+            )
+
+
+def remainder_rule_broken(amount: int, weights: list[int], parts: list[int]) -> str:
+    """Why ``parts`` is not ``amount`` divided by ``weights`` by largest remainder
+    (ties to the earlier part); '' when it is. Integers only."""
+    if sum(parts) != amount:
+        return f"the parts add up to {sum(parts)}, not {amount}"
+    total = sum(weights)
+    if total <= 0:
+        return "there is nothing to divide in proportion to"
+    floors, rems = zip(*(divmod(amount * w, total) for w in weights), strict=True)
+    extra = [p - f for p, f in zip(parts, floors, strict=True)]
+    if any(e not in (0, 1) or (e == 1 and r == 0) for e, r in zip(extra, rems, strict=True)):
+        return "a part is a rupiah or more from its pro-rata value"
+    for i, ei in enumerate(extra):
+        for j, ej in enumerate(extra):
+            if ei and not ej and (rems[j] > rems[i] or (rems[j] == rems[i] and j < i)):
+                return "a leftover rupiah went to a part with a smaller remainder or a later tie"
+    return ""
+
+
+class ShuCheck(Check):
+    name = "shu"
+    description = (
+        "each close's SHU is the year's income less expenses as replayed; "
+        "its parts add up to it by the bylaws and the remainder rule"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nominal: dict[tuple[int, str], int] = defaultdict(int)  # (year, account)
+        self.usaha: dict[tuple[int, str], int] = defaultdict(int)  # (year, member): harvest income
+        self.modal: dict[tuple[int, str], int] = defaultdict(int)  # (year, member): pokok + wajib
+
+    def observe(self, entry: Entry, auditor: Auditor) -> None:
+        if entry.data is None or entry.problem or entry.date is None:
+            return
+        if entry.topic == "Cooperative.YearClosed":
+            self.check_close(entry)
+        year = entry.date.year
+        for a, m, x in entry.postings:
+            if a.startswith(("Income:", "Expenses:")):
+                self.nominal[(year, a)] += x
+            if a == PARTNER and m:
+                self.usaha[(year, m)] += x
+            if a in (SAVINGS["pokok"], SAVINGS["wajib"]) and m:
+                self.modal[(year, m)] -= x
+
+    def check_close(self, entry: Entry) -> None:
+        d, w, year = entry.data, entry.where, entry.data["year"]
+        replayed = {a: x for (y, a), x in sorted(self.nominal.items()) if y == year and x}
+        if {a: x for a, x in d["closing"].items() if x} != replayed:
+            self.fail(f"{w}: closes {d['closing']} but the replayed {year} shows {replayed}")
+        if d["shu"] != -sum(d["closing"].values()):
+            self.fail(f"{w}: SHU {d['shu']} is not the year's income less expenses")
+        usaha = {m: x for (y, m), x in sorted(self.usaha.items()) if y == year and x > 0}
+        modal: dict[str, int] = defaultdict(int)
+        for (y, m), x in self.modal.items():
+            if y <= year:
+                modal[m] += x
+        modal = {m: x for m, x in sorted(modal.items()) if x > 0}
+        if d["usaha_base"] != usaha:
+            self.fail(f"{w}: the jasa usaha base is not each member's harvest income of {year}")
+        if d["modal_base"] != modal:
+            self.fail(f"{w}: the jasa modal base is not each member's pokok + wajib at year end")
+        bylaws = [d["bylaws"].get(k, -1) for k in SHU_PARTS]
+        if sorted(d["bylaws"]) != sorted(SHU_PARTS) or sum(bylaws) != 10_000 or min(bylaws) < 0:
+            self.fail(f"{w}: the bylaws' percentages {d['bylaws']} do not add up to 100")
+            return
+        funds = [d["funds"].get(k, 0) for k in SHU_PARTS]
+        if d["shu"] <= 0:
+            if any(funds) or d["jasa_usaha"] or d["jasa_modal"] or d["reserve"]:
+                self.fail(f"{w}: a loss or zero SHU appropriates something")
+            return
+        if why := remainder_rule_broken(d["shu"], bylaws, funds):
+            self.fail(f"{w}: the SHU's division over the funds: {why}")
+        reserve = d["funds"]["reserve"]
+        for part, base in (("jasa_usaha", d["usaha_base"]), ("jasa_modal", d["modal_base"])):
+            members = sorted(base)
+            if not members:
+                reserve += d["funds"][part]
+                if d[part]:
+                    self.fail(f"{w}: {part} goes to members without a base")
+                continue
+            if list(d[part]) != members:
+                self.fail(f"{w}: {part} is not divided over exactly the members with a base")
+                continue
+            parts = [d[part][m] for m in members]
+            if why := remainder_rule_broken(d["funds"][part], [base[m] for m in members], parts):
+                self.fail(f"{w}: {part}: {why}")
+        if d["reserve"] != reserve:
+            self.fail(f"{w}: the reserve gets {d['reserve']}, not {reserve}")
+
+
 def default_checks(conn: Source) -> list[Check]:
     return [
         ChainCheck(conn),
@@ -901,6 +1083,8 @@ def default_checks(conn: Source) -> list[Check]:
         NonNegativeCheck(),
         InfaqCheck(),
         ReversalCheck(),
+        PeriodCheck(),
+        ShuCheck(),
         ReadModelCheck(conn),
     ]
 

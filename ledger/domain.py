@@ -25,6 +25,7 @@ from ledger.errors import (
     DuplicateId,
     InvalidInput,
     MemberInactive,
+    PeriodClosed,
     PolicyError,
     UnknownBagan,
     UnknownMember,
@@ -92,15 +93,178 @@ class Cooperative(Aggregate):
             ) from None
 
     def check_date(self, day: dt.date, field: str = "date") -> None:
+        """Every dated command passes here: not before the start, not in a closed year."""
         if day < self.started:
             raise DateError(
                 field, f"--{field} {day} is before the ledger started ({self.started})."
             )
+        closed = self.closed.get(day.year)
+        if closed is not None:
+            raise PeriodClosed(
+                field,
+                f"--{field} {day} is in {day.year}, which was closed on {closed}; "
+                f"record 'kerang reopen {day.year} --reason ...' first.",
+            )
+
+    # ------------------------------------------------------- year-end close
+    # A year's closes and reopens, oldest first: {"2020": [close, reopen, close, ...]}.
+    # Kept under string keys (snapshots are JSON) and created on first use, so
+    # snapshots taken before closes existed still restore.
+    @property
+    def years(self) -> dict[str, list[dict[str, Any]]]:
+        return self.__dict__.setdefault("year_log", {})
+
+    @property
+    def closed(self) -> dict[int, dt.date]:
+        """Closed years and the day each was closed on."""
+        return {
+            int(y): log[-1]["day"]
+            for y, log in self.years.items()
+            if log and log[-1]["action"] == "close"
+        }
+
+    def closes(self, year: int) -> list[dict[str, Any]]:
+        """The year's closes (the SHU of each), oldest first."""
+        return [a for a in self.years.get(str(year), []) if a["action"] == "close"]
+
+    def check_close(self, year: int, day: dt.date, round_: int | None, content: dict) -> bool:
+        """May ``year`` be closed on ``day``? False when exactly this close is recorded.
+
+        ``round_`` is the close's number for the year (1 for the first, 2 after one
+        reopen, ...); an import line carries it so that a re-run knows what it has.
+        Years are closed in order (the year before first, unless the ledger
+        started after it), on a day after the year ended and not before its last
+        reopen.
+        """
+        log = self.years.get(str(year), [])
+        closes = [a for a in log if a["action"] == "close"]
+        if round_ is not None and round_ <= len(closes):
+            done = closes[round_ - 1]
+            if {k: done[k] for k in content} == content and done["day"] == day:
+                return False
+            raise PeriodClosed(
+                "year",
+                f"close {round_} of {year} was recorded with other details on {done['day']}.",
+            )
+        if year in self.closed:
+            done = closes[-1]
+            if round_ is None and {k: done[k] for k in content} == content and done["day"] == day:
+                return False
+            raise PeriodClosed(
+                "year", f"{year} was already closed on {done['day']}; reopen it first."
+            )
+        if round_ is not None and round_ != len(closes) + 1:
+            raise InvalidInput(
+                "round", f"close {round_} of {year} cannot follow {len(closes)} earlier closes."
+            )
+        if year < self.started.year:
+            raise DateError("year", f"{year} is before the ledger started ({self.started}).")
+        if day <= dt.date(year, 12, 31):
+            raise DateError(
+                "date",
+                f"--date {day} is not after the end of {year}; a year is closed after it ends.",
+            )
+        if year - 1 >= self.started.year and year - 1 not in self.closed:
+            raise PeriodClosed("year", f"close {year - 1} before {year}: years close in order.")
+        if log and day < log[-1]["day"]:
+            raise DateError(
+                "date", f"--date {day} is before {year} was reopened ({log[-1]['day']})."
+            )
+        self.check_date(day)
+        return True
+
+    def check_reopen(self, year: int, day: dt.date, round_: int | None, reason: str) -> bool:
+        """May ``year`` be reopened? False when exactly this reopen is recorded."""
+        log = self.years.get(str(year), [])
+        reopens = [a for a in log if a["action"] == "reopen"]
+        if round_ is not None and round_ <= len(reopens):
+            done = reopens[round_ - 1]
+            if (done["day"], done["reason"]) == (day, reason):
+                return False
+            raise PeriodClosed(
+                "year", f"reopen {round_} of {year} was recorded with other details."
+            )
+        if year not in self.closed:
+            if (
+                round_ is None
+                and reopens
+                and (reopens[-1]["day"], reopens[-1]["reason"])
+                == (
+                    day,
+                    reason,
+                )
+            ):
+                return False
+            raise PeriodClosed("year", f"{year} is not closed; only a closed year is reopened.")
+        if round_ is not None and round_ != len(reopens) + 1:
+            raise InvalidInput(
+                "round", f"reopen {round_} of {year} cannot follow {len(reopens)} earlier reopens."
+            )
+        later = sorted(y for y in self.closed if y > year)
+        if later:
+            raise PeriodClosed("year", f"reopen {later[-1]} first: years reopen in reverse order.")
+        if day < self.closed[year]:
+            raise DateError(
+                "date", f"--date {day} is before {year} was closed ({self.closed[year]})."
+            )
+        self.check_date(day)
+        return True
+
+    def close_year(self, **close: Any) -> None:
+        """Record a checked close (see ``ledger.shu`` for the figures it carries)."""
+        self._year_closed(**close)
+
+    @event("YearClosed")
+    def _year_closed(
+        self,
+        year: int,
+        day: dt.date,
+        round: int,  # noqa: A002 - the field's public name
+        bylaws: dict[str, int],
+        closing: dict[str, int],
+        shu: int,
+        funds: dict[str, int],
+        usaha_base: dict[str, int],
+        modal_base: dict[str, int],
+        jasa_usaha: dict[str, int],
+        jasa_modal: dict[str, int],
+        reserve: int,
+    ) -> None:
+        self.years.setdefault(str(year), []).append(
+            {
+                "action": "close",
+                "day": day,
+                "round": round,
+                "bylaws": bylaws,
+                "closing": closing,
+                "shu": shu,
+                "funds": funds,
+                "usaha_base": usaha_base,
+                "modal_base": modal_base,
+                "jasa_usaha": jasa_usaha,
+                "jasa_modal": jasa_modal,
+                "reserve": reserve,
+            }
+        )
+
+    def reopen_year(self, year: int, day: dt.date, round_: int, reason: str) -> None:
+        self._year_reopened(year=year, day=day, round=round_, reason=reason)
+
+    @event("YearReopened")
+    def _year_reopened(
+        self,
+        year: int,
+        day: dt.date,
+        round: int,  # noqa: A002
+        reason: str,
+    ) -> None:
+        self.years.setdefault(str(year), []).append(
+            {"action": "reopen", "day": day, "round": round, "reason": reason}
+        )
 
     # ---------------------------------------------------------- commands
     def set_policy(self, effective: dt.date, policy: Policy, last_harvest: dt.date | None) -> bool:
         """Record a policy from ``effective`` on; False if exactly this is recorded."""
-        self.check_date(effective, "from")
         for existing, points in self.policies:
             if existing == effective:
                 if points == policy.as_dict():
@@ -109,6 +273,7 @@ class Cooperative(Aggregate):
                     "from",
                     f"a different policy already applies from {effective} ({Policy(**points).text()}).",
                 )
+        self.check_date(effective, "from")
         if last_harvest is not None and effective <= last_harvest:
             raise PolicyError(
                 "from",
@@ -124,7 +289,6 @@ class Cooperative(Aggregate):
         self.policies.sort(key=lambda p: p[0])
 
     def add_member(self, member_id: str, name: str, joined: dt.date) -> bool:
-        self.check_date(joined)
         known = self.members.get(member_id)
         if known is not None:
             if known["name"] == name and known["joined"] == joined:
@@ -133,6 +297,7 @@ class Cooperative(Aggregate):
                 "id",
                 f"member {member_id} already exists ({known['name']}, joined {known['joined']}).",
             )
+        self.check_date(joined)
         self._member_added(member_id=member_id, name=name, joined=joined)
         return True
 
@@ -147,6 +312,7 @@ class Cooperative(Aggregate):
             if m["left"] == day:
                 return False
             raise MemberInactive("id", f"member {member_id} already left on {m['left']}.")
+        self.check_date(day)
         if day < m["joined"]:
             raise DateError(
                 "date", f"--date {day} is before member {member_id} joined ({m['joined']})."
@@ -172,7 +338,6 @@ class Cooperative(Aggregate):
     def add_bagan(
         self, bagan_id: str, partners: list[str], manager: str, added: dt.date, cost: int
     ) -> bool:
-        self.check_date(added)
         if not partners:
             raise InvalidInput("partners", "--partners must name at least one member.")
         if len(set(partners)) != len(partners):
@@ -189,6 +354,7 @@ class Cooperative(Aggregate):
             ):
                 return False
             raise DuplicateId("id", f"bagan {bagan_id} already exists with other details.")
+        self.check_date(added)
         for p in partners:
             self.active_member(p, added, "partners")
         self._bagan_added(
@@ -474,6 +640,35 @@ class Correction(Transaction):
         }
 
 
+class _CooperativeMovement(Transaction):
+    """The cooperative's own income or expense outside the harvests (part of its SHU)."""
+
+    def command(self) -> dict[str, Any]:
+        return {
+            "op": self.kind,
+            "ref": self.ref,
+            "date": self.date.isoformat(),
+            "amount": self.amount,
+            "purpose": self.purpose,
+        }
+
+
+class CooperativeIncome(_CooperativeMovement):
+    kind = "cooperative.income"
+
+    @event("Recorded")
+    def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
+        self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
+
+
+class CooperativeExpense(_CooperativeMovement):
+    kind = "cooperative.expense"
+
+    @event("Recorded")
+    def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
+        self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
+
+
 class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
@@ -507,5 +702,7 @@ TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
         Repair,
         Correction,
         Story,
+        CooperativeIncome,
+        CooperativeExpense,
     )
 }

@@ -73,3 +73,9 @@ class PolicyError(Refused):
 
 class DateError(Refused):
     code = "date"
+
+
+class PeriodClosed(Refused):
+    """A date falls in a financial year that was closed (``kerang close``)."""
+
+    code = "closed_period"

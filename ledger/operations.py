@@ -9,6 +9,7 @@ import attrs
 
 from ledger.app import Batch, Outcome
 from ledger.errors import InvalidInput
+from ledger.shu import FUNDS, resolve_bylaws
 from ledger.split import SHARES
 
 
@@ -99,6 +100,35 @@ OPERATIONS: dict[str, Operation] = {
         lambda b, f: b.story(f["member"], f["date"], f["title"], f["text"], f.get("ref")),
     ),
 }
+
+
+def _close(b: Batch, f: dict[str, Any]) -> Outcome:
+    points = resolve_bylaws(f.get("bylaws"), {k: f.get(k) for k in FUNDS})
+    return b.close_year(f["year"], f.get("date"), points, f.get("round"))
+
+
+OPERATIONS.update(
+    {
+        **{
+            f"cooperative.{d}": Operation(
+                ("ref", "date", "amount", "purpose"),
+                (),
+                lambda b, f, d=d: b.cooperative_movement(
+                    d, f["ref"], f["date"], f["amount"], f["purpose"]
+                ),
+            )
+            for d in ("income", "expense")
+        },
+        # year-end close; ``round`` (which close or reopen of the year this is) is
+        # written by the export so that re-importing it records nothing twice
+        "close": Operation(("year",), ("date", "bylaws", *FUNDS, "round"), _close),
+        "reopen": Operation(
+            ("year", "reason"),
+            ("date", "round"),
+            lambda b, f: b.reopen_year(f["year"], f["reason"], f.get("date"), f.get("round")),
+        ),
+    }
+)
 
 
 def apply(batch: Batch, op: object, fields: Mapping[str, Any]) -> Outcome:

@@ -402,7 +402,6 @@ class ReadModel:
         )
         return list(reversed(rows))
 
-
     # ------------------------------------------------------ year-end close, statements
     def month_sums(
         self,
@@ -431,7 +430,11 @@ class ReadModel:
         }
 
     def period_postings(
-        self, first: dt.date, last: dt.date, accounts: Sequence[str] = (), prefixes: Sequence[str] = ()
+        self,
+        first: dt.date,
+        last: dt.date,
+        accounts: Sequence[str] = (),
+        prefixes: Sequence[str] = (),
     ) -> list[tuple[str, str, str, str, int, str | None, str | None]]:
         """Postings dated ``first``..``last`` with their ref's kind and command:
         (ref, date, account, member, amount, kind, command); register entries

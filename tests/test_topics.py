@@ -36,6 +36,10 @@ PINNED_TOPICS = {
     "ledger.domain:Correction.Recorded",
     "ledger.domain:Story.Recorded",
     "ledger.domain:Transaction.Reversed",
+    "ledger.domain:CooperativeIncome.Recorded",
+    "ledger.domain:CooperativeExpense.Recorded",
+    "ledger.domain:Cooperative.YearClosed",
+    "ledger.domain:Cooperative.YearReopened",
 }
 
 
