@@ -5,6 +5,11 @@ application on a real SQLite file. The model decides on its own whether each
 command must be accepted or refused, and after every step the live balances
 must equal the model's and a replay of the stored events must equal the live
 read models.
+
+The model also knows closed years: any command dated in a closed year must be
+refused and write nothing until the year is reopened; every close's SHU must be
+the model's own sum of the cooperative's harvest shares and other income less
+expenses of the year, with the members' bases its own, and its parts must add up.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ import datetime as dt
 import tempfile
 from collections import defaultdict
 from fractions import Fraction
-from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from backends import new_db
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from ledger import queries
+from ledger import queries, statements
 from ledger.app import Batch, open_ledger
 from ledger.audit import audit
 from ledger.errors import Refused
@@ -30,7 +35,17 @@ MEMBERS = ("M1", "M2", "M3", "M4")
 BAGAN = ("B1", "B2")
 PERCENT = {"manager": 30, "members": 60, "savings": 8, "cooperative": 2}
 
-days = st.integers(0, 90).map(lambda n: START + dt.timedelta(days=n))
+# the first quarter of 2020 and of 2021, so that closing 2020 leaves dates open after it
+days = st.one_of(st.integers(0, 90), st.integers(366, 456)).map(
+    lambda n: START + dt.timedelta(days=n)
+)
+BYLAWS = {
+    "reserve": 4000,
+    "jasa_usaha": 2500,
+    "jasa_modal": 1500,
+    "education": 1000,
+    "social": 1000,
+}
 amounts = st.integers(1, 2_000_000)
 
 
@@ -53,7 +68,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.dir = tempfile.TemporaryDirectory()
-        self.app = open_ledger(str(Path(self.dir.name) / "m.db"), create=True)
+        self.db = new_db(self.dir.name, "m")
+        self.app = open_ledger(self.db, create=True)
         self.do(lambda b: b.init("Koperasi Uji", date=START.isoformat()))
         self.members: set[str] = set()
         self.left: set[str] = set()
@@ -61,10 +77,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.moves: list[tuple[dt.date, tuple, int]] = []  # natural-sign balances
         self.txns: dict[str, dict] = {}
         self.counter = 0
+        self.closed: dict[int, dt.date] = {}  # year -> the day it was closed
+        self.reopened: dict[int, dt.date] = {}  # year -> the day of its last reopen
 
     def teardown(self) -> None:
         if hasattr(self, "app"):
-            report = audit(str(Path(self.dir.name) / "m.db"))
+            report = audit(self.db)
             assert report.ok, [c.detail for c in report.checks if not c.ok]
             self.dir.cleanup()
 
@@ -100,6 +118,10 @@ class LedgerMachine(RuleBasedStateMachine):
         return f"R{self.counter}"
 
     def record(self, ref: str, day: dt.date, effects: list[tuple[tuple, int]], command) -> None:
+        if day.year in self.closed:
+            event("refused: dated in a closed year")
+            self.expect_refused(command)
+            return
         debits = defaultdict(int)
         for key, amount in effects:
             if key[0] in ("savings", "loan", "infaq") and amount < 0:
@@ -115,7 +137,11 @@ class LedgerMachine(RuleBasedStateMachine):
     # ---------------------------------------------------------- rules
     @rule(member=st.sampled_from(MEMBERS))
     def add_member(self, member: str) -> None:
-        outcome = self.do(lambda b: b.add_member(member, f"Ibu {member}", START.isoformat()))
+        command = lambda b: b.add_member(member, f"Ibu {member}", START.isoformat())  # noqa: E731
+        if member not in self.members and START.year in self.closed:
+            self.expect_refused(command)
+            return
+        outcome = self.do(command)
         assert outcome.recorded == (member not in self.members)
         self.members.add(member)
 
@@ -128,7 +154,9 @@ class LedgerMachine(RuleBasedStateMachine):
             p in self.members and p not in self.left for p in partners
         )
         command = lambda b: b.add_bagan(bagan, ",".join(partners), "Pak Manager", START.isoformat())  # noqa: E731
-        if ok:
+        if ok and START.year in self.closed:
+            self.expect_refused(command)
+        elif ok:
             assert self.do(command).recorded
             self.bagan[bagan] = sorted(partners)
         elif bagan in self.bagan and sorted(partners) == self.bagan[bagan]:
@@ -153,6 +181,7 @@ class LedgerMachine(RuleBasedStateMachine):
         shares = model_split(revenue - costs)
         partners = self.bagan[bagan]
         effects = [(("income", m), a) for m, a in model_divide(shares["members"], partners).items()]
+        effects.append((("coop",), shares["cooperative"]))
         effects += [
             (("savings", m, "harvest"), a)
             for m, a in model_divide(shares["savings"], partners).items()
@@ -264,6 +293,9 @@ class LedgerMachine(RuleBasedStateMachine):
         member = data.draw(st.sampled_from(sorted(self.members - self.left)))
         command = lambda b: b.leave_member(member, day.isoformat())  # noqa: E731
         partner = any(member in p for p in self.bagan.values())
+        if day.year in self.closed:
+            self.expect_refused(command)
+            return
         dates = [d for d, k, _ in self.moves if len(k) > 1 and k[1] == member]
         if dates and day < max(dates):  # a leave cannot precede the member's own entries
             self.expect_refused(command)
@@ -281,6 +313,64 @@ class LedgerMachine(RuleBasedStateMachine):
             if held:
                 self.moves.append((day, ("savings", member, kind), -held))
         self.left.add(member)
+
+    @rule(day=days, amount=amounts, income=st.booleans())
+    def cooperative_movement(self, day, amount, income) -> None:
+        ref = self.new_ref()
+        direction = "income" if income else "expense"
+        command = lambda b: b.cooperative_movement(direction, ref, day.isoformat(), amount, "kios")  # noqa: E731
+        self.record(ref, day, [(("coop",), amount if income else -amount)], command)
+
+    def year_sum(self, key: tuple, year: int) -> int:
+        return sum(a for d, k, a in self.moves if k == key and d.year == year)
+
+    @rule(year=st.sampled_from([2020, 2021]), later=st.integers(0, 40))
+    def close(self, year, later) -> None:
+        day = dt.date(year + 1, 1, 1) + dt.timedelta(days=later)
+        command = lambda b: b.close_year(year, day.isoformat(), dict(BYLAWS))  # noqa: E731
+        if self.closed.get(year) == day:
+            assert not self.do(command).recorded  # exactly this close: already recorded
+            return
+        in_order = year == START.year or year - 1 in self.closed
+        if year in self.closed or not in_order or day < self.reopened.get(year, START):
+            self.expect_refused(command)
+            return
+        assert self.do(command).recorded
+        event(f"closed {year}")
+        self.closed[year] = day
+        close = self.app.cooperative().closes(year)[-1]
+        shu = self.year_sum(("coop",), year)
+        assert close["shu"] == shu
+        end = dt.date(year, 12, 31)
+        usaha = {m: self.year_sum(("income", m), year) for m in sorted(self.members)}
+        modal = {
+            m: self.balance(("savings", m, "pokok"), end)
+            + self.balance(("savings", m, "wajib"), end)
+            for m in sorted(self.members)
+        }
+        assert close["usaha_base"] == {m: v for m, v in usaha.items() if v > 0}
+        assert close["modal_base"] == {m: v for m, v in modal.items() if v > 0}
+        parts = (
+            close["reserve"]
+            + sum(close["jasa_usaha"].values())
+            + sum(close["jasa_modal"].values())
+            + close["funds"]["education"]
+            + close["funds"]["social"]
+        )
+        assert parts == max(shu, 0) and sum(close["funds"].values()) == max(shu, 0)
+
+    @rule(year=st.sampled_from([2020, 2021]), later=st.integers(0, 10))
+    def reopen(self, year, later) -> None:
+        day = self.closed.get(year, dt.date(year + 1, 2, 1)) + dt.timedelta(days=later)
+        reason = f"fix {self.new_ref()}"
+        command = lambda b: b.reopen_year(year, reason, day.isoformat())  # noqa: E731
+        if year not in self.closed or any(y > year for y in self.closed):
+            self.expect_refused(command)
+            return
+        assert self.do(command).recorded
+        event(f"reopened {year}")
+        del self.closed[year]
+        self.reopened[year] = day
 
     # ---------------------------------------------------------- invariants
     def expected_statement(self, member: str, day: dt.date) -> dict:
@@ -306,6 +396,15 @@ class LedgerMachine(RuleBasedStateMachine):
             s = queries.summary(self.app, day)
             assert s.infaq_fund == self.balance(("infaq",), day)
             assert sum(queries.balance(self.app, day).accounts.values()) == 0
+
+    @invariant()
+    def statements_agree_with_the_model(self) -> None:
+        if not hasattr(self, "app"):
+            return
+        assert statements.position(self.app, dt.date(2022, 12, 31)).balanced
+        for year in (2020, 2021):
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            assert statements.income(self.app, first, last).shu == self.year_sum(("coop",), year)
 
     @invariant()
     def replay_equals_live_state(self) -> None:
