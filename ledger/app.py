@@ -426,6 +426,8 @@ class Batch:
         mid = _identifier(member_id, "id")
         day = parse_date(date)
         coop = self._cooperative()
+        if coop.member(mid, "id")["left"] != day:  # not a repeat: the period lock first
+            coop.check_date(day)
         last = max(
             filter(
                 None,

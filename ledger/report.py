@@ -213,10 +213,8 @@ def render_position(console: Console, p: Any) -> None:
         if p.balanced
         else f"[red]OUT OF BALANCE by {format_rupiah(p.assets.total - p.claims)}[/]"
     )
-    console.print(
-        "Simpanan pokok and wajib are equity (not withdrawable while a member); "
-        "the infaq fund is kept apart (PSAK 109)."
-    )
+    console.print("Pokok and wajib savings are equity: they are not withdrawn while a member.")
+    console.print("The infaq fund is kept apart from commercial funds (PSAK 109).")
 
 
 def render_income(console: Console, s: Any) -> None:
