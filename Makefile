@@ -19,14 +19,7 @@ DEMO_DB ?= demo.db
 K := $(BIN)/kerang
 
 demo: $(STAMP)
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(K) import ledger/data/demo-2015.jsonl --db $(DEMO_DB)
-	$(K) harvest --ref NOTA-201601-B01 --date 2016-01-20 --bagan B01 --kg 2.750,5 --price 10.500 --costs 300.000 --db $(DEMO_DB)
-	$(K) savings deposit --ref SUKARELA-004 --date 2016-01-21 --member M02 --kind sukarela --amount 150.000 --db $(DEMO_DB)
-	$(K) correct --ref KOREKSI-002 --date 2016-01-22 --reverses SUKARELA-004 --reason "entered twice" --db $(DEMO_DB)
-	$(K) summary --db $(DEMO_DB)
-	$(K) statement M01 --db $(DEMO_DB)
-	$(K) balance --db $(DEMO_DB)
+	$(K) demo --db $(DEMO_DB) --out demo-out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests
@@ -43,4 +36,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) demo.db build *.egg-info
+	rm -rf $(VENV) demo.db demo-out build *.egg-info
