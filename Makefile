@@ -21,8 +21,12 @@ K := $(BIN)/kerang
 demo: $(STAMP)
 	$(K) demo --db $(DEMO_DB) --out demo-out
 
+# The suite runs twice: on SQLite files, then on a real PostgreSQL server.
+KERANG_TEST_PG ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests
+	KERANG_TEST_PG=$(KERANG_TEST_PG) $(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -68,7 +68,7 @@ def export_beancount(app: LedgerApp) -> Iterator[str]:
 
 def _lines(app: LedgerApp, coop: Cooperative) -> Iterator[str]:
     # One read transaction: the accounts opened and the postings streamed are one snapshot.
-    with app.recorder.datastore.transaction(commit=False) as cursor:
+    with app.read.snapshot() as cursor:
         cursor.execute(
             "SELECT DISTINCT account, member FROM kerang_postings ORDER BY account, member"
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -44,6 +45,14 @@ def schema_has_ledger(env: dict[str, str]) -> bool:
         raise NotInitialised(
             "db", f"cannot reach the PostgreSQL server ({str(e).strip().splitlines()[0]})."
         ) from None
+
+
+@contextmanager
+def snapshot(datastore: Any) -> Iterator[Any]:
+    with datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as c:
+        c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(datastore.schema)))
+        yield c
 
 
 def query(datastore: Any, sql: str, params: tuple) -> list[tuple]:
@@ -147,7 +156,11 @@ def copy_schema(db: str) -> tuple[str, Any]:
     )
     with psycopg.connect(**connect) as conn:
         source = env["POSTGRES_SCHEMA"]
-        for table in TABLES:
+        if not schema_has_ledger(env):  # checking a file for a ledger still to be made
+            tables: tuple[str, ...] = ()
+        else:
+            tables = TABLES
+        for table in tables:
             conn.execute(
                 SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
                     Identifier(scratch_schema), Identifier(table), Identifier(source)

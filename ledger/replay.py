@@ -42,7 +42,11 @@ def replayed(app: LedgerApp) -> ReadModelState:
         monthly[(account, member, day[:7])] += amount
         totals[(account, member)] += amount
     return ReadModelState(
-        refs, tuple(sorted(rows.postings)), tuple(sorted(rows.harvests)), dict(monthly), dict(totals)
+        refs,
+        tuple(sorted(rows.postings)),
+        tuple(sorted(rows.harvests)),
+        dict(monthly),
+        dict(totals),
     )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -291,6 +292,18 @@ class ReadModel:
             c = conn.cursor()  # autocommit: one statement needs no transaction
             c.execute(sql, tuple(params))
             return [tuple(r) for r in c.fetchall()]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """A cursor in one read transaction (rows as tuples), for a consistent long read."""
+        if self.dialect is POSTGRES:
+            from ledger.pgstore import snapshot
+
+            with snapshot(self.datastore) as cursor:
+                yield cursor
+            return
+        with self.datastore.transaction(commit=False) as cursor:
+            yield cursor
 
     def head(self) -> int:
         [(head,)] = self.rows(f"SELECT MAX({self.dialect.seq}) FROM stored_events")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from backends import new_db
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -26,7 +27,7 @@ def kerang(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def ledger_db(tmp_path, capsys) -> str:
-    db = str(tmp_path / "kerang.db")
+    db = new_db(tmp_path, "kerang")
     commands = [
         "init --name 'Koperasi Sinar Abadi' --date 2015-01-01",
         "member add M1 --name Ani --date 2015-01-01",
@@ -106,6 +107,6 @@ def test_a_missing_ledger_is_refused(tmp_path, capsys):
         capsys,
         "assess", "--survey", str(DEMO), "--from-ledger",
         "--before", "2015-01-01..2015-12-31", "--after", "2016-01-01..2016-12-31",
-        "--db", str(tmp_path / "none.db"),
+        "--db", new_db(tmp_path, "none"),
     )  # fmt: skip
     assert code == 2 and "no ledger" in err

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from backends import new_db, raw
 from beancount import loader
 from beancount.core import account as bc_account
 from beancount.core import data
@@ -97,7 +97,7 @@ def check_one_per_fact(db: str, txns: list) -> None:
         for t in txns
         if not t.meta["kind"].startswith("register.")
     )
-    with sqlite3.connect(db) as conn:
+    with raw(db) as conn:
         rows = conn.execute(
             "SELECT ref, reversed_by FROM kerang_refs WHERE kind NOT IN ('correct', 'story.add')"
         ).fetchall()
@@ -120,7 +120,7 @@ def export(db: str, path: Path) -> Path:
 
 # ------------------------------------------------------------------ the demo ledger
 def test_demo_ledger_passes_bean_check_and_equals_kerang_balance(tmp_path: Path) -> None:
-    db, out = str(tmp_path / "demo.db"), tmp_path / "demo.beancount"
+    db, out = new_db(tmp_path, "demo"), tmp_path / "demo.beancount"
 
     def kerang(*args: str) -> str:
         done = subprocess.run(
@@ -235,13 +235,13 @@ def build(db: str, script: list[tuple]) -> None:
 @given(script=st.lists(commands, min_size=30, max_size=60))
 def test_random_ledgers_pass_bean_check_and_equal_the_books(script: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "r.db")
+        db = new_db(tmp, "r")
         build(db, script)
         check_export(db, export(db, Path(tmp) / "r.beancount"))
 
 
 def test_a_reversal_on_its_own_date_is_its_own_transaction(tmp_path: Path) -> None:
-    db = str(tmp_path / "same-day.db")
+    db = new_db(tmp_path, "same-day")
     b = Batch(open_ledger(db, create=True))
     b.init("Koperasi Uji", date="2020-01-01")
     b.add_member("M1", "Ibu Satu", date="2020-01-01")
@@ -262,7 +262,7 @@ def test_a_reversal_on_its_own_date_is_its_own_transaction(tmp_path: Path) -> No
 
 
 def test_a_ledger_without_postings_passes_too(tmp_path: Path) -> None:
-    db = str(tmp_path / "empty.db")
+    db = new_db(tmp_path, "empty")
     ledger.record(db, "init", name="Koperasi Kosong", date="2020-02-01")
     assert check_export(db, export(db, tmp_path / "empty.beancount")) == []
 

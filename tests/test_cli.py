@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from backends import clone, exists, new_db, raw
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def kerang(*args: str, db: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def kerang(
+    *args: str, db: str | Path | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     script = Path(sys.executable).with_name("kerang")
     command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
     if db is not None:
@@ -28,23 +31,24 @@ def kerang(*args: str, db: Path | None = None, check: bool = False) -> subproces
     return done
 
 
-def store_state(db: Path) -> tuple:
-    with sqlite3.connect(db) as c:
+def store_state(db: str) -> tuple:
+    """What is stored: counts and sizes of events, postings and refs."""
+    with raw(db) as c:
         return tuple(
-            c.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST({col} AS BLOB))), 0) FROM {t}"
-            ).fetchone()
+            tuple(
+                c.execute(f"SELECT COUNT(*), COALESCE(SUM(LENGTH({col})), 0) FROM {t}").fetchone()
+            )
             for t, col in (
                 ("stored_events", "state"),
-                ("kerang_postings", "amount"),
+                ("kerang_postings", "ref"),
                 ("kerang_refs", "command"),
             )
         )
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("template") / "k.db"
+def template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = new_db(tmp_path_factory.mktemp("template"))
     kerang("init", "--name", "Koperasi Uji", "--date", "2015-01-01", db=db, check=True)
     kerang("member", "add", "M01", "--name", "Ibu Siti", "--date", "2015-01-01", db=db, check=True)
     kerang("member", "add", "M02", "--name", "Ibu Ani", "--date", "2015-01-01", db=db, check=True)
@@ -65,15 +69,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def ledger(template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of a small ledger (a real SQLite file)."""
-    db = tmp_path / "k.db"
-    with sqlite3.connect(template) as source, sqlite3.connect(db) as target:
-        source.backup(target)
-    return db
+def ledger(template: str, tmp_path: Path) -> str:
+    """A fresh copy of a small ledger (a real SQLite file or PostgreSQL schema)."""
+    return clone(template, tmp_path)
 
 
-def test_harvest_split_to_the_rupiah(ledger: Path) -> None:
+def test_harvest_split_to_the_rupiah(ledger: str) -> None:
     done = kerang(
         "harvest",
         "--ref",
@@ -342,7 +343,7 @@ def test_refusals_exit_2_with_one_sentence_and_write_nothing(
     assert set(error) >= {"code", "message"} and field in error["message"]
 
 
-def test_ref_is_idempotent_and_conflicts_are_refused(ledger: Path) -> None:
+def test_ref_is_idempotent_and_conflicts_are_refused(ledger: str) -> None:
     args = (
         "savings",
         "deposit",
@@ -365,7 +366,7 @@ def test_ref_is_idempotent_and_conflicts_are_refused(ledger: Path) -> None:
     assert store_state(ledger) == before
 
 
-def test_correction_reverses_every_effect_once(ledger: Path) -> None:
+def test_correction_reverses_every_effect_once(ledger: str) -> None:
     kerang(
         "harvest",
         "--ref",
@@ -422,7 +423,7 @@ def test_correction_reverses_every_effect_once(ledger: Path) -> None:
     assert twice.returncode == 2 and "already reversed" in twice.stderr
 
 
-def test_backdated_withdrawal_cannot_take_a_later_balance_below_zero(ledger: Path) -> None:
+def test_backdated_withdrawal_cannot_take_a_later_balance_below_zero(ledger: str) -> None:
     kerang(
         "savings",
         "deposit",
@@ -473,7 +474,7 @@ def test_backdated_withdrawal_cannot_take_a_later_balance_below_zero(ledger: Pat
     assert late.returncode == 2 and "below zero" in late.stderr
 
 
-def test_member_leave_settles_pokok_and_wajib(ledger: Path) -> None:
+def test_member_leave_settles_pokok_and_wajib(ledger: str) -> None:
     kerang(
         "member", "add", "M03", "--name", "Ibu Nur", "--date", "2015-01-01", db=ledger, check=True
     )
@@ -506,7 +507,7 @@ def test_member_leave_settles_pokok_and_wajib(ledger: Path) -> None:
 
 
 def test_import_is_idempotent_and_export_rebuilds_an_equal_ledger(tmp_path: Path) -> None:
-    db, copy, exported = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "out.jsonl"
+    db, copy, exported = new_db(tmp_path, "a"), new_db(tmp_path, "b"), tmp_path / "out.jsonl"
     first = json.loads(kerang("import", str(DEMO), "--json", db=db, check=True).stdout)
     lines = first["lines"]
     assert first["recorded"] == lines > 100
@@ -540,7 +541,7 @@ def test_import_is_idempotent_and_export_rebuilds_an_equal_ledger(tmp_path: Path
 
 
 def test_import_stops_at_first_bad_line_and_resumes(tmp_path: Path) -> None:
-    db, path = tmp_path / "k.db", tmp_path / "in.jsonl"
+    db, path = new_db(tmp_path), tmp_path / "in.jsonl"
     good = DEMO.read_text().splitlines()[:20]
     bad = {
         "op": "savings.deposit",
@@ -553,7 +554,7 @@ def test_import_stops_at_first_bad_line_and_resumes(tmp_path: Path) -> None:
     path.write_text("\n".join([*good[:10], json.dumps(bad), *good[10:]]) + "\n")
     check = kerang("import", str(path), "--check", db=db)
     assert check.returncode == 2 and "line 11" in check.stderr
-    assert not db.exists()
+    assert not exists(db)
     done = kerang("import", str(path), "--json", db=db)
     assert done.returncode == 2 and "line 11:" in done.stderr and "--amount" in done.stderr
     assert json.loads(done.stdout)["error"]["line"] == 11
@@ -564,9 +565,9 @@ def test_import_stops_at_first_bad_line_and_resumes(tmp_path: Path) -> None:
     assert (resumed["recorded"], resumed["already_recorded"]) == (11, 10)
 
 
-def test_check_writes_nothing(ledger: Path) -> None:
+def test_check_writes_nothing(ledger: str) -> None:
     before = store_state(ledger)
-    path = ledger.with_name("more.jsonl")
+    path = Path(tempfile.mkdtemp()) / "more.jsonl"
     path.write_text(
         json.dumps({"op": "member.add", "id": "M03", "name": "Ibu Nur", "date": "2015-01-01"})
         + "\n"
@@ -579,7 +580,7 @@ def test_check_writes_nothing(ledger: Path) -> None:
 
 
 def test_a_spreadsheet_csv_goes_in(tmp_path: Path) -> None:
-    db, path = tmp_path / "k.db", tmp_path / "buku.csv"
+    db, path = new_db(tmp_path), tmp_path / "buku.csv"
     rows = [
         "op;id;name;date;partners;manager;ref;bagan;kg;price;member;kind;amount",
         "init;;Koperasi CSV;01/01/2015;;;;;;;;;",
@@ -599,16 +600,17 @@ def test_a_spreadsheet_csv_goes_in(tmp_path: Path) -> None:
 
 
 def test_missing_ledger_and_usage_errors(tmp_path: Path) -> None:
-    missing = kerang("summary", db=tmp_path / "none.db")
+    none = new_db(tmp_path, "none")
+    missing = kerang("summary", db=none)
     assert missing.returncode == 2 and "no ledger" in missing.stderr
-    assert not (tmp_path / "none.db").exists()
-    usage = kerang("harvest", "--ref", "x", db=tmp_path / "none.db")
+    assert not exists(none)
+    usage = kerang("harvest", "--ref", "x", db=none)
     assert usage.returncode == 2 and "required" in usage.stderr
 
 
 @pytest.mark.parametrize("report", ["summary", "statement M01", "balance"])
 def test_golden_reports(tmp_path: Path, report: str) -> None:
-    db = tmp_path / "demo.db"
+    db = new_db(tmp_path, "demo")
     kerang("import", str(DEMO), db=db, check=True)
     out = kerang(*report.split(), "--as-of", "2015-12-31", db=db, check=True).stdout
     golden = GOLDEN / f"ledger_{report.split()[0]}.txt"

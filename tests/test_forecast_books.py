@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from backends import new_db
 
 import cli
 from ledger.split import Policy, split_net
@@ -128,7 +129,7 @@ def _kerang(*args: str) -> None:
 
 
 def test_forecast_from_a_real_ledger(tmp_path, capsys):
-    db = str(tmp_path / "k.db")
+    db = new_db(tmp_path)
     _kerang("init", "--name", "Sinar Abadi", "--date", "2024-01-01", "--db", db)
     for m in ("M1", "M2", "M3"):
         _kerang("member", "add", m, "--name", f"Ibu {m}", "--date", "2024-01-01", "--db", db)

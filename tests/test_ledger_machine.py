@@ -19,7 +19,7 @@ import tempfile
 from collections import defaultdict
 from fractions import Fraction
 
-from backends import new_db
+from backends import PG, new_db
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -414,7 +414,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=30,
+    max_examples=12 if PG else 30,  # each example makes a schema on the server
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -8,9 +8,9 @@ is registered (``eventsourcing.utils.register_topic``) or upcast.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
+from backends import new_db, raw, sql
 from eventsourcing.utils import resolve_topic
 
 from ledger import queries
@@ -49,18 +49,19 @@ def test_every_pinned_topic_resolves() -> None:
 
 
 def test_events_recorded_by_version_1_replay(tmp_path: Path) -> None:
-    db = tmp_path / "old.db"
-    app = open_ledger(str(db), create=True)  # creates the tables
+    db = new_db(tmp_path, "old")
+    app = open_ledger(db, create=True)  # creates the tables
     rows = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     assert {r["topic"] for r in rows} <= PINNED_TOPICS
-    with sqlite3.connect(db) as c:
-        c.executemany(
-            "INSERT INTO stored_events VALUES (?,?,?,?)",
-            [
-                (r["originator_id"], r["originator_version"], r["topic"], r["state"].encode())
-                for r in rows
-            ],
-        )
+    with raw(db) as c:
+        for r in rows:
+            c.execute(
+                sql(
+                    db,
+                    "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+                ),
+                (r["originator_id"], r["originator_version"], r["topic"], r["state"].encode()),
+            )
     state = replayed(app)
     assert len(state.refs) == 116
     assert sum(amount for *_, amount in state.postings) == 0

@@ -1,0 +1,8 @@
+"""Test set-up: ``backends`` (SQLite files or PostgreSQL schemas) is importable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
