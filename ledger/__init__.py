@@ -15,7 +15,7 @@ from typing import Any
 from ledger import audit as _audit
 from ledger import beancount, queries, transfer
 from ledger import verify as _verify
-from ledger.app import Batch, LedgerApp, Outcome, is_conflict, open_ledger
+from ledger.app import LedgerApp, Outcome, open_ledger, run_batch
 from ledger.audit import AuditReport
 from ledger.errors import Refused
 from ledger.operations import OPERATIONS, apply
@@ -25,23 +25,11 @@ from ledger.transfer import ImportResult, ImportStopped
 from ledger.verify import VerifyReport
 from ledger.views import Books
 
-RETRIES = 5
-
 
 def record(db: str, op: str, **fields: Any) -> Outcome:
     """Record one operation atomically; a concurrent writer's win is retried."""
-    app = open_ledger(db, create=op == "init", write=True)
-    for attempt in range(RETRIES):
-        batch = Batch(app)
-        outcome = apply(batch, op, fields)
-        try:
-            batch.commit()
-        except Exception as error:
-            if is_conflict(error) and attempt + 1 < RETRIES:
-                continue
-            raise
-        return outcome
-    raise AssertionError("unreachable")
+    app = open_ledger(db, create=op == "init")
+    return run_batch(app, lambda batch: apply(batch, op, fields))
 
 
 def statement(db: str, member: str, as_of: dt.date | None = None) -> MemberStatement:

@@ -12,12 +12,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import random
 import re
+import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 
 import attrs
@@ -36,6 +38,7 @@ from ledger import accounts, domain
 from ledger.accounts import GUARDED, Posting
 from ledger.domain import Cooperative, Transaction
 from ledger.errors import (
+    Busy,
     DateError,
     InsufficientFunds,
     InvalidInput,
@@ -142,15 +145,19 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
     return env
 
 
-def open_ledger(db: str, *, create: bool = False, write: bool = False) -> LedgerApp:
+def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
     """The ledger at ``db``; refuse a missing one unless ``create``."""
     if not create and not ledger_exists(db):
         raise NotInitialised(
             "db",
             f"no ledger at {_shown(db)}; start one with 'kerang init --name NAME --db {_shown(db)}'.",
         )
+    # DDL only when the ledger is new: concurrent clerks must not race on it
+    new = create and not ledger_exists(db)
     try:
-        app = LedgerApp(env=ledger_env(db, write=create or write))
+        app = LedgerApp(env=ledger_env(db, write=new))
+        if is_postgres(db) and not new:
+            app.recorder.datastore.register_type_adapters()  # snapshots' row type
     except ValueError as e:  # a malformed cipher key
         raise InvalidInput(
             "KERANG_CIPHER_KEY", f"KERANG_CIPHER_KEY is not a valid key ({e})."
@@ -894,6 +901,30 @@ def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) 
         return f"--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail})."
     kind = account.rsplit(":", 1)[-1].lower()
     return f"--amount {need} would take member {member}'s {kind} savings below zero (available from {day} on: {avail})."
+
+
+T = TypeVar("T")
+RETRIES = 25
+
+
+def run_batch(app: LedgerApp, work: Callable[[Batch], T]) -> T:
+    """Run ``work`` on a fresh batch and commit it; if another writer got there
+    first, start again from the new books (refusals are decided afresh)."""
+    for attempt in range(RETRIES):
+        batch = Batch(app)
+        result = work(batch)
+        try:
+            batch.commit()
+        except Exception as error:
+            if not is_conflict(error):
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 7)))  # jittered back-off
+            continue
+        return result
+    raise Busy(
+        "db",
+        "other clerks kept the ledger busy and nothing was written; repeat the same command (same --ref).",
+    )
 
 
 def is_conflict(error: BaseException) -> bool:

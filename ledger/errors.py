@@ -16,6 +16,9 @@ class Refused(Exception):
         self.field = field
         self.message = message
 
+    def __reduce__(self) -> tuple:  # crosses process boundaries intact
+        return (type(self), (self.field, self.message))
+
 
 class InvalidInput(Refused):
     code = "invalid_input"
@@ -79,3 +82,9 @@ class PeriodClosed(Refused):
     """A date falls in a financial year that was closed (``kerang close``)."""
 
     code = "closed_period"
+
+
+class Busy(Refused):
+    """Concurrent writers won every retry; nothing was written."""
+
+    code = "busy"

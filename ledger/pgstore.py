@@ -49,7 +49,11 @@ def schema_has_ledger(env: dict[str, str]) -> bool:
 
 @contextmanager
 def snapshot(datastore: Any) -> Iterator[Any]:
-    with datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as c:
+    with (
+        datastore.get_connection() as conn,
+        conn.transaction(),
+        conn.cursor(row_factory=tuple_row) as c,
+    ):
         c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(datastore.schema)))
         yield c
@@ -74,6 +78,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name="stored_events")
 
     def create_table(self) -> None:
+        # one creator at a time per schema (two first imports may race)
+        with self.datastore.get_connection() as lock:
+            lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.datastore.schema,))
+            try:
+                self._create_all()
+            finally:
+                lock.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.datastore.schema,))
+
+    def _create_all(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.datastore.schema))

@@ -26,13 +26,12 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger import domain
-from ledger.app import Batch, LedgerApp, is_conflict, is_postgres, open_ledger
+from ledger.app import Batch, LedgerApp, is_postgres, open_ledger, run_batch
 from ledger.errors import InvalidInput, Refused
 from ledger.money import format_percent
 from ledger.operations import apply
 
 BATCH_LINES = 1000
-RETRIES = 5
 
 Progress = Callable[[int, int], None]
 
@@ -145,11 +144,10 @@ def count_lines(path: Path) -> int:
 def _run(
     app: LedgerApp, records: list[tuple[int, dict[str, Any]]]
 ) -> tuple[int, int, tuple[int, Refused] | None]:
-    """Apply records in one batch; retry the batch if a concurrent writer won."""
-    for attempt in range(RETRIES):
+    """Apply records in one batch; the batch is retried if a concurrent writer won."""
+
+    def work(batch: Batch) -> tuple[int, int, tuple[int, Refused] | None]:
         recorded = already = 0
-        failure = None
-        batch = Batch(app)
         batch.preload_refs([r["ref"] for _, r in records if isinstance(r.get("ref"), str)])
         for number, record in records:
             fields = dict(record)
@@ -158,18 +156,12 @@ def _run(
             try:
                 outcome = apply(batch, op, fields)
             except Refused as error:
-                failure = (number, error)
-                break
+                return recorded, already, (number, error)  # the lines before it still commit
             recorded += outcome.recorded
             already += not outcome.recorded
-        try:
-            batch.commit()
-        except Exception as error:
-            if is_conflict(error) and attempt + 1 < RETRIES:
-                continue
-            raise
-        return recorded, already, failure
-    raise AssertionError("unreachable")
+        return recorded, already, None
+
+    return run_batch(app, work)
 
 
 def import_records(
