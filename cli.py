@@ -278,7 +278,55 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--out")
     p.set_defaults(handler=_run_export)
     _add_audit_parsers(sub)
+    _add_admin_parsers(sub)
     _add_close_parsers(sub)
+
+
+def _add_admin_parsers(sub: Any) -> None:
+    db = sub.add_parser("db", help="database administration (PostgreSQL)").add_subparsers(
+        dest="action", parser_class=_Parser
+    )
+    p = db.add_parser(
+        "grant-auditor",
+        help="create a read-only role that can run every report and the audit",
+        description="Create (or update) a PostgreSQL role that can read this ledger's schema but never write.",
+        epilog="example: kerang db grant-auditor auditor --db postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+    )
+    _common(p)
+    p.add_argument("role")
+    p.set_defaults(handler=_run_grant_auditor)
+    p = sub.add_parser(
+        "keygen",
+        help="make a key for KERANG_CIPHER_KEY (encryption at rest)",
+        description="Print a new AES-256 key. Keep it safe: without it an encrypted ledger cannot be read.",
+        epilog="example: export KERANG_CIPHER_KEY=$(kerang keygen)",
+    )
+    _common(p, db=False)
+    p.set_defaults(handler=_run_keygen)
+
+
+def _run_grant_auditor(args: argparse.Namespace) -> int:
+    import ledger
+
+    url = ledger.grant_auditor(_db(args), args.role)
+    if args.json:
+        _emit_json({"role": args.role, "db": url})
+    else:
+        _console(args).print(
+            f"role {args.role} may now read this ledger: kerang audit --db '{url}'"
+        )
+    return EXIT_OK
+
+
+def _run_keygen(args: argparse.Namespace) -> int:
+    import ledger
+
+    key = ledger.new_cipher_key()
+    if args.json:
+        _emit_json({"key": key})
+    else:
+        sys.stdout.write(key + "\n")
+    return EXIT_OK
 
 
 def _add_audit_parsers(sub: Any) -> None:

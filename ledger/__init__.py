@@ -71,6 +71,36 @@ def verify_log(path: str, head: str | None = None) -> VerifyReport:
     return _verify.verify_export(path, head)
 
 
+def grant_auditor(db: str, role: str) -> str:
+    """Create (or update) a read-only PostgreSQL role for an auditor; returns its --db URL."""
+    import re
+    from urllib.parse import urlparse
+
+    from ledger.app import is_postgres
+    from ledger.errors import InvalidInput
+
+    if not is_postgres(db):
+        raise InvalidInput(
+            "db",
+            "grant-auditor needs a postgresql:// ledger; a SQLite file is guarded by its file permissions.",
+        )
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise InvalidInput("role", f"ROLE {role!r} must be lower-case letters, digits and _.")
+    open_ledger(db)  # refuses a missing ledger
+    from ledger.pgstore import grant_auditor as grant
+
+    grant(db, role)
+    url = urlparse(db)
+    return url._replace(netloc=f"{role}@{url.hostname}:{url.port or 5432}").geturl()
+
+
+def new_cipher_key() -> str:
+    """A fresh AES-256 key for KERANG_CIPHER_KEY."""
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(32)
+
+
 def export_jsonl(db: str) -> Iterator[str]:
     for line in transfer.export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
@@ -91,6 +121,8 @@ __all__ = [
     "Summary",
     "TrialBalance",
     "audit_ledger",
+    "grant_auditor",
+    "new_cipher_key",
     "balance",
     "verify_log",
     "divide_equally",

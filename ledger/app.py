@@ -43,13 +43,14 @@ from ledger.errors import (
     InsufficientFunds,
     InvalidInput,
     NotInitialised,
+    ReadOnly,
     RefConflict,
     SavingsLocked,
     UnknownRef,
 )
 from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
-from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, canonical
+from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
 
 SNAPSHOT_EVERY = 50
 
@@ -85,7 +86,7 @@ class LedgerApp(Application):
         dialect = (
             POSTGRES if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" else SQLITE
         )
-        return ReadModel(self.recorder.datastore, dialect)
+        return ReadModel(self.recorder.datastore, dialect, Seal(self.mapper.cipher))
 
     def cooperative(self) -> Cooperative | None:
         try:
@@ -270,7 +271,7 @@ class Batch:
         self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
         self.events: list[Any] = []
-        self.rows = BookRows()
+        self.rows = BookRows(seal=self.read.seal)
         self._pending: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         self._pending_refs: dict[str, str] = {}
         self._known_refs: dict[str, str | None] = {}
@@ -302,7 +303,7 @@ class Batch:
         if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
             self.app.take_snapshot(self.coop.id, version=self.coop.version)
         self._coop_version = self.coop.version if self.coop else 0
-        self.events, self.rows = [], BookRows()
+        self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
         self._pending_refs.clear()
         return count
@@ -916,6 +917,10 @@ def run_batch(app: LedgerApp, work: Callable[[Batch], T]) -> T:
         try:
             batch.commit()
         except Exception as error:
+            if "permission denied" in str(error).lower():
+                raise ReadOnly(
+                    "db", "this role may only read the ledger (the database refused the write)."
+                ) from None
             if not is_conflict(error):
                 raise
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 7)))  # jittered back-off

@@ -81,7 +81,19 @@ def _lines(app: LedgerApp, coop: Cooperative) -> Iterator[str]:
         yield from _header(coop, opened)
         yield from _opens(opened, ledgers, names)
         cursor.execute(_POSTINGS)
-        yield from _transactions(_facts(iter(cursor.fetchone, None)), names)
+        rows = (_opened(row, app.read.seal) for row in iter(cursor.fetchone, None))
+        yield from _transactions(_facts(rows), names)
+
+
+def _opened(row: Any, seal: Any) -> tuple:
+    """The row with its commands readable (they are sealed in an encrypted store)."""
+    row = tuple(row)
+    return (
+        *row[:7],
+        None if row[7] is None else seal.open(row[7]),
+        *row[8:10],
+        None if row[10] is None else seal.open(row[10]),
+    )
 
 
 def _header(coop: Cooperative, opened: dt.date) -> Iterator[str]:

@@ -88,3 +88,9 @@ class Busy(Refused):
     """Concurrent writers won every retry; nothing was written."""
 
     code = "busy"
+
+
+class ReadOnly(Refused):
+    """The database refused a write for this role (an auditor's)."""
+
+    code = "read_only"

@@ -198,3 +198,38 @@ def copy_schema(db: str) -> tuple[str, Any]:
             conn.execute(SQL("DROP SCHEMA {0} CASCADE").format(Identifier(scratch_schema)))
 
     return scratch, drop
+
+
+def grant_auditor(db: str, role: str) -> None:
+    """A read-only role: every report and the audit, never a write."""
+    import psycopg
+
+    from ledger.app import ledger_env
+
+    env = ledger_env(db, write=False)
+    schema = env["POSTGRES_SCHEMA"]
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists:
+            conn.execute(SQL("CREATE ROLE {0} LOGIN").format(Identifier(role)))
+        for statement in (
+            "GRANT CONNECT ON DATABASE {db} TO {role}",
+            "GRANT USAGE ON SCHEMA {schema} TO {role}",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}",
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {schema} FROM {role}",
+        ):
+            conn.execute(
+                SQL(statement).format(
+                    db=Identifier(env["POSTGRES_DBNAME"]),
+                    schema=Identifier(schema),
+                    role=Identifier(role),
+                )
+            )

@@ -203,7 +203,7 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     )
     harvests = []
     for ref, date, bagan, gross, costs, net, *shares, command in harvest_rows:
-        c = json.loads(command)
+        c = json.loads(app.read.seal.open(command))
         harvests.append(
             HarvestView(
                 ref=ref,
@@ -225,7 +225,7 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     )
     movements, stories = [], []
     for kind, command in other:
-        c = json.loads(command)
+        c = json.loads(app.read.seal.open(command))
         when = dt.date.fromisoformat(c["date"])
         if kind == "story.add":
             stories.append(Story(c["member"], when, c["title"], c["text"]))

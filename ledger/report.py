@@ -165,6 +165,8 @@ def render_verify(console: Console, report: VerifyReport) -> None:
         )
     for problem in report.problems:
         console.print(f"[red]✗[/] {problem}")
+    for note in report.notes:
+        console.print(f"note: {note}")
     console.print("[green]Every link holds.[/]" if report.ok else "[red]Verification failed.[/]")
 
 

@@ -8,6 +8,7 @@ both or neither. ``kerang audit`` re-derives them from the events alone.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections import defaultdict
@@ -107,6 +108,33 @@ def canonical(command: dict[str, Any]) -> str:
     return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+SEALED = "sealed:"
+
+
+@attrs.frozen
+class Seal:
+    """Encrypts the commands kept in the refs read model when the store is encrypted
+    (they hold names, purposes and stories); amounts stay queryable."""
+
+    cipher: Any = None
+
+    def close(self, text: str) -> str:
+        if self.cipher is None:
+            return text
+        return SEALED + base64.b64encode(self.cipher.encrypt(text.encode("utf-8"))).decode("ascii")
+
+    def open(self, text: str) -> str:
+        if not text.startswith(SEALED):
+            return text
+        if self.cipher is None:
+            from ledger.errors import InvalidInput
+
+            raise InvalidInput(
+                "KERANG_CIPHER_KEY", "this ledger is encrypted; set KERANG_CIPHER_KEY to its key."
+            )
+        return self.cipher.decrypt(base64.b64decode(text[len(SEALED) :])).decode("utf-8")
+
+
 class LedgerChanged(IntegrityError):
     """Another writer recorded events after this batch read the books."""
 
@@ -120,6 +148,7 @@ class BookRows:
     """
 
     basis: int | None = None
+    seal: Seal = Seal()
     refs: list[tuple[str, str, str, str]] = attrs.Factory(list)
     reversals: list[tuple[str, str, str]] = attrs.Factory(list)
     postings: list[tuple[str, str, str, str, int]] = attrs.Factory(list)
@@ -142,7 +171,7 @@ class BookRows:
                         aggregate.ref,
                         aggregate.kind,
                         aggregate.date.isoformat(),
-                        canonical(aggregate.command()),
+                        self.seal.close(canonical(aggregate.command())),
                     )
                 )
                 if isinstance(aggregate, domain.Harvest):
@@ -282,6 +311,7 @@ class ReadModel:
 
     datastore: Any
     dialect: Dialect = SQLITE
+    seal: Seal = Seal()
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         if self.dialect is POSTGRES:
@@ -316,7 +346,10 @@ class ReadModel:
             chunk = refs[i : i + 500]
             marks = ",".join("?" * len(chunk))
             found.update(
-                self.rows(f"SELECT ref, command FROM kerang_refs WHERE ref IN ({marks})", chunk)
+                (ref, self.seal.open(command))
+                for ref, command in self.rows(
+                    f"SELECT ref, command FROM kerang_refs WHERE ref IN ({marks})", chunk
+                )
             )
         return found
 
@@ -324,7 +357,10 @@ class ReadModel:
         found = self.rows(
             "SELECT kind, command, reversed_by, reversed_on FROM kerang_refs WHERE ref=?", (ref,)
         )
-        return found[0] if found else None
+        if not found:
+            return None
+        kind, command, by, on = found[0]
+        return kind, self.seal.open(command), by, on
 
     def balance(self, account: str, member: str | None, day: dt.date) -> int:
         """Sum of postings up to and including ``day`` (debit positive)."""
@@ -455,7 +491,7 @@ class ReadModel:
         terms = ["p.account = ?"] * len(accounts) + ["p.account LIKE ?"] * len(prefixes)
         params: list[Any] = [*accounts, *(p + "%" for p in prefixes)]
         return [
-            (ref, d, a, m, int(x), kind, command)
+            (ref, d, a, m, int(x), kind, None if command is None else self.seal.open(command))
             for ref, d, a, m, x, kind, command in self.rows(
                 "SELECT p.ref, p.date, p.account, p.member, p.amount, r.kind, r.command "
                 "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "

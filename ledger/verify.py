@@ -9,6 +9,7 @@ appended events still verifies against it).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -31,6 +32,7 @@ class VerifyReport:
     head: str
     extends: bool | None  # None when no --head was given
     problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,13 +43,21 @@ class VerifyReport:
             "head": self.head,
             "extends_head": self.extends,
             "problems": list(self.problems),
+            "notes": list(self.notes),
         }
 
 
 def _mapper() -> Mapper:
+    """Decodes exported events (with the cipher when KERANG_CIPHER_KEY is set)."""
     transcoder = JSONTranscoder()
     register_transcodings(transcoder)
-    return Mapper(transcoder=transcoder)
+    key = os.environ.get("KERANG_CIPHER_KEY")
+    if not key:
+        return Mapper(transcoder=transcoder)
+    from eventsourcing.cryptography import AESCipher
+    from eventsourcing.utils import Environment
+
+    return Mapper(transcoder=transcoder, cipher=AESCipher(Environment(env={"CIPHER_KEY": key})))
 
 
 def verify_export(path: str, head: str | None = None) -> VerifyReport:
@@ -61,6 +71,7 @@ def verify_export(path: str, head: str | None = None) -> VerifyReport:
             "head", "--head must be the 64-digit hex digest printed by 'kerang audit'."
         )
     mapper = _mapper()
+    encrypted = False
     problems: list[str] = []
     previous, expected_seq, events, lines = GENESIS, 1, 0, 0
     seen_head = head is None or head.lower() == GENESIS
@@ -89,16 +100,19 @@ def verify_export(path: str, head: str | None = None) -> VerifyReport:
                     previous = link(
                         previous, row["seq"], row["id"], row["version"], row["topic"], state
                     )
-                    decoded.append(
-                        mapper.to_domain_event(
-                            StoredEvent(UUID(row["id"]), row["version"], row["topic"], state)
+                    if row.get("encoding") == "base64" and mapper.cipher is None:
+                        encrypted = True  # the chain verifies; the commands need the key
+                    else:
+                        decoded.append(
+                            mapper.to_domain_event(
+                                StoredEvent(UUID(row["id"]), row["version"], row["topic"], state)
+                            )
                         )
-                    )
                 except Exception as e:  # noqa: BLE001 - any malformed row is a finding
                     problems.append(f"line {number}: an event does not decode ({type(e).__name__})")
                     break
                 expected_seq += 1
-                seen_head = seen_head or previous == head.lower()
+                seen_head = seen_head or previous == (head or "").lower()
             if problems:
                 break
             if chain.get("link") != previous:
@@ -106,6 +120,8 @@ def verify_export(path: str, head: str | None = None) -> VerifyReport:
                     f"line {number}: the chain breaks (link {str(chain.get('link'))[:12]}… recomputes to {previous[:12]}…)"
                 )
                 break
+            if not decoded:
+                continue
             said = [event_line(e) for e in decoded]
             said = [s for s in said if s is not None]
             if line.get("op") != "none" and said != [line]:
@@ -115,12 +131,14 @@ def verify_export(path: str, head: str | None = None) -> VerifyReport:
         problems.append(
             f"the log does not pass through head {head[:12]}…; it is not an extension of that log"
         )
+    notes = (
+        (
+            "the events are encrypted: the chain was checked, the commands were not (set KERANG_CIPHER_KEY)",
+        )
+        if encrypted
+        else ()
+    )
+    extends = None if head is None else seen_head
     return VerifyReport(
-        not problems,
-        path,
-        lines,
-        events,
-        previous,
-        None if head is None else seen_head,
-        tuple(problems),
+        not problems, path, lines, events, previous, extends, tuple(problems), notes
     )
