@@ -188,11 +188,26 @@ def _shown(db: str) -> str:
 
 def ledger_exists(db: str) -> bool:
     if not is_postgres(db):
-        return os.path.exists(db)
+        if not os.path.exists(db) or os.path.getsize(db) == 0:
+            return False
+        if not _is_kerang_file(db):  # never write into someone else's database
+            raise InvalidInput("db", f"{db} is not a kerang ledger; give another --db.")
+        return True
     from ledger.pgstore import schema_has_ledger
 
     env = ledger_env(db, write=False)
     return schema_has_ledger(env)
+
+
+def _is_kerang_file(path: str) -> bool:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+            names = {n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError:
+        return False
+    return {"stored_events", "kerang_refs"} <= names
 
 
 def check_cipher(app: LedgerApp) -> None:

@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 
 from simulation.model import Start, grid
-from simulation.scenario import PARAM_BY_KEY
+from simulation.scenario import PARAM_BY_KEY, service_life_months
 
 MIN_HARVESTS = 8  # fewer recorded harvests than this: keep the scenario's figures
 
@@ -66,12 +66,27 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     return max(0, months)
 
 
+def renewed(grown: int, cycle: int, life: int) -> int:
+    """The age within its current service life of a bagan the books show still
+    harvesting: the ledger records repairs and replaced bamboo, not rebuilds, so
+    a producing bagan is taken to be renewed each life. Whole cycles are taken
+    off, so its harvest timing stays as the books say."""
+    if life <= 0 or grown < life:
+        return grown
+    target = grown % life
+    candidates = [grown - k * cycle for k in range(grown // cycle + 1)]
+    return min(
+        (c for c in candidates if c < life), key=lambda c: (abs(c - target), c), default=grown
+    )
+
+
 def start_from_books(books, scenario) -> tuple[Start, object, Calibration]:
     """The start state and the calibrated scenario from ``books``.
 
     A bagan's age is its months since it was added to the books (taken as the
     start of its first grow-out) plus the build delay, moved by at most half a
-    cycle so that its next harvest falls where its last recorded harvest says.
+    cycle so that its next harvest falls where its last recorded harvest says;
+    a bagan still harvesting counts from its latest renewal (see ``renewed``).
     """
     g = grid(scenario, 1)
     last: dict[str, dt.date] = {}
@@ -89,6 +104,8 @@ def start_from_books(books, scenario) -> tuple[Start, object, Calibration]:
             grown = grown - shift if shift <= g.cycle // 2 else grown + g.cycle - shift
             if grown < 0:
                 grown += g.cycle
+        if b.id in last and months_between(last[b.id], books.as_of) <= 2 * g.cycle:
+            grown = renewed(grown, g.cycle, service_life_months(scenario) - g.build)
         ages.append(g.build + grown)
     partners = sorted({p for b in books.bagan for p in b.partners})
     active = [m for m in books.members if m.active_on(books.as_of)]

@@ -208,3 +208,17 @@ def test_forecast_from_a_real_ledger(tmp_path, capsys):
     assert out["fund"]["p50"][0] == savings
     assert out["calibration"]["harvests"] == 4 and out["calibration"]["yield_used"] == 0
     assert len(out["bagan"]["p50"]) == 4
+
+
+def test_a_bagan_still_harvesting_counts_from_its_latest_renewal() -> None:
+    from simulation.books import renewed
+
+    for grown in range(0, 80):
+        for cycle, life in ((6, 24), (6, 22), (4, 30)):
+            age = renewed(grown, cycle, life)
+            assert 0 <= age < max(life, grown + 1)
+            assert (grown - age) % cycle == 0  # the harvest timing is kept
+            if grown < life:
+                assert age == grown  # young bagan are left as they are
+            else:
+                assert age < life
