@@ -186,6 +186,35 @@ def latency_of_fresh(make_args, repeat: int = 7) -> float:
     return statistics.median(times)
 
 
+def postgres_against_sqlite(lines: int) -> dict[str, float]:
+    """Import and audit lines/s on PostgreSQL and on SQLite, same file, same run."""
+    import uuid
+
+    from ledger.audit import audit
+
+    url = os.environ.get("KERANG_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp) / "pg.jsonl", lines, seed=7)
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        for name, db in (
+            ("sqlite", str(Path(tmp) / "s.db")),
+            ("postgres", f"{url}?schema={schema}"),
+        ):
+            started = time.perf_counter()
+            ledger.import_file(db, str(path))
+            figures[f"{name}_import"] = lines / (time.perf_counter() - started)
+            started = time.perf_counter()
+            report = audit(db)
+            figures[f"{name}_audit"] = report.events / (time.perf_counter() - started)
+            assert report.ok
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return figures
+
+
 def main() -> dict:
     lines = int(os.environ.get("KERANG_BENCH_LINES", "200000"))
     large = int(os.environ.get("KERANG_BENCH_LARGE", "1000000"))
