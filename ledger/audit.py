@@ -390,17 +390,11 @@ class Source:
             self.cipher = AESCipher(Environment(env=env))
         self.seq = "notification_id" if self.postgres else "rowid"
         if self.postgres:
-            import psycopg
             from psycopg.rows import tuple_row
 
-            self.conn = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None,
-                row_factory=tuple_row,
-            )
+            from ledger.pgstore import connect
+
+            self.conn = connect(env, row_factory=tuple_row)
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             self.conn.execute(f'SET LOCAL search_path TO "{env["POSTGRES_SCHEMA"]}"')
         else:

@@ -21,19 +21,27 @@ from ledger.store import (
 )
 
 
+def connect(env: dict[str, str], **options: Any) -> Any:
+    """A plain psycopg connection from the ledger's eventsourcing settings."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=10,
+        **options,
+    )
+
+
 def schema_has_ledger(env: dict[str, str]) -> bool:
     """Whether the schema holds a ledger, asked without creating anything."""
     import psycopg
 
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=10,
-        ) as conn:
+        with connect(env) as conn:
             row = conn.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema=%s AND table_name='stored_events'",
                 (env["POSTGRES_SCHEMA"],),
@@ -149,8 +157,6 @@ def copy_schema(db: str) -> tuple[str, Any]:
     import uuid
     from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-    import psycopg
-
     from ledger.app import ledger_env, open_ledger
 
     env = ledger_env(db, write=False)
@@ -160,14 +166,7 @@ def copy_schema(db: str) -> tuple[str, Any]:
     query["schema"] = [scratch_schema]
     scratch = urlunparse(url._replace(query=urlencode(query, doseq=True)))
     open_ledger(scratch, create=True)  # the tables, types and triggers
-    connect = dict(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
-    with psycopg.connect(**connect) as conn:
+    with connect(env) as conn:
         source = env["POSTGRES_SCHEMA"]
         if not schema_has_ledger(env):  # checking a file for a ledger still to be made
             tables: tuple[str, ...] = ()
@@ -194,7 +193,7 @@ def copy_schema(db: str) -> tuple[str, Any]:
             )
 
     def drop() -> None:
-        with psycopg.connect(**connect) as conn:
+        with connect(env) as conn:
             conn.execute(SQL("DROP SCHEMA {0} CASCADE").format(Identifier(scratch_schema)))
 
     return scratch, drop
@@ -202,20 +201,12 @@ def copy_schema(db: str) -> tuple[str, Any]:
 
 def grant_auditor(db: str, role: str) -> None:
     """A read-only role: every report and the audit, never a write."""
-    import psycopg
 
     from ledger.app import ledger_env
 
     env = ledger_env(db, write=False)
     schema = env["POSTGRES_SCHEMA"]
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        autocommit=True,
-    ) as conn:
+    with connect(env, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
         if not exists:
             conn.execute(SQL("CREATE ROLE {0} LOGIN").format(Identifier(role)))
