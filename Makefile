@@ -20,6 +20,7 @@ K := $(BIN)/kerang
 
 demo: $(STAMP)
 	$(K) demo --db $(DEMO_DB) --out demo-out
+	$(K) balance --db $(DEMO_DB) --as-of 2019-01-31
 
 # The suite runs twice: on SQLite files, then on a real PostgreSQL server.
 KERANG_TEST_PG ?= postgresql://postgres@127.0.0.1:5432/test
