@@ -248,12 +248,30 @@ def main() -> dict:
             f"  {label:30} {small[key] * 1000:8.1f} ms  {big[key] * 1000:8.1f} ms  "
             f"ratio {big[key] / small[key]:.2f}   (target <= 1.5)"
         )
+    pg_lines = int(os.environ.get("KERANG_BENCH_PG_LINES", "50000"))
+    print(f"== ledger: PostgreSQL against SQLite, {pg_lines:,} lines")
+    pg = postgres_against_sqlite(pg_lines)
+    for what in ("import", "audit"):
+        print(
+            f"  {what:7} sqlite {pg[f'sqlite_{what}']:10,.0f}/s   postgres {pg[f'postgres_{what}']:10,.0f}/s"
+            f"   ratio postgres/sqlite {pg[f'postgres_{what}'] / pg[f'sqlite_{what}']:.2f}"
+        )
+    peak, idle = audit_peak_memory(large_db)
+    print(
+        f"== ledger: peak memory of an audit of the {large:,}-event ledger: {peak:.0f} MB "
+        f"(the interpreter with kerang loaded: {idle:.0f} MB; target < 300 MB)"
+    )
     result = {
         "import_lines_per_s": ours,
         "raw_lines_per_s": raw,
         "import_ratio": ours / raw,
+        "audit_events_per_s": audited,
+        "raw_fold_events_per_s": fold,
+        "audit_ratio": audited / fold,
         "latency_small": small,
         "latency_large": big,
+        "postgres": pg,
+        "audit_peak_mb": peak,
     }
     OUT.mkdir(exist_ok=True)
     (OUT / "ledger.json").write_text(json.dumps(result, indent=2))
