@@ -13,6 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ledger import i18n
+from ledger.i18n import msg, tr
+
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
@@ -29,7 +32,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would exit with status 2 itself
-        raise UsageError("usage", f"{self.prog}: {message}.")
+        raise UsageError("usage", msg("{prog}: {message}.", prog=self.prog, message=message))
 
 
 def _console(args: argparse.Namespace):
@@ -65,12 +68,190 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kerang",
         description="Ledger, forecast and impact assessment for green-mussel cooperatives.",
     )
+    parser.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        help="language of messages and reports: en (default) or id (Bahasa Indonesia); "
+        "also $KERANG_LANG; accepted anywhere on the command line",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_ledger_parsers(sub)
     _add_forecast_parsers(sub)
     _add_assess_parsers(sub)
     _add_demo_parsers(sub)
+    _add_completion_parser(sub)
+    _examples_on_groups(parser)
     return parser
+
+
+def _subcommands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _examples_on_groups(p: argparse.ArgumentParser) -> list[str]:
+    """Give a group (``member``, ``report`` …) the examples of its commands; return them."""
+    examples = [p.epilog.removeprefix("example: ")] if p.epilog else []
+    children = _subcommands(p)
+    found: list[str] = []
+    for child in children.values():
+        found += _examples_on_groups(child)
+    if children and not p.epilog and p.prog != "kerang":
+        p.epilog = "examples:\n" + "\n".join(f"  {e}" for e in found)
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+    return examples or found
+
+
+def _subparser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The deepest parser the words of ``argv`` name (``kerang member`` -> member's)."""
+    for word in argv:
+        child = _subcommands(parser).get(word)
+        if child is None:
+            break
+        parser = child
+    return parser
+
+
+GUIDE = (
+    (
+        "set up",
+        "kerang init --name 'Koperasi Sinar Abadi' --date 2015-01-01",
+        "kerang member add M01 --name 'Ibu Siti'   kerang bagan add B01 --partners M01,M02 --manager 'Pak Budi'",
+    ),
+    (
+        "record",
+        "kerang harvest --ref NOTA-001 --date 2015-06-18 --bagan B01 --kg 3000 --price 10.000",
+        "kerang savings | infaq | loan | repair | cooperative | story | import FILE",
+    ),
+    (
+        "correct",
+        "kerang correct --ref KOREKSI-001 --date 2015-09-03 --reverses NOTA-001 --reason '...'",
+        "kerang reopen 2015 --reason '...'",
+    ),
+    (
+        "report",
+        "kerang summary | statement M01 | balance   [--as-of 2015-12-31] [--json]",
+        "kerang close 2015 --date 2016-01-15   kerang report position | income | infaq | shu",
+    ),
+    (
+        "audit",
+        "kerang audit   kerang export --format jsonl --out ledger.jsonl   kerang verify ledger.jsonl",
+        "",
+    ),
+    (
+        "forecast",
+        "kerang forecast --years 10 [--from-ledger]   kerang forecast compare A.toml B.toml",
+        "",
+    ),
+    ("assess", "kerang assess --survey survey.csv [--from-ledger --before ... --after ...]", ""),
+)
+
+
+def _guide() -> str:
+    """What ``kerang`` alone prints: the commands grouped by task."""
+    lines = [
+        tr("kerang: ledger, forecast and impact assessment for green-mussel cooperatives."),
+        "",
+    ]
+    labels = {
+        "set up": tr("Set up"),
+        "record": tr("Record"),
+        "correct": tr("Correct"),
+        "report": tr("Report"),
+        "audit": tr("Audit"),
+        "forecast": tr("Forecast"),
+        "assess": tr("Assess"),
+    }
+    width = max(len(v) for v in labels.values()) + 2
+    for task, first, second in GUIDE:
+        lines.append(f"  {labels[task]:<{width}}{first}")
+        if second:
+            lines.append(f"  {'':<{width}}{second}")
+    lines += [
+        "",
+        tr("Try 'kerang demo' for a whole ledger, 'kerang COMMAND --help' for a command's options"),
+        tr("and an example, and '--lang id' (or KERANG_LANG=id) for Bahasa Indonesia."),
+        tr("Shell completion: source <(kerang completion bash)"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# >>> completion
+def _add_completion_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash or zsh)",
+        description="Print a completion script for kerang's commands and options.",
+        epilog="example: source <(kerang completion bash)   # or add it to ~/.bashrc",
+    )
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(handler=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return EXIT_OK
+
+
+def completion_script(parser: argparse.ArgumentParser, shell: str = "bash") -> str:
+    """A bash (or zsh, through bashcompinit) completion script made from the argparse tree."""
+    words: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
+
+    def walk(p: argparse.ArgumentParser, path: str) -> None:
+        found: list[str] = list(_subcommands(p))
+        for action in p._actions:
+            if not action.option_strings and action.choices and not found:
+                found += [str(c) for c in action.choices]
+        for action in p._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    found.append(option)
+                    if action.choices and not isinstance(action, argparse._SubParsersAction):
+                        values[f"{path}|{option}"] = [str(c) for c in action.choices]
+        if "--lang" not in found:
+            found.append("--lang")
+        words[path] = found
+        for name, child in _subcommands(p).items():
+            walk(child, f"{path} {name}".strip())
+
+    walk(parser, "")
+    paths = " | ".join(f'"{p}"' for p in words if p)
+    lines = [
+        "# kerang completion (generated by 'kerang completion " + shell + "')",
+        *(["autoload -U +X bashcompinit && bashcompinit"] if shell == "zsh" else []),
+        "_kerang() {",
+        "    local cur prev path word i opts",
+        '    cur="${COMP_WORDS[COMP_CWORD]}"',
+        '    prev="${COMP_WORDS[COMP_CWORD-1]}"',
+        '    path=""',
+        "    for ((i = 1; i < COMP_CWORD; i++)); do",
+        '        word="${COMP_WORDS[i]}"',
+        '        case "${path:+$path }$word" in',
+        f'            {paths}) path="${{path:+$path }}$word" ;;',
+        "        esac",
+        "    done",
+        '    case "$path|$prev" in',
+        *(
+            f'        "{k}") opts="{" ".join(v)}" ;;'
+            for k, v in values.items()
+            if "--lang" not in k
+        ),
+        f'        *"|--lang") opts="{" ".join(i18n.LANGUAGES)}" ;;',
+        '        *) case "$path" in',
+        *(f'            "{k}") opts="{" ".join(v)}" ;;' for k, v in words.items()),
+        "            esac ;;",
+        "    esac",
+        '    COMPREPLY=($(compgen -W "$opts" -- "$cur"))',
+        "}",
+        "complete -o default -F _kerang kerang",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# <<< completion
 
 
 # >>> ledger (ledger/)
@@ -313,7 +494,11 @@ def _run_grant_auditor(args: argparse.Namespace) -> int:
         _emit_json({"role": args.role, "db": url})
     else:
         _console(args).print(
-            f"role {args.role} may now read this ledger: kerang audit --db '{url}'"
+            tr(
+                "role {role} may now read this ledger: kerang audit --db '{url}'",
+                role=args.role,
+                url=url,
+            )
         )
     return EXIT_OK
 
@@ -494,7 +679,7 @@ def _run_export(args: argparse.Namespace) -> int:
         if args.json:
             _emit_json({"format": args.format, "out": args.out, "lines": count})
         else:
-            _console(args).print(f"wrote {count} lines to {args.out}")
+            _console(args).print(tr("wrote {count} lines to {out}", count=count, out=args.out))
     else:
         for line in lines:
             sys.stdout.write(line + "\n")
@@ -663,7 +848,13 @@ def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def _add_forecast_parsers(sub: Any) -> None:
-    p = sub.add_parser("forecast", help="forecast bagan, savings fund and member income")
+    p = sub.add_parser(
+        "forecast",
+        help="forecast bagan, savings fund and member income",
+        description="Forecast the number of bagan, the harvest savings fund and member income "
+        "by Monte Carlo simulation, from a scenario or from the books (--from-ledger).",
+        epilog="example: kerang forecast --years 10 --from-ledger --db demo.db --target-bagan 120",
+    )
     _forecast_options(p, suppress=False)
     p.add_argument("--scenario", help="scenario TOML file (see --print-scenario)")
     p.add_argument("--target-bagan", type=int, help="report the probability of reaching N bagan")
@@ -675,12 +866,22 @@ def _add_forecast_parsers(sub: Any) -> None:
     )
     p.set_defaults(handler=_forecast)
     kinds = p.add_subparsers(dest="forecast_command", parser_class=_Parser)
-    c = kinds.add_parser("compare", help="scenario B against A on common random numbers")
+    c = kinds.add_parser(
+        "compare",
+        help="scenario B against A on common random numbers",
+        description="Compare scenario B against scenario A on common random numbers.",
+        epilog="example: kerang forecast compare base.toml more-bagan.toml --years 10",
+    )
     c.add_argument("a", metavar="A.toml")
     c.add_argument("b", metavar="B.toml")
     _forecast_options(c, suppress=True)
     c.set_defaults(handler=_forecast_compare)
-    s = kinds.add_parser("sensitivity", help="tornado of the main parameters")
+    s = kinds.add_parser(
+        "sensitivity",
+        help="tornado of the main parameters",
+        description="How much each main parameter moves the forecast (a tornado chart).",
+        epilog="example: kerang forecast sensitivity --scenario base.toml --runs 500",
+    )
     s.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
     _forecast_options(s, suppress=True)
     s.set_defaults(handler=_forecast_sensitivity)
@@ -765,6 +966,8 @@ def _add_assess_parsers(sub: Any) -> None:
             "indicators from the ledger. Exit 2 when the survey has errors; with --json "
             'the document then lists them all in "errors" and carries "error".'
         ),
+        epilog="example: kerang assess --survey survey.csv --from-ledger --db demo.db "
+        "--before 2015-01-01..2015-12-31 --after 2018-01-01..2018-12-31",
     )
     p.add_argument("--survey", required=True, metavar="FILE.csv", help="the survey scores")
     p.add_argument(
@@ -795,10 +998,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
     if args.from_ledger and not (args.before and args.after):
         raise UsageError(
-            "before", "kerang assess: --from-ledger needs --before FROM..TO and --after FROM..TO."
+            "before",
+            msg("kerang assess: --from-ledger needs --before FROM..TO and --after FROM..TO."),
         )
     if (args.before or args.after) and not args.from_ledger:
-        raise UsageError("before", "kerang assess: --before and --after go with --from-ledger.")
+        raise UsageError(
+            "before", msg("kerang assess: --before and --after go with --from-ledger.")
+        )
     result = assessment.assess_survey(
         args.survey,
         scale_max=args.scale_max,
@@ -921,25 +1127,53 @@ def _run_demo(args: argparse.Namespace) -> int:
         from assessment.report import render
 
         render(slia, console)
-        console.print(f"charts: {', '.join(charts)}")
+        console.print(tr("charts: {charts}", charts=", ".join(charts)))
     return EXIT_OK if audit.ok else EXIT_CHECK_FAILED
 
 
 # <<< demo
 
 
+def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:
+    """Remove the global ``--lang X`` / ``--lang=X`` wherever it stands on the command line."""
+    rest: list[str] = []
+    lang: str | None = None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg == "--lang":
+            if i + 1 >= len(argv):
+                raise UsageError("lang", msg("kerang: --lang needs a language: en or id."))
+            lang, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            lang, i = arg.split("=", 1)[1], i + 1
+            continue
+        rest.append(arg)
+        i += 1
+    if lang is not None and lang.strip().lower() not in i18n.LANGUAGES:
+        raise UsageError("lang", msg("kerang: --lang must be en or id, not {lang!r}.", lang=lang))
+    return rest, lang
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in argv
     try:
+        i18n.set_language(None)
+        argv, lang = _take_lang(argv)
+        i18n.set_language(lang)
         parser = build_parser()
         if not argv:
-            parser.print_help()
+            sys.stdout.write(_guide())
             return EXIT_OK
         args = parser.parse_args(argv)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
-            parser.print_help()
+            _subparser(parser, argv).print_help()
             return EXIT_OK
         return handler(args)
     except SystemExit as stop:  # --help
@@ -948,12 +1182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ledger.errors import Refused
 
         if isinstance(error, Refused | UsageError):
-            return _refuse(error.code, error.message, want_json)
+            return _refuse(error.code, i18n.localise(error.message), want_json)
         raise
 
 
 def _refuse(code: str, message: str, want_json: bool) -> int:
-    sys.stderr.write(f"kerang: {message}\n")
+    sys.stderr.write(tr("kerang: {message}", message=message) + "\n")
     if want_json:
         _emit_json({"error": {"code": code, "message": message}})
     return EXIT_REFUSED

@@ -24,6 +24,7 @@ from assessment.model import (
 )
 from assessment.rubric import Rubric, WageTable, load_rubric, load_wages
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.money import format_rupiah
 from ledger.views import Books, MemberView
 
@@ -34,14 +35,23 @@ def parse_period(text: str | None, field: str) -> Period:
     if not match:
         raise InvalidInput(
             field,
-            f"--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, not {text!r}.",
+            msg(
+                "--{field} must be a period FROM..TO such as 2015-01-01..2015-12-31, not {text!r}.",
+                field=field,
+                text=text,
+            ),
         )
     try:
         start, end = (dt.date.fromisoformat(d) for d in match.groups())
     except ValueError:
-        raise InvalidInput(field, f"--{field} {text!r} names a day that does not exist.") from None
+        raise InvalidInput(
+            field,
+            msg("--{field} {text!r} names a day that does not exist.", field=field, text=text),
+        ) from None
     if start > end:
-        raise InvalidInput(field, f"--{field} {text!r} ends before it starts.")
+        raise InvalidInput(
+            field, msg("--{field} {text!r} ends before it starts.", field=field, text=text)
+        )
     return Period(start, end)
 
 
@@ -239,7 +249,7 @@ def read_ledger(
     from ledger import read_books  # the ledger is only needed here
 
     if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", f"--db {db!r}: there is no ledger there.")
+        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
     scores = ledger_indicators(
         read_books(db, as_of=before.end),
         read_books(db, as_of=after.end),
@@ -257,7 +267,7 @@ def read_stories(db: str) -> tuple[StoryView, ...]:
     from ledger import read_books
 
     if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", f"--db {db!r}: there is no ledger there.")
+        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
     books = read_books(db)
     return stories_of(books)
 

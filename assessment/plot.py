@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assessment.model import CAPITALS, Assessment
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 
 FORMATS = ("png", "svg")
 
@@ -19,12 +20,14 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InvalidInput("plot", f"--plot {str(path)!r} must end in .png or .svg.")
+        raise InvalidInput("plot", msg("--plot {path!r} must end in .png or .svg.", path=str(path)))
     try:
         import matplotlib
         from matplotlib.figure import Figure
     except ImportError:
-        raise InvalidInput("plot", "--plot needs matplotlib: pip install 'kerang[plot]'.") from None
+        raise InvalidInput(
+            "plot", msg("--plot needs matplotlib: pip install 'kerang[plot]'.")
+        ) from None
     matplotlib.rcParams["svg.hashsalt"] = "kerang"  # the same SVG for the same scores
 
     top = assessment.scale_max
@@ -81,7 +84,12 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
         figure.savefig(path, format=fmt, metadata=metadata)
     except OSError as error:
         raise InvalidInput(
-            "plot", f"--plot {str(path)!r} cannot be written: {error.strerror}."
+            "plot",
+            msg(
+                "--plot {path!r} cannot be written: {strerror}.",
+                path=str(path),
+                strerror=error.strerror,
+            ),
         ) from None
     return path
 

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 
 INDICATORS: tuple[str, ...] = (
     "household_income",
@@ -55,10 +56,13 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput("rubric", f"--rubric file {str(path)!r} does not exist.") from None
+        raise InvalidInput(
+            "rubric", msg("--rubric file {path!r} does not exist.", path=str(path))
+        ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InvalidInput(
-            "rubric", f"--rubric file {str(path)!r} cannot be read: {error}."
+            "rubric",
+            msg("--rubric file {path!r} cannot be read: {error}.", path=str(path), error=error),
         ) from None
 
 
@@ -74,9 +78,12 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         if unknown:
             raise InvalidInput(
                 "rubric",
-                f"--rubric file {source!r} names {unknown[0]!r}, which is not part "
-                f"of a rubric "
-                f"(use scale and indicators.{{{','.join(INDICATORS)}}}).",
+                msg(
+                    "--rubric file {source!r} names {unknown!r}, which is not part of a rubric (use scale and indicators.{{{names}}}).",
+                    source=source,
+                    unknown=unknown[0],
+                    names=",".join(INDICATORS),
+                ),
             )
         base["scale"] = override.get("scale", base["scale"])
         for key, table in override.get("indicators", {}).items():
@@ -89,7 +96,11 @@ def _build(raw: dict[str, Any], source: str) -> Rubric:
     if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
         raise InvalidInput(
             "rubric",
-            f"rubric {source!r}: scale must be a whole number above 0, not {scale!r}.",
+            msg(
+                "rubric {source!r}: scale must be a whole number above 0, not {scale!r}.",
+                source=source,
+                scale=scale,
+            ),
         )
     entries = {}
     for key in INDICATORS:
@@ -98,17 +109,32 @@ def _build(raw: dict[str, Any], source: str) -> Rubric:
         where = f"rubric {source!r}: indicators.{key}.levels"
         if not isinstance(levels, list) or len(levels) != scale + 1:
             raise InvalidInput(
-                "rubric", f"{where} must list {scale + 1} numbers (scores 0..{scale})."
+                "rubric",
+                msg(
+                    "{where} must list {value} numbers (scores 0..{scale}).",
+                    where=where,
+                    value=scale + 1,
+                    scale=scale,
+                ),
             )
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in levels):
-            raise InvalidInput("rubric", f"{where} must be numbers, not {levels!r}.")
+            raise InvalidInput(
+                "rubric",
+                msg("{where} must be numbers, not {levels!r}.", where=where, levels=levels),
+            )
         if any(a > b for a, b in zip(levels, levels[1:], strict=False)):
-            raise InvalidInput("rubric", f"{where} must not decrease: {levels!r}.")
+            raise InvalidInput(
+                "rubric", msg("{where} must not decrease: {levels!r}.", where=where, levels=levels)
+            )
         survey = table.get("survey", [])
         if not isinstance(survey, list) or not all(isinstance(w, str) for w in survey):
             raise InvalidInput(
                 "rubric",
-                f"rubric {source!r}: indicators.{key}.survey must be a list of words.",
+                msg(
+                    "rubric {source!r}: indicators.{key}.survey must be a list of words.",
+                    source=source,
+                    key=key,
+                ),
             )
         entries[key] = RubricEntry(
             key=key,
@@ -141,7 +167,9 @@ def load_wages(path: str | Path | None = None) -> WageTable:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
-            raise InvalidInput("wages", f"--wages file {source!r} cannot be read.") from None
+            raise InvalidInput(
+                "wages", msg("--wages file {source!r} cannot be read.", source=source)
+            ) from None
     table: dict[int, int] = {}
     for number, record in enumerate(csv.DictReader(text.splitlines()), start=2):
         try:
@@ -150,15 +178,22 @@ def load_wages(path: str | Path | None = None) -> WageTable:
         except (KeyError, TypeError, ValueError):
             raise InvalidInput(
                 "wages",
-                f"--wages file {source!r} row {number} needs a year and a "
-                f"whole-rupiah umk "
-                f"(columns year,umk).",
+                msg(
+                    "--wages file {source!r} row {number} needs a year and a whole-rupiah umk (columns year,umk).",
+                    source=source,
+                    number=number,
+                ),
             ) from None
         if wage <= 0:
             raise InvalidInput(
-                "wages", f"--wages file {source!r} row {number}: umk must be above 0."
+                "wages",
+                msg(
+                    "--wages file {source!r} row {number}: umk must be above 0.",
+                    source=source,
+                    number=number,
+                ),
             )
         table[year] = wage
     if not table:
-        raise InvalidInput("wages", f"--wages file {source!r} has no years.")
+        raise InvalidInput("wages", msg("--wages file {source!r} has no years.", source=source))
     return WageTable(by_year=table, source=source)

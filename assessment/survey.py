@@ -22,6 +22,7 @@ import attrs
 
 from assessment.model import CAPITALS, Issue
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 
 # Words that name a capital, as real reports write them (English and Indonesian).
 CAPITAL_WORDS: dict[str, str] = {
@@ -123,7 +124,9 @@ def parse_scale_max(value: object) -> Fraction:
     except ValueError:
         score = None
     if score is None or score.value <= 0:
-        raise InvalidInput("scale-max", f"--scale-max must be a number above zero, not {text!r}.")
+        raise InvalidInput(
+            "scale-max", msg("--scale-max must be a number above zero, not {text!r}.", text=text)
+        )
     return score.value
 
 
@@ -133,15 +136,22 @@ def load_survey(path: str | Path, scale_max: object = 5) -> Survey:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInput("survey", f"--survey file {str(path)!r} does not exist.") from None
+        raise InvalidInput(
+            "survey", msg("--survey file {path!r} does not exist.", path=str(path))
+        ) from None
     except UnicodeDecodeError:
         raise InvalidInput(
             "survey",
-            f"--survey file {str(path)!r} is not UTF-8 text; save it as UTF-8 CSV.",
+            msg("--survey file {path!r} is not UTF-8 text; save it as UTF-8 CSV.", path=str(path)),
         ) from None
     except OSError as error:
         raise InvalidInput(
-            "survey", f"--survey file {str(path)!r} cannot be read: {error.strerror}."
+            "survey",
+            msg(
+                "--survey file {path!r} cannot be read: {strerror}.",
+                path=str(path),
+                strerror=error.strerror,
+            ),
         ) from None
     return read_survey(text, scale_max=scale_max, source=str(path))
 
@@ -174,21 +184,26 @@ def read_survey(text: str, scale_max: object = 5, source: str = "survey") -> Sur
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
     records = [(n, r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)]
     if not records:
-        raise InvalidInput("survey", f"--survey file {source!r} is empty.")
+        raise InvalidInput("survey", msg("--survey file {source!r} is empty.", source=source))
     _, header = records[0]
     columns, unknown = _header_map(header)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise InvalidInput(
             "survey",
-            f"--survey file {source!r} has no {missing[0]!r} column "
-            f"(it needs {', '.join(REQUIRED)}; the header is {', '.join(header)}).",
+            msg(
+                "--survey file {source!r} has no {missing!r} column (it needs {names}; the header is {names2}).",
+                source=source,
+                missing=missing[0],
+                names=", ".join(REQUIRED),
+                names2=", ".join(header),
+            ),
         )
     issues = [
         Issue(
             "warning",
             "unknown_column",
-            f"column {name!r} is not a survey column; ignored.",
+            msg("column {name!r} is not a survey column; ignored.", name=name),
             1,
         )
         for name in unknown
@@ -217,27 +232,42 @@ def _read_row(
     limit: Fraction,
 ) -> tuple[SurveyRow | None, list[Issue]]:
     def error(code: str, message: str) -> tuple[None, list[Issue]]:
-        return None, [Issue("error", code, f"row {number}: {message}", number)]
+        return None, [
+            Issue(
+                "error",
+                code,
+                msg("row {number}: {message}", number=number, message=message),
+                number,
+            )
+        ]
 
     if len(record) > len(header):
         extra = ", ".join(record[len(header) :])
         return error(
             "extra_fields",
-            f"has {len(record)} fields but the header has {len(header)} "
-            f'(extra: {extra!r}); quote decimal commas ("4,91") or separate with '
-            f"';'.",
+            msg(
+                "has {count} fields but the header has {count2} (extra: {extra!r}); quote decimal commas (\"4,91\") or separate with ';'.",
+                count=len(record),
+                count2=len(header),
+                extra=extra,
+            ),
         )
     cell = {m: record[i].strip() if i < len(record) else "" for m, i in columns.items()}
     capital = capital_of(cell["capital"])
     if capital is None:
         return error(
             "unknown_capital",
-            f"capital {cell['capital']!r} is not one of {', '.join(CAPITALS)} "
-            "(or alam, fisik, manusia/SDM, keuangan/finansial, sosial).",
+            msg(
+                "capital {capital!r} is not one of {names} (or alam, fisik, manusia/SDM, keuangan/finansial, sosial).",
+                capital=cell["capital"],
+                names=", ".join(CAPITALS),
+            ),
         )
     indicator = " ".join(cell["indicator"].split())
     if not indicator:
-        return error("no_indicator", f"the indicator of a {capital} row is blank.")
+        return error(
+            "no_indicator", msg("the indicator of a {capital} row is blank.", capital=capital)
+        )
     scores: dict[str, Score | None] = {}
     problems: list[Issue] = []
     for field in ("before", "after", "change"):
@@ -251,9 +281,14 @@ def _read_row(
                 Issue(
                     "error",
                     "not_a_number",
-                    f"row {number}: {field} {cell[field]!r} of {indicator!r} "
-                    f"({capital}) "
-                    "is not a number.",
+                    msg(
+                        "row {number}: {field} {cell!r} of {indicator!r} ({capital}) is not a number.",
+                        number=number,
+                        field=field,
+                        cell=cell[field],
+                        indicator=indicator,
+                        capital=capital,
+                    ),
                     number,
                 )
             )
@@ -264,9 +299,15 @@ def _read_row(
                 Issue(
                     "error",
                     "out_of_range",
-                    f"row {number}: {field} score {score.text} of {indicator!r} "
-                    f"({capital}) "
-                    f"is outside 0..{_number(limit)}.",
+                    msg(
+                        "row {number}: {field} score {text} of {indicator!r} ({capital}) is outside 0..{number2}.",
+                        number=number,
+                        field=field,
+                        text=score.text,
+                        indicator=indicator,
+                        capital=capital,
+                        number2=_number(limit),
+                    ),
                     number,
                 )
             )

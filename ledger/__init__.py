@@ -18,6 +18,7 @@ from ledger import verify as _verify
 from ledger.app import LedgerApp, Outcome, open_ledger, run_batch
 from ledger.audit import AuditReport
 from ledger.errors import Refused
+from ledger.i18n import msg
 from ledger.operations import OPERATIONS, apply
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
@@ -82,10 +83,14 @@ def grant_auditor(db: str, role: str) -> str:
     if not is_postgres(db):
         raise InvalidInput(
             "db",
-            "grant-auditor needs a postgresql:// ledger; a SQLite file is guarded by its file permissions.",
+            msg(
+                "grant-auditor needs a postgresql:// ledger; a SQLite file is guarded by its file permissions."
+            ),
         )
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
-        raise InvalidInput("role", f"ROLE {role!r} must be lower-case letters, digits and _.")
+        raise InvalidInput(
+            "role", msg("ROLE {role!r} must be lower-case letters, digits and _.", role=role)
+        )
     open_ledger(db)  # refuses a missing ledger
     from ledger.pgstore import grant_auditor as grant
 

@@ -48,6 +48,7 @@ from ledger.errors import (
     SavingsLocked,
     UnknownRef,
 )
+from ledger.i18n import msg
 from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
@@ -118,7 +119,10 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
         url = urlparse(db)
         schema = parse_qs(url.query).get("schema", [os.environ.get("KERANG_SCHEMA") or "kerang"])[0]
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise InvalidInput("db", f"schema {schema!r} must be lower-case letters, digits and _.")
+            raise InvalidInput(
+                "db",
+                msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
+            )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
@@ -151,7 +155,10 @@ def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
     if not create and not ledger_exists(db):
         raise NotInitialised(
             "db",
-            f"no ledger at {_shown(db)}; start one with 'kerang init --name NAME --db {_shown(db)}'.",
+            msg(
+                "no ledger at {db}; start one with 'kerang init --name NAME --db {db}'.",
+                db=_shown(db),
+            ),
         )
     # DDL only when the ledger is new: concurrent clerks must not race on it
     new = create and not ledger_exists(db)
@@ -161,7 +168,7 @@ def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
             app.recorder.datastore.register_type_adapters()  # snapshots' row type
     except ValueError as e:  # a malformed cipher key
         raise InvalidInput(
-            "KERANG_CIPHER_KEY", f"KERANG_CIPHER_KEY is not a valid key ({e})."
+            "KERANG_CIPHER_KEY", msg("KERANG_CIPHER_KEY is not a valid key ({e}).", e=e)
         ) from None
     except Exception as e:
         if is_postgres(db) and type(e).__name__ in (
@@ -170,7 +177,7 @@ def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
             "PoolTimeout",
         ):
             raise NotInitialised(
-                "db", f"cannot reach the PostgreSQL server of {_shown(db)} ({e})."
+                "db", msg("cannot reach the PostgreSQL server of {db} ({e}).", db=_shown(db), e=e)
             ) from None
         raise
     check_cipher(app)
@@ -191,7 +198,7 @@ def ledger_exists(db: str) -> bool:
         if not os.path.exists(db) or os.path.getsize(db) == 0:
             return False
         if not _is_kerang_file(db):  # never write into someone else's database
-            raise InvalidInput("db", f"{db} is not a kerang ledger; give another --db.")
+            raise InvalidInput("db", msg("{db} is not a kerang ledger; give another --db.", db=db))
         return True
     from ledger.pgstore import schema_has_ledger
 
@@ -221,10 +228,10 @@ def check_cipher(app: LedgerApp) -> None:
         if os.environ.get("KERANG_CIPHER_KEY"):
             raise InvalidInput(
                 "KERANG_CIPHER_KEY",
-                "KERANG_CIPHER_KEY does not decrypt this ledger; is it the right key?",
+                msg("KERANG_CIPHER_KEY does not decrypt this ledger; is it the right key?"),
             ) from None
         raise InvalidInput(
-            "KERANG_CIPHER_KEY", "this ledger is encrypted; set KERANG_CIPHER_KEY to its key."
+            "KERANG_CIPHER_KEY", msg("this ledger is encrypted; set KERANG_CIPHER_KEY to its key.")
         ) from None
 
 
@@ -250,7 +257,7 @@ class Outcome:
 def _ref(value: object) -> str:
     ref = require_text(value, "ref")
     if len(ref) > 120:
-        raise InvalidInput("ref", "--ref must be at most 120 characters.")
+        raise InvalidInput("ref", msg("--ref must be at most 120 characters."))
     return ref
 
 
@@ -258,7 +265,12 @@ def _identifier(value: object, field: str) -> str:
     text = require_text(value, field)
     if any(ch.isspace() or ch in ",;" for ch in text) or len(text) > 40:
         raise InvalidInput(
-            field, f"--{field} {text!r} must be a short code without spaces, commas or semicolons."
+            field,
+            msg(
+                "--{field} {text!r} must be a short code without spaces, commas or semicolons.",
+                field=field,
+                text=text,
+            ),
         )
     return text
 
@@ -266,7 +278,12 @@ def _identifier(value: object, field: str) -> str:
 def _kind(value: object) -> str:
     if value not in domain.SAVINGS_KINDS:
         raise InvalidInput(
-            "kind", f"--kind must be one of {', '.join(domain.SAVINGS_KINDS)}, not {value!r}."
+            "kind",
+            msg(
+                "--kind must be one of {names}, not {value!r}.",
+                names=", ".join(domain.SAVINGS_KINDS),
+                value=value,
+            ),
         )
     return str(value)
 
@@ -326,7 +343,7 @@ class Batch:
     def _cooperative(self) -> Cooperative:
         if self.coop is None:
             raise NotInitialised(
-                "db", "this ledger has not been started; run 'kerang init --name NAME' first."
+                "db", msg("this ledger has not been started; run 'kerang init --name NAME' first.")
             )
         return self.coop
 
@@ -351,21 +368,36 @@ class Batch:
         before = json.loads(stored)
         if before.get("op") != command["op"]:
             raise RefConflict(
-                "ref", f"ref {ref} was already recorded as {before.get('op')}, not {command['op']}."
+                "ref",
+                msg(
+                    "ref {ref} was already recorded as {get}, not {op}.",
+                    ref=ref,
+                    get=before.get("op"),
+                    op=command["op"],
+                ),
             )
         for key in sorted(set(before) | set(command)):
             if before.get(key) != command.get(key):
                 raise RefConflict(
                     "ref",
-                    f"ref {ref} was already recorded with {key} {before.get(key)!r}, not {command.get(key)!r}; "
-                    "use a new ref.",
+                    msg(
+                        "ref {ref} was already recorded with {key} {get!r}, not {get2!r}; use a new ref.",
+                        ref=ref,
+                        key=key,
+                        get=before.get(key),
+                        get2=command.get(key),
+                    ),
                 )
-        raise RefConflict("ref", f"ref {ref} was already recorded with different content.")
+        raise RefConflict(
+            "ref", msg("ref {ref} was already recorded with different content.", ref=ref)
+        )
 
     def _transaction(self, ref: str) -> Transaction:
         txn = self.txns.get(ref) or self.app.transaction(ref)
         if txn is None:
-            raise UnknownRef("reverses", f"--reverses {ref!r} names no recorded transaction.")
+            raise UnknownRef(
+                "reverses", msg("--reverses {ref!r} names no recorded transaction.", ref=ref)
+            )
         self.txns[ref] = txn
         return txn
 
@@ -420,7 +452,12 @@ class Batch:
             return Outcome("init", name, False)
         self.coop = coop
         self._collect(coop)
-        return Outcome("init", name, True, f"started on {started} with policy {pol.text()}")
+        return Outcome(
+            "init",
+            name,
+            True,
+            msg("started on {started} with policy {policy}", started=started, policy=pol.text()),
+        )
 
     def set_policy(self, effective: object, policy: str | Policy | dict[str, object]) -> Outcome:
         day = parse_date(effective, "from")
@@ -466,7 +503,13 @@ class Batch:
         )
         if last is not None and day < last and coop.member(mid, "id")["left"] is None:
             raise DateError(
-                "date", f"--date {day} is before member {mid}'s last recorded transaction ({last})."
+                "date",
+                msg(
+                    "--date {day} is before member {mid}'s last recorded transaction ({last}).",
+                    day=day,
+                    mid=mid,
+                    last=last,
+                ),
             )
         pokok = -self._total(accounts.SAVINGS["pokok"], mid)
         wajib = -self._total(accounts.SAVINGS["wajib"], mid)
@@ -477,7 +520,11 @@ class Batch:
             "member.leave",
             mid,
             True,
-            f"settled pokok {format_rupiah(pokok)}, wajib {format_rupiah(wajib)}",
+            msg(
+                "settled pokok {pokok}, wajib {wajib}",
+                pokok=format_rupiah(pokok),
+                wajib=format_rupiah(wajib),
+            ),
         )
 
     def _total(self, account: str, member: str) -> int:
@@ -497,7 +544,9 @@ class Batch:
         if isinstance(partners, str):
             partners = [p for p in (x.strip() for x in partners.replace(";", ",").split(",")) if p]
         if not isinstance(partners, list | tuple):
-            raise InvalidInput("partners", "--partners must list member IDs separated by commas.")
+            raise InvalidInput(
+                "partners", msg("--partners must list member IDs separated by commas.")
+            )
         partner_ids = [_identifier(p, "partners") for p in partners]
         manager = require_text(manager, "manager")
         day = parse_date(date) if date is not None else _today()
@@ -507,7 +556,14 @@ class Batch:
             return Outcome("bagan.add", bid, False)
         self._collect(coop)
         return Outcome(
-            "bagan.add", bid, True, f"partners {', '.join(sorted(partner_ids))}; manager {manager}"
+            "bagan.add",
+            bid,
+            True,
+            msg(
+                "partners {names}; manager {manager}",
+                names=", ".join(sorted(partner_ids)),
+                manager=manager,
+            ),
         )
 
     # ------------------------------------------------------------ transactions
@@ -528,14 +584,17 @@ class Batch:
         if revenue not in (None, ""):
             if kg not in (None, "") or price not in (None, ""):
                 raise InvalidInput(
-                    "revenue", "give either --kg and --price or --revenue, not both."
+                    "revenue", msg("give either --kg and --price or --revenue, not both.")
                 )
             gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
             gross = gross_in
         else:
             if kg in (None, "") or price in (None, ""):
                 missing = "kg" if kg in (None, "") else "price"
-                raise InvalidInput(missing, f"--{missing} is required (or give --revenue instead).")
+                raise InvalidInput(
+                    missing,
+                    msg("--{missing} is required (or give --revenue instead).", missing=missing),
+                )
             kg_in, price_in, gross_in = (
                 parse_kg(kg),
                 parse_rupiah(price, "price", allow_zero=False),
@@ -560,14 +619,25 @@ class Batch:
             return Outcome("harvest", ref, False)
         if cost > gross:
             raise InvalidInput(
-                "costs", f"--costs {cost} are more than the gross proceeds ({gross})."
+                "costs",
+                msg(
+                    "--costs {cost} are more than the gross proceeds ({gross}).",
+                    cost=cost,
+                    gross=gross,
+                ),
             )
         coop = self._cooperative()
         coop.check_date(day)
         info = coop.a_bagan(bagan_id)
         if day < info["added"]:
             raise InvalidInput(
-                "date", f"--date {day} is before bagan {bagan_id} was added ({info['added']})."
+                "date",
+                msg(
+                    "--date {day} is before bagan {bagan_id} was added ({added}).",
+                    day=day,
+                    bagan_id=bagan_id,
+                    added=info["added"],
+                ),
             )
         net = gross - cost
         policy = coop.policy_on(day)
@@ -592,7 +662,9 @@ class Batch:
         self._collect(txn)
         self._last_harvest = max(day, self._last_harvest or day)
         parts = ", ".join(f"{k} {format_rupiah(v)}" for k, v in split.as_dict().items())
-        return Outcome("harvest", ref, True, f"net {format_rupiah(net)}: {parts}")
+        return Outcome(
+            "harvest", ref, True, msg("net {net}: {parts}", net=format_rupiah(net), parts=parts)
+        )
 
     def savings(
         self,
@@ -628,17 +700,25 @@ class Batch:
             if k in ("pokok", "wajib") and (m["left"] is None or day < m["left"]):
                 raise SavingsLocked(
                     "kind",
-                    f"{k} savings are not withdrawn while member {mid} is active; "
-                    "they are settled by 'kerang member leave'.",
+                    msg(
+                        "{k} savings are not withdrawn while member {mid} is active; they are settled by 'kerang member leave'.",
+                        k=k,
+                        mid=mid,
+                    ),
                 )
             txn = domain.SavingsWithdrawal(
                 ref=ref, date=day, member=mid, savings_kind=k, amount=value
             )
         else:
-            raise InvalidInput("direction", f"savings {direction!r} must be deposit or withdraw.")
+            raise InvalidInput(
+                "direction",
+                msg("savings {direction!r} must be deposit or withdraw.", direction=direction),
+            )
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)
-        return Outcome(op, ref, True, f"{k} {format_rupiah(value)} for {mid}")
+        return Outcome(
+            op, ref, True, msg("{k} {value} for {mid}", k=k, value=format_rupiah(value), mid=mid)
+        )
 
     def infaq_receive(
         self, ref: object, date: object, amount: object, member: object = None
@@ -695,10 +775,13 @@ class Batch:
             coop.member(mid)
             txn = domain.LoanRepayment(ref=ref, date=day, member=mid, amount=value)
         else:
-            raise InvalidInput("direction", f"loan {direction!r} must be disburse or repay.")
+            raise InvalidInput(
+                "direction",
+                msg("loan {direction!r} must be disburse or repay.", direction=direction),
+            )
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)
-        return Outcome(op, ref, True, f"{format_rupiah(value)} for {mid}")
+        return Outcome(op, ref, True, msg("{value} for {mid}", value=format_rupiah(value), mid=mid))
 
     def repair(self, ref: object, date: object, bagan: object, amount: object) -> Outcome:
         ref, day, bagan_id = _ref(ref), parse_date(date), require_text(bagan, "bagan")
@@ -720,7 +803,10 @@ class Batch:
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)
         return Outcome(
-            "repair", ref, True, f"{format_rupiah(value)} charged to {', '.join(charges)}"
+            "repair",
+            ref,
+            True,
+            msg("{value} charged to {names}", value=format_rupiah(value), names=", ".join(charges)),
         )
 
     def correct(self, ref: object, date: object, reverses: object, reason: object) -> Outcome:
@@ -737,7 +823,7 @@ class Batch:
         if self._seen(ref, command):
             return Outcome("correct", ref, False)
         if target == ref:
-            raise InvalidInput("reverses", "--reverses must name another transaction's ref.")
+            raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
         self._cooperative().check_date(day)
         original = self._transaction(target)
         original.check_reversible(day)
@@ -748,7 +834,7 @@ class Batch:
         correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why)
         original.reverse(by_ref=ref, day=day, reason=why)
         self._collect(correction, original)
-        return Outcome("correct", ref, True, f"reverses {target}")
+        return Outcome("correct", ref, True, msg("reverses {target}", target=target))
 
     def story(
         self, member: object, date: object, title: object, text: object, ref: object = None
@@ -795,9 +881,12 @@ class Batch:
         elif direction == "expense":
             txn = domain.CooperativeExpense(ref=ref, date=day, amount=value, purpose=why)
         else:
-            raise InvalidInput("direction", f"cooperative {direction!r} must be income or expense.")
+            raise InvalidInput(
+                "direction",
+                msg("cooperative {direction!r} must be income or expense.", direction=direction),
+            )
         self._collect(txn)
-        return Outcome(op, ref, True, f"{format_rupiah(value)} ({why})")
+        return Outcome(op, ref, True, msg("{value} ({why})", value=format_rupiah(value), why=why))
 
     # ------------------------------------------------------------ year-end close
     def _month_sums(
@@ -839,16 +928,27 @@ class Batch:
         self._collect(coop)
         if record["shu"] <= 0:
             what = f"a loss of {format_rupiah(-record['shu'])}" if record["shu"] else "no SHU"
-            return Outcome("close", str(y), True, f"{what}; nothing appropriated; {y} is locked")
+            return Outcome(
+                "close",
+                str(y),
+                True,
+                msg("{what}; nothing appropriated; {y} is locked", what=what, y=y),
+            )
         f = record["funds"]
         members = sum(record["jasa_usaha"].values()) + sum(record["jasa_modal"].values())
         return Outcome(
             "close",
             str(y),
             True,
-            f"SHU {format_rupiah(record['shu'])}: reserve {format_rupiah(record['reserve'])}, "
-            f"members {format_rupiah(members)}, education {format_rupiah(f['education'])}, "
-            f"social {format_rupiah(f['social'])}; {y} is locked",
+            msg(
+                "SHU {shu}: reserve {reserve}, members {members}, education {education}, social {social}; {y} is locked",
+                shu=format_rupiah(record["shu"]),
+                reserve=format_rupiah(record["reserve"]),
+                members=format_rupiah(members),
+                education=format_rupiah(f["education"]),
+                social=format_rupiah(f["social"]),
+                y=y,
+            ),
         )
 
     def shu_figures(
@@ -890,13 +990,17 @@ class Batch:
             return Outcome("reopen", str(y), False)
         coop.reopen_year(y, day, len(coop.closes(y)), why)
         self._collect(coop)
-        return Outcome("reopen", str(y), True, f"the close of {y} is undone: {why}")
+        return Outcome(
+            "reopen", str(y), True, msg("the close of {y} is undone: {why}", y=y, why=why)
+        )
 
 
 def _year(value: object) -> int:
     text = str(value).strip() if not isinstance(value, bool) else ""
     if not re.fullmatch(r"\d{4}", text):
-        raise InvalidInput("year", f"YEAR must be a year such as 2020, not {value!r}.")
+        raise InvalidInput(
+            "year", msg("YEAR must be a year such as 2020, not {value!r}.", value=value)
+        )
     return int(text)
 
 
@@ -905,7 +1009,9 @@ def _round(value: object) -> int | None:
         return None
     text = str(value).strip()
     if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
-        raise InvalidInput("round", f"round must be a whole number from 1, not {value!r}.")
+        raise InvalidInput(
+            "round", msg("round must be a whole number from 1, not {value!r}.", value=value)
+        )
     return int(text)
 
 
@@ -934,7 +1040,8 @@ def run_batch(app: LedgerApp, work: Callable[[Batch], T]) -> T:
         except Exception as error:
             if "permission denied" in str(error).lower():
                 raise ReadOnly(
-                    "db", "this role may only read the ledger (the database refused the write)."
+                    "db",
+                    msg("this role may only read the ledger (the database refused the write)."),
                 ) from None
             if not is_conflict(error):
                 raise
@@ -943,7 +1050,9 @@ def run_batch(app: LedgerApp, work: Callable[[Batch], T]) -> T:
         return result
     raise Busy(
         "db",
-        "other clerks kept the ledger busy and nothing was written; repeat the same command (same --ref).",
+        msg(
+            "other clerks kept the ledger busy and nothing was written; repeat the same command (same --ref)."
+        ),
     )
 
 

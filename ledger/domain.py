@@ -30,6 +30,7 @@ from ledger.errors import (
     UnknownBagan,
     UnknownMember,
 )
+from ledger.i18n import msg
 from ledger.split import Policy, Split
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
@@ -65,23 +66,46 @@ class Cooperative(Aggregate):
             if effective <= day:
                 current = points
         if current is None:
-            raise DateError("date", f"--date {day} is before the ledger started ({self.started}).")
+            raise DateError(
+                "date",
+                msg(
+                    "--date {day} is before the ledger started ({started}).",
+                    day=day,
+                    started=self.started,
+                ),
+            )
         return Policy(**current)
 
     def member(self, member_id: str, field: str = "member") -> dict[str, Any]:
         try:
             return self.members[member_id]
         except KeyError:
-            raise UnknownMember(field, f"--{field} {member_id!r} is not a member.") from None
+            raise UnknownMember(
+                field,
+                msg("--{field} {member_id!r} is not a member.", field=field, member_id=member_id),
+            ) from None
 
     def active_member(self, member_id: str, day: dt.date, field: str = "member") -> dict[str, Any]:
         m = self.member(member_id, field)
         if day < m["joined"]:
             raise MemberInactive(
-                "date", f"--date {day} is before member {member_id} joined ({m['joined']})."
+                "date",
+                msg(
+                    "--date {day} is before member {member_id} joined ({joined}).",
+                    day=day,
+                    member_id=member_id,
+                    joined=m["joined"],
+                ),
             )
         if m["left"] is not None:  # settled and closed, whatever the date
-            raise MemberInactive(field, f"member {member_id} left the cooperative on {m['left']}.")
+            raise MemberInactive(
+                field,
+                msg(
+                    "member {member_id} left the cooperative on {left}.",
+                    member_id=member_id,
+                    left=m["left"],
+                ),
+            )
         return m
 
     def a_bagan(self, bagan_id: str) -> dict[str, Any]:
@@ -89,21 +113,32 @@ class Cooperative(Aggregate):
             return self.bagan[bagan_id]
         except KeyError:
             raise UnknownBagan(
-                "bagan", f"--bagan {bagan_id!r} is not a registered bagan."
+                "bagan", msg("--bagan {bagan_id!r} is not a registered bagan.", bagan_id=bagan_id)
             ) from None
 
     def check_date(self, day: dt.date, field: str = "date") -> None:
         """Every dated command passes here: not before the start, not in a closed year."""
         if day < self.started:
             raise DateError(
-                field, f"--{field} {day} is before the ledger started ({self.started})."
+                field,
+                msg(
+                    "--{field} {day} is before the ledger started ({started}).",
+                    field=field,
+                    day=day,
+                    started=self.started,
+                ),
             )
         closed = self.closed.get(day.year)
         if closed is not None:
             raise PeriodClosed(
                 field,
-                f"--{field} {day} is in {day.year}, which was closed on {closed}; "
-                f"record 'kerang reopen {day.year} --reason ...' first.",
+                msg(
+                    "--{field} {day} is in {year}, which was closed on {closed}; record 'kerang reopen {year} --reason ...' first.",
+                    field=field,
+                    day=day,
+                    year=day.year,
+                    closed=closed,
+                ),
             )
 
     # ------------------------------------------------------- year-end close
@@ -144,31 +179,69 @@ class Cooperative(Aggregate):
                 return False
             raise PeriodClosed(
                 "year",
-                f"close {round_} of {year} was recorded with other details on {done['day']}.",
+                msg(
+                    "close {round_} of {year} was recorded with other details on {day}.",
+                    round_=round_,
+                    year=year,
+                    day=done["day"],
+                ),
             )
         if year in self.closed:
             done = closes[-1]
             if round_ is None and {k: done[k] for k in content} == content and done["day"] == day:
                 return False
             raise PeriodClosed(
-                "year", f"{year} was already closed on {done['day']}; reopen it first."
+                "year",
+                msg(
+                    "{year} was already closed on {day}; reopen it first.",
+                    year=year,
+                    day=done["day"],
+                ),
             )
         if round_ is not None and round_ != len(closes) + 1:
             raise InvalidInput(
-                "round", f"close {round_} of {year} cannot follow {len(closes)} earlier closes."
+                "round",
+                msg(
+                    "close {round_} of {year} cannot follow {count} earlier closes.",
+                    round_=round_,
+                    year=year,
+                    count=len(closes),
+                ),
             )
         if year < self.started.year:
-            raise DateError("year", f"{year} is before the ledger started ({self.started}).")
+            raise DateError(
+                "year",
+                msg(
+                    "{year} is before the ledger started ({started}).",
+                    year=year,
+                    started=self.started,
+                ),
+            )
         if day <= dt.date(year, 12, 31):
             raise DateError(
                 "date",
-                f"--date {day} is not after the end of {year}; a year is closed after it ends.",
+                msg(
+                    "--date {day} is not after the end of {year}; a year is closed after it ends.",
+                    day=day,
+                    year=year,
+                ),
             )
         if year - 1 >= self.started.year and year - 1 not in self.closed:
-            raise PeriodClosed("year", f"close {year - 1} before {year}: years close in order.")
+            raise PeriodClosed(
+                "year",
+                msg(
+                    "close {value} before {year}: years close in order.", value=year - 1, year=year
+                ),
+            )
         if log and day < log[-1]["day"]:
             raise DateError(
-                "date", f"--date {day} is before {year} was reopened ({log[-1]['day']})."
+                "date",
+                msg(
+                    "--date {day} is before {year} was reopened ({day2}).",
+                    day=day,
+                    year=year,
+                    day2=log[-1]["day"],
+                ),
             )
         self.check_date(day)
         return True
@@ -182,7 +255,12 @@ class Cooperative(Aggregate):
             if (done["day"], done["reason"]) == (day, reason):
                 return False
             raise PeriodClosed(
-                "year", f"reopen {round_} of {year} was recorded with other details."
+                "year",
+                msg(
+                    "reopen {round_} of {year} was recorded with other details.",
+                    round_=round_,
+                    year=year,
+                ),
             )
         if year not in self.closed:
             if (
@@ -195,17 +273,33 @@ class Cooperative(Aggregate):
                 )
             ):
                 return False
-            raise PeriodClosed("year", f"{year} is not closed; only a closed year is reopened.")
+            raise PeriodClosed(
+                "year", msg("{year} is not closed; only a closed year is reopened.", year=year)
+            )
         if round_ is not None and round_ != len(reopens) + 1:
             raise InvalidInput(
-                "round", f"reopen {round_} of {year} cannot follow {len(reopens)} earlier reopens."
+                "round",
+                msg(
+                    "reopen {round_} of {year} cannot follow {count} earlier reopens.",
+                    round_=round_,
+                    year=year,
+                    count=len(reopens),
+                ),
             )
         later = sorted(y for y in self.closed if y > year)
         if later:
-            raise PeriodClosed("year", f"reopen {later[-1]} first: years reopen in reverse order.")
+            raise PeriodClosed(
+                "year", msg("reopen {later} first: years reopen in reverse order.", later=later[-1])
+            )
         if day < self.closed[year]:
             raise DateError(
-                "date", f"--date {day} is before {year} was closed ({self.closed[year]})."
+                "date",
+                msg(
+                    "--date {day} is before {year} was closed ({closed}).",
+                    day=day,
+                    year=year,
+                    closed=self.closed[year],
+                ),
             )
         self.check_date(day)
         return True
@@ -271,14 +365,21 @@ class Cooperative(Aggregate):
                     return False
                 raise PolicyError(
                     "from",
-                    f"a different policy already applies from {effective} ({Policy(**points).text()}).",
+                    msg(
+                        "a different policy already applies from {effective} ({policy}).",
+                        effective=effective,
+                        policy=Policy(**points).text(),
+                    ),
                 )
         self.check_date(effective, "from")
         if last_harvest is not None and effective <= last_harvest:
             raise PolicyError(
                 "from",
-                f"--from {effective} would change harvests already recorded on or after it "
-                f"(the last on {last_harvest}); a policy never applies retroactively.",
+                msg(
+                    "--from {effective} would change harvests already recorded on or after it (the last on {last_harvest}); a policy never applies retroactively.",
+                    effective=effective,
+                    last_harvest=last_harvest,
+                ),
             )
         self._policy_set(effective=effective, policy=policy.as_dict())
         return True
@@ -295,7 +396,12 @@ class Cooperative(Aggregate):
                 return False
             raise DuplicateId(
                 "id",
-                f"member {member_id} already exists ({known['name']}, joined {known['joined']}).",
+                msg(
+                    "member {member_id} already exists ({name}, joined {joined}).",
+                    member_id=member_id,
+                    name=known["name"],
+                    joined=known["joined"],
+                ),
             )
         self.check_date(joined)
         self._member_added(member_id=member_id, name=name, joined=joined)
@@ -311,22 +417,43 @@ class Cooperative(Aggregate):
         if m["left"] is not None:
             if m["left"] == day:
                 return False
-            raise MemberInactive("id", f"member {member_id} already left on {m['left']}.")
+            raise MemberInactive(
+                "id",
+                msg(
+                    "member {member_id} already left on {left}.",
+                    member_id=member_id,
+                    left=m["left"],
+                ),
+            )
         self.check_date(day)
         if day < m["joined"]:
             raise DateError(
-                "date", f"--date {day} is before member {member_id} joined ({m['joined']})."
+                "date",
+                msg(
+                    "--date {day} is before member {member_id} joined ({joined}).",
+                    day=day,
+                    member_id=member_id,
+                    joined=m["joined"],
+                ),
             )
         partner_of = [b for b, info in self.bagan.items() if member_id in info["partners"]]
         if partner_of:
             raise MemberInactive(
                 "id",
-                f"member {member_id} is a partner of bagan {', '.join(sorted(partner_of))} and cannot leave.",
+                msg(
+                    "member {member_id} is a partner of bagan {names} and cannot leave.",
+                    member_id=member_id,
+                    names=", ".join(sorted(partner_of)),
+                ),
             )
         if loan > 0:
             raise MemberInactive(
                 "id",
-                f"member {member_id} still owes a loan of {loan} rupiah; record the repayment first.",
+                msg(
+                    "member {member_id} still owes a loan of {loan} rupiah; record the repayment first.",
+                    member_id=member_id,
+                    loan=loan,
+                ),
             )
         self._member_left(member_id=member_id, left=day, pokok=pokok, wajib=wajib)
         return True
@@ -339,10 +466,11 @@ class Cooperative(Aggregate):
         self, bagan_id: str, partners: list[str], manager: str, added: dt.date, cost: int
     ) -> bool:
         if not partners:
-            raise InvalidInput("partners", "--partners must name at least one member.")
+            raise InvalidInput("partners", msg("--partners must name at least one member."))
         if len(set(partners)) != len(partners):
             raise InvalidInput(
-                "partners", f"--partners names a member twice ({','.join(partners)})."
+                "partners",
+                msg("--partners names a member twice ({names}).", names=",".join(partners)),
             )
         known = self.bagan.get(bagan_id)
         if known is not None:
@@ -353,7 +481,9 @@ class Cooperative(Aggregate):
                 cost,
             ):
                 return False
-            raise DuplicateId("id", f"bagan {bagan_id} already exists with other details.")
+            raise DuplicateId(
+                "id", msg("bagan {bagan_id} already exists with other details.", bagan_id=bagan_id)
+            )
         self.check_date(added)
         for p in partners:
             self.active_member(p, added, "partners")
@@ -386,7 +516,12 @@ def start_cooperative(
         ):
             return None
         raise AlreadyInitialised(
-            "name", f"this ledger was already started as {existing.name!r} on {existing.started}."
+            "name",
+            msg(
+                "this ledger was already started as {name!r} on {started}.",
+                name=existing.name,
+                started=existing.started,
+            ),
         )
     return Cooperative(name=name, started=started, policy=policy.as_dict())
 
@@ -415,16 +550,30 @@ class Transaction(Aggregate):
         if isinstance(self, Correction | Story):
             raise InvalidInput(
                 "reverses",
-                f"ref {self.ref} is a {self.kind}, not a transaction that can be reversed.",
+                msg(
+                    "ref {ref} is a {kind}, not a transaction that can be reversed.",
+                    ref=self.ref,
+                    kind=self.kind,
+                ),
             )
         if self.reversed_by is not None:
             raise AlreadyReversed(
                 "reverses",
-                f"ref {self.ref} was already reversed by {self.reversed_by} on {self.reversed_on}.",
+                msg(
+                    "ref {ref} was already reversed by {reversed_by} on {reversed_on}.",
+                    ref=self.ref,
+                    reversed_by=self.reversed_by,
+                    reversed_on=self.reversed_on,
+                ),
             )
         if day < self.date:
             raise DateError(
-                "date", f"--date {day} is before the transaction it reverses ({self.date})."
+                "date",
+                msg(
+                    "--date {day} is before the transaction it reverses ({date}).",
+                    day=day,
+                    date=self.date,
+                ),
             )
 
     @event("Reversed")

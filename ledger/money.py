@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 
 _PLAIN = re.compile(r"\d+")
 _UNDERSCORE = re.compile(r"\d{1,3}(_\d{3})+")
@@ -24,21 +25,34 @@ def parse_rupiah(value: object, field: str, *, allow_zero: bool = True) -> int:
     Fractions of a rupiah, negatives and non-numbers are refused naming ``field``.
     """
     if isinstance(value, bool):
-        raise InvalidInput(field, f"--{field} must be whole rupiah, not {value!r}.")
+        raise InvalidInput(
+            field, msg("--{field} must be whole rupiah, not {value!r}.", field=field, value=value)
+        )
     if isinstance(value, int):
         amount = value
     elif isinstance(value, Decimal | float):
         if value != int(value):
-            raise InvalidInput(field, f"--{field} must be whole rupiah; {value} has a fraction.")
+            raise InvalidInput(
+                field,
+                msg(
+                    "--{field} must be whole rupiah; {value} has a fraction.",
+                    field=field,
+                    value=value,
+                ),
+            )
         amount = int(value)
     elif isinstance(value, str):
         amount = _parse_rupiah_text(value, field)
     else:
-        raise InvalidInput(field, f"--{field} must be whole rupiah, not {value!r}.")
+        raise InvalidInput(
+            field, msg("--{field} must be whole rupiah, not {value!r}.", field=field, value=value)
+        )
     if amount < 0:
-        raise InvalidInput(field, f"--{field} must not be negative ({value}).")
+        raise InvalidInput(
+            field, msg("--{field} must not be negative ({value}).", field=field, value=value)
+        )
     if amount == 0 and not allow_zero:
-        raise InvalidInput(field, f"--{field} must be more than zero.")
+        raise InvalidInput(field, msg("--{field} must be more than zero.", field=field))
     return amount
 
 
@@ -49,7 +63,9 @@ def _parse_rupiah_text(text: str, field: str) -> int:
         body = body[2:].strip()
     body = _ZERO_CENTS.sub("", body)  # "1.500.000,00" is still whole rupiah
     if body.startswith("-"):
-        raise InvalidInput(field, f"--{field} must not be negative ({raw}).")
+        raise InvalidInput(
+            field, msg("--{field} must not be negative ({raw}).", field=field, raw=raw)
+        )
     if _PLAIN.fullmatch(body):
         return int(body)
     if _UNDERSCORE.fullmatch(body):
@@ -59,16 +75,21 @@ def _parse_rupiah_text(text: str, field: str) -> int:
     if re.fullmatch(r"[\d.,_]+", body or "x"):
         raise InvalidInput(
             field,
-            f"--{field} must be whole rupiah such as 1500000 or 1.500.000; "
-            f"{raw!r} has a fraction or misplaced separators.",
+            msg(
+                "--{field} must be whole rupiah such as 1500000 or 1.500.000; {raw!r} has a fraction or misplaced separators.",
+                field=field,
+                raw=raw,
+            ),
         )
-    raise InvalidInput(field, f"--{field} must be a whole number of rupiah, not {raw!r}.")
+    raise InvalidInput(
+        field, msg("--{field} must be a whole number of rupiah, not {raw!r}.", field=field, raw=raw)
+    )
 
 
 def parse_kg(value: object, field: str = "kg") -> Decimal:
     """Kilograms, possibly with decimals (a decimal comma is accepted)."""
     if isinstance(value, bool):
-        raise InvalidInput(field, f"--{field} must be a number of kilograms.")
+        raise InvalidInput(field, msg("--{field} must be a number of kilograms.", field=field))
     if isinstance(value, int | Decimal):
         kg = Decimal(value)
     elif isinstance(value, float):
@@ -81,14 +102,24 @@ def parse_kg(value: object, field: str = "kg") -> Decimal:
             kg = Decimal(text)
         except InvalidOperation:
             raise InvalidInput(
-                field, f"--{field} must be a number of kilograms, not {value!r}."
+                field,
+                msg(
+                    "--{field} must be a number of kilograms, not {value!r}.",
+                    field=field,
+                    value=value,
+                ),
             ) from None
     else:
-        raise InvalidInput(field, f"--{field} must be a number of kilograms.")
+        raise InvalidInput(field, msg("--{field} must be a number of kilograms.", field=field))
     if not kg.is_finite():
-        raise InvalidInput(field, f"--{field} must be a finite number, not {value!r}.")
+        raise InvalidInput(
+            field,
+            msg("--{field} must be a finite number, not {value!r}.", field=field, value=value),
+        )
     if kg <= 0:
-        raise InvalidInput(field, f"--{field} must be more than zero ({value}).")
+        raise InvalidInput(
+            field, msg("--{field} must be more than zero ({value}).", field=field, value=value)
+        )
     return Decimal(format(kg.normalize(), "f"))  # canonical: 3000, 12.5 (never 3E+3)
 
 
@@ -101,11 +132,16 @@ def parse_date(value: object, field: str = "date") -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise InvalidInput(field, f"--{field} must be a date as YYYY-MM-DD, not {value!r}.")
+        raise InvalidInput(
+            field,
+            msg("--{field} must be a date as YYYY-MM-DD, not {value!r}.", field=field, value=value),
+        )
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(field, f"--{field} {value!r} is not a real date.") from None
+        raise InvalidInput(
+            field, msg("--{field} {value!r} is not a real date.", field=field, value=value)
+        ) from None
 
 
 def parse_percent(value: object, field: str) -> int:
@@ -114,12 +150,18 @@ def parse_percent(value: object, field: str) -> int:
     if not re.fullmatch(r"\d{1,3}(\.\d{1,2})?", text):
         raise InvalidInput(
             field,
-            f"{field} must be a percentage with at most two decimals, not {value!r}.",
+            msg(
+                "{field} must be a percentage with at most two decimals, not {value!r}.",
+                field=field,
+                value=value,
+            ),
         )
     whole, _, frac = text.partition(".")
     points = int(whole) * 100 + int((frac + "00")[:2])
     if points > 10000:
-        raise InvalidInput(field, f"{field} must not exceed 100, not {value!r}.")
+        raise InvalidInput(
+            field, msg("{field} must not exceed 100, not {value!r}.", field=field, value=value)
+        )
     return points
 
 
@@ -136,5 +178,5 @@ def format_rupiah(amount: int) -> str:
 
 def require_text(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, f"--{field} must not be empty.")
+        raise InvalidInput(field, msg("--{field} must not be empty.", field=field))
     return value.strip()

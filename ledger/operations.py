@@ -9,6 +9,7 @@ import attrs
 
 from ledger.app import Batch, Outcome
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.shu import FUNDS, resolve_bylaws
 from ledger.split import SHARES
 
@@ -134,13 +135,18 @@ OPERATIONS.update(
 def apply(batch: Batch, op: object, fields: Mapping[str, Any]) -> Outcome:
     """Run one named operation; refuse unknown ops, unknown and missing fields."""
     if not isinstance(op, str) or op not in OPERATIONS:
-        raise InvalidInput("op", f"op {op!r} is unknown; use one of {', '.join(OPERATIONS)}.")
+        raise InvalidInput(
+            "op",
+            msg("op {op!r} is unknown; use one of {names}.", op=op, names=", ".join(OPERATIONS)),
+        )
     spec = OPERATIONS[op]
     given = {k: v for k, v in fields.items() if v is not None and v != ""}
     unknown = sorted(set(given) - set(spec.required) - set(spec.optional))
     if unknown:
-        raise InvalidInput(unknown[0], f"field {unknown[0]!r} is not used by {op}.")
+        raise InvalidInput(
+            unknown[0], msg("field {unknown!r} is not used by {op}.", unknown=unknown[0], op=op)
+        )
     for name in spec.required:
         if name not in given:
-            raise InvalidInput(name, f"{op} needs --{name}.")
+            raise InvalidInput(name, msg("{op} needs --{name}.", op=op, name=name))
     return spec.run(batch, given)

@@ -11,6 +11,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from ledger.i18n import msg
 from ledger.store import (
     POSTGRES,
     POSTGRES_APPEND_ONLY_DDL,
@@ -51,7 +52,11 @@ def schema_has_ledger(env: dict[str, str]) -> bool:
         from ledger.errors import NotInitialised
 
         raise NotInitialised(
-            "db", f"cannot reach the PostgreSQL server ({str(e).strip().splitlines()[0]})."
+            "db",
+            msg(
+                "cannot reach the PostgreSQL server ({splitlines}).",
+                splitlines=str(e).strip().splitlines()[0],
+            ),
         ) from None
 
 

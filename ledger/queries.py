@@ -13,6 +13,7 @@ from ledger import accounts
 from ledger.app import LedgerApp
 from ledger.domain import SAVINGS_KINDS, Cooperative
 from ledger.errors import NotInitialised, UnknownMember
+from ledger.i18n import msg
 from ledger.split import SHARES, Split
 from ledger.views import (
     BaganView,
@@ -29,7 +30,7 @@ def cooperative(app: LedgerApp) -> Cooperative:
     coop = app.cooperative()
     if coop is None:
         raise NotInitialised(
-            "db", "this ledger has not been started; run 'kerang init --name NAME' first."
+            "db", msg("this ledger has not been started; run 'kerang init --name NAME' first.")
         )
     return coop
 
@@ -81,7 +82,7 @@ def statement(
 ) -> MemberStatement:
     coop = cooperative(app)
     if member not in coop.members:
-        raise UnknownMember("member", f"{member!r} is not a member.")
+        raise UnknownMember("member", msg("{member!r} is not a member.", member=member))
     day = as_of_date(app, as_of)
     info = coop.members[member]
     return MemberStatement(

@@ -12,6 +12,7 @@ from rich.text import Text
 from ledger.app import Outcome
 from ledger.audit import AuditReport
 from ledger.domain import SAVINGS_KINDS
+from ledger.i18n import localise, tr
 from ledger.money import format_percent, format_rupiah
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import SHARES
@@ -35,79 +36,91 @@ SAVINGS_LABELS = {
 def _money_table(title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left", show_edge=True, expand=False)
     table.add_column("", style="bold", no_wrap=True)
-    table.add_column("Rupiah", justify="right", no_wrap=True)
+    table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     return table
 
 
 def render_outcome(console: Console, outcome: Outcome) -> None:
     mark = "[green]✓[/]" if outcome.recorded else "[yellow]=[/]"
-    console.print(f"{mark} {outcome.message}")
+    what, detail = (outcome.op, outcome.key), localise(outcome.detail)
+    if not outcome.recorded:
+        text = tr("{op} {key}: already recorded.", op=what[0], key=what[1])
+    elif detail:
+        text = tr("{op} {key}: recorded: {detail}.", op=what[0], key=what[1], detail=detail)
+    else:
+        text = tr("{op} {key}: recorded.", op=what[0], key=what[1])
+    console.print(f"{mark} {text}")
 
 
 def render_summary(console: Console, s: Summary) -> None:
     head = Table.grid(padding=(0, 2))
-    head.add_row("Cooperative", s.name)
-    head.add_row("As of", s.as_of.isoformat())
-    head.add_row("Members", str(s.members))
-    head.add_row("Bagan", str(s.bagan))
-    head.add_row("Harvests", str(s.harvests))
+    head.add_row(tr("Cooperative"), s.name)
+    head.add_row(tr("As of"), s.as_of.isoformat())
+    head.add_row(tr("Members"), str(s.members))
+    head.add_row(tr("Bagan"), str(s.bagan))
+    head.add_row(tr("Harvests"), str(s.harvests))
 
-    harvest = _money_table("Harvests")
-    harvest.add_row("Gross proceeds", format_rupiah(s.gross))
-    harvest.add_row("Harvest costs", format_rupiah(s.costs))
-    harvest.add_row("Net proceeds", format_rupiah(s.net))
+    harvest = _money_table(tr("Harvests"))
+    harvest.add_row(tr("Gross proceeds"), format_rupiah(s.gross))
+    harvest.add_row(tr("Harvest costs"), format_rupiah(s.costs))
+    harvest.add_row(tr("Net proceeds"), format_rupiah(s.net))
     for k in SHARES:
-        harvest.add_row(f"  {SHARE_LABELS[k]}", format_rupiah(s.shares[k]))
+        harvest.add_row(f"  {tr(SHARE_LABELS[k])}", format_rupiah(s.shares[k]))
 
-    funds = _money_table("Savings and funds")
+    funds = _money_table(tr("Savings and funds"))
     for k in SAVINGS_KINDS:
-        funds.add_row(SAVINGS_LABELS[k], format_rupiah(s.savings[k]))
-    funds.add_row("Infaq fund (kept apart)", format_rupiah(s.infaq_fund))
-    funds.add_row("Loans outstanding", format_rupiah(s.loans_outstanding))
+        funds.add_row(tr(SAVINGS_LABELS[k]), format_rupiah(s.savings[k]))
+    funds.add_row(tr("Infaq fund (kept apart)"), format_rupiah(s.infaq_fund))
+    funds.add_row(tr("Loans outstanding"), format_rupiah(s.loans_outstanding))
     console.print(
-        Panel(Group(head, Text(""), harvest, Text(""), funds), title="Summary", expand=False)
+        Panel(Group(head, Text(""), harvest, Text(""), funds), title=tr("Summary"), expand=False)
     )
 
 
 def render_statement(console: Console, ms: MemberStatement) -> None:
     st = ms.statement
     head = Table.grid(padding=(0, 2))
-    head.add_row("Member", f"{st.member} — {ms.name}")
-    status = f"joined {ms.joined}" + (f", left {ms.left}" if ms.left else "")
-    head.add_row("Status", status)
-    head.add_row("Bagan", ", ".join(ms.bagan) or "—")
-    head.add_row("As of", st.as_of.isoformat())
+    head.add_row(tr("Member"), f"{st.member} — {ms.name}")
+    status = tr("joined {joined}", joined=ms.joined) + (
+        tr(", left {left}", left=ms.left) if ms.left else ""
+    )
+    head.add_row(tr("Status"), status)
+    head.add_row(tr("Bagan"), ", ".join(ms.bagan) or "—")
+    head.add_row(tr("As of"), st.as_of.isoformat())
 
-    balances = _money_table("Balances")
-    balances.add_row("Income from harvests", format_rupiah(st.income))
+    balances = _money_table(tr("Balances"))
+    balances.add_row(tr("Income from harvests"), format_rupiah(st.income))
     for k in SAVINGS_KINDS:
-        balances.add_row(f"Savings: {SAVINGS_LABELS[k]}", format_rupiah(st.savings[k]))
-    balances.add_row("Loan outstanding", format_rupiah(st.loan_outstanding))
-    balances.add_row("Infaq given", format_rupiah(st.infaq_given))
+        balances.add_row(
+            tr("Savings: {kind}", kind=tr(SAVINGS_LABELS[k])), format_rupiah(st.savings[k])
+        )
+    balances.add_row(tr("Loan outstanding"), format_rupiah(st.loan_outstanding))
+    balances.add_row(tr("Infaq given"), format_rupiah(st.infaq_given))
 
     parts = [head, Text(""), balances]
     if ms.lines:
-        lines = Table(title=f"Latest {len(ms.lines)} entries", title_justify="left")
-        lines.add_column("Date", no_wrap=True)
-        lines.add_column("Ref", no_wrap=True)
-        lines.add_column("What", no_wrap=True)
-        lines.add_column("Account")
-        lines.add_column("Amount", justify="right", no_wrap=True)
+        lines = Table(title=tr("Latest {count} entries", count=len(ms.lines)), title_justify="left")
+        lines.add_column(tr("Date"), no_wrap=True)
+        lines.add_column(tr("Ref"), no_wrap=True)
+        lines.add_column(tr("What"), no_wrap=True)
+        lines.add_column(tr("Account"))
+        lines.add_column(tr("Amount"), justify="right", no_wrap=True)
         for line in ms.lines:
             lines.add_row(
                 line.date.isoformat(), line.ref, line.kind, line.account, format_rupiah(line.amount)
             )
         parts += [Text(""), lines]
-    console.print(Panel(Group(*parts), title="Member statement", expand=False))
+    console.print(Panel(Group(*parts), title=tr("Member statement"), expand=False))
 
 
 def render_balance(console: Console, tb: TrialBalance) -> None:
     table = Table(
-        title=f"Trial balance as of {tb.as_of} (debits +, credits −)", title_justify="left"
+        title=tr("Trial balance as of {as_of} (debits +, credits −)", as_of=tb.as_of),
+        title_justify="left",
     )
-    table.add_column("Account", no_wrap=True)
-    table.add_column("Debit", justify="right", no_wrap=True)
-    table.add_column("Credit", justify="right", no_wrap=True)
+    table.add_column(tr("Account"), no_wrap=True)
+    table.add_column(tr("Debit"), justify="right", no_wrap=True)
+    table.add_column(tr("Credit"), justify="right", no_wrap=True)
     debit = credit = 0
     for account, amount in tb.accounts.items():
         if amount >= 0:
@@ -117,57 +130,80 @@ def render_balance(console: Console, tb: TrialBalance) -> None:
             credit -= amount
             table.add_row(account, "", format_rupiah(-amount))
     table.add_section()
-    table.add_row("Total", format_rupiah(debit), format_rupiah(credit), style="bold")
+    table.add_row(tr("Total"), format_rupiah(debit), format_rupiah(credit), style="bold")
     console.print(table)
     verdict = (
-        "[green]balanced[/]"
+        tr("[green]balanced[/]")
         if tb.total == 0
-        else f"[red]OUT OF BALANCE by {format_rupiah(tb.total)}[/]"
+        else tr("[red]OUT OF BALANCE by {total}[/]", total=format_rupiah(tb.total))
     )
-    console.print(f"Debits − credits = {format_rupiah(tb.total)}: {verdict}")
+    console.print(
+        tr("Debits − credits = {total}: {verdict}", total=format_rupiah(tb.total), verdict=verdict)
+    )
 
 
 def render_import(console: Console, result: ImportResult) -> None:
-    verb = "would record" if result.checked_only else "recorded"
+    verb = tr("would record") if result.checked_only else tr("recorded")
     console.print(
-        f"{result.file}: {result.lines} lines; {verb} {result.recorded}, "
-        f"already recorded {result.already_recorded}"
-        + (" (check only: nothing written)" if result.checked_only else "")
+        tr(
+            "{file}: {lines} lines; {verb} {recorded}, already recorded {already}",
+            file=result.file,
+            lines=result.lines,
+            verb=verb,
+            recorded=result.recorded,
+            already=result.already_recorded,
+        )
+        + (tr(" (check only: nothing written)") if result.checked_only else "")
     )
 
 
 def render_audit(console: Console, report: AuditReport) -> None:
     table = Table(
-        title=f"Audit of {report.events} events"
-        + (f" as of {report.as_of}" if report.as_of else ""),
+        title=tr("Audit of {events} events", events=report.events)
+        + (tr(" as of {as_of}", as_of=report.as_of) if report.as_of else ""),
         title_justify="left",
     )
-    table.add_column("Check", no_wrap=True)
+    table.add_column(tr("Check"), no_wrap=True)
     table.add_column("", no_wrap=True)
-    table.add_column("Detail")
+    table.add_column(tr("Detail"))
     for check in report.checks:
-        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", check.detail)
+        table.add_row(
+            check.name,
+            tr("[green]ok[/]") if check.ok else tr("[red]FAIL[/]"),
+            localise(check.detail),
+        )
     console.print(table)
-    console.print(f"head {report.head}")
+    console.print(tr("head {head}", head=report.head))
     console.print(
-        "[green]The books hold.[/]"
+        tr("[green]The books hold.[/]")
         if report.ok
-        else "[red]The audit failed: see the checks above.[/]"
+        else tr("[red]The audit failed: see the checks above.[/]")
     )
 
 
 def render_verify(console: Console, report: VerifyReport) -> None:
-    console.print(f"{report.file}: {report.lines} lines, {report.events} events")
-    console.print(f"head {report.head}")
+    console.print(
+        tr(
+            "{file}: {lines} lines, {events} events",
+            file=report.file,
+            lines=report.lines,
+            events=report.events,
+        )
+    )
+    console.print(tr("head {head}", head=report.head))
     if report.extends is not None:
         console.print(
-            "extends the given head" if report.extends else "[red]does not extend the given head[/]"
+            tr("extends the given head")
+            if report.extends
+            else tr("[red]does not extend the given head[/]")
         )
     for problem in report.problems:
-        console.print(f"[red]✗[/] {problem}")
+        console.print(tr("[red]✗[/] {problem}", problem=localise(problem)))
     for note in report.notes:
-        console.print(f"note: {note}")
-    console.print("[green]Every link holds.[/]" if report.ok else "[red]Verification failed.[/]")
+        console.print(tr("note: {note}", note=localise(note)))
+    console.print(
+        tr("[green]Every link holds.[/]") if report.ok else tr("[red]Verification failed.[/]")
+    )
 
 
 # ------------------------------------------------------------ financial statements
@@ -186,100 +222,128 @@ SUBHEADINGS = {
 def render_position(console: Console, p: Any) -> None:
     """The statement of financial position (``ledger.statements.Position``)."""
     _heading(
-        console, p.name, f"Laporan posisi keuangan per {p.as_of} (statement of financial position)"
+        console,
+        p.name,
+        tr("Laporan posisi keuangan per {as_of} (statement of financial position)", as_of=p.as_of),
     )
     table = Table()
-    table.add_column("Pos", no_wrap=True)
-    table.add_column("Rupiah", justify="right", no_wrap=True)
+    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
 
     def section(s: Any, total_label: str) -> None:
         table.add_row(s.label.upper(), "", style="bold")
         for line in s.lines:
             if (s.key, line.key) in SUBHEADINGS:
-                table.add_row(f"  {SUBHEADINGS[(s.key, line.key)]}", "", style="italic")
+                table.add_row(f"  {tr(SUBHEADINGS[(s.key, line.key)])}", "", style="italic")
             if line.amount or line.key != "other":
                 table.add_row(f"    {line.label}", format_rupiah(line.amount))
         table.add_row(total_label, format_rupiah(s.total), style="bold")
         table.add_section()
 
-    section(p.assets, "Jumlah aset")
-    section(p.liabilities, "Jumlah liabilitas")
-    section(p.infaq, "Jumlah dana infaq")
-    section(p.equity, "Jumlah ekuitas")
+    section(p.assets, tr("Jumlah aset"))
+    section(p.liabilities, tr("Jumlah liabilitas"))
+    section(p.infaq, tr("Jumlah dana infaq"))
+    section(p.equity, tr("Jumlah ekuitas"))
     table.add_row(
-        "JUMLAH LIABILITAS, DANA INFAQ DAN EKUITAS", format_rupiah(p.claims), style="bold"
+        tr("JUMLAH LIABILITAS, DANA INFAQ DAN EKUITAS"), format_rupiah(p.claims), style="bold"
     )
     console.print(table)
     console.print(
-        "[green]balanced[/]: assets equal liabilities, infaq fund and equity"
+        tr("[green]balanced[/]: assets equal liabilities, infaq fund and equity")
         if p.balanced
-        else f"[red]OUT OF BALANCE by {format_rupiah(p.assets.total - p.claims)}[/]"
+        else tr("[red]OUT OF BALANCE by {value}[/]", value=format_rupiah(p.assets.total - p.claims))
     )
-    console.print("Pokok and wajib savings are equity: they are not withdrawn while a member.")
-    console.print("The infaq fund is kept apart from commercial funds (PSAK 109).")
+    console.print(tr("Pokok and wajib savings are equity: they are not withdrawn while a member."))
+    console.print(tr("The infaq fund is kept apart from commercial funds (PSAK 109)."))
 
 
 def render_income(console: Console, s: Any) -> None:
     """The income statement (``ledger.statements.IncomeStatement``)."""
-    _heading(console, s.name, f"Perhitungan hasil usaha {s.first} – {s.last} (income statement)")
-    table = Table()
-    table.add_column("Pos", no_wrap=True)
-    table.add_column("Rupiah", justify="right", no_wrap=True)
-    h = s.harvest
-    table.add_row("Penjualan hasil panen (harvest sales)", format_rupiah(h["sales"]))
-    table.add_row("  dikurangi biaya panen (harvest costs)", format_rupiah(-h["costs"]))
-    table.add_row("  dikurangi jasa pengelola (manager share)", format_rupiah(-h["manager_share"]))
-    table.add_row(
-        "  dikurangi pendapatan mitra (partner share)", format_rupiah(-h["partner_share"])
+    _heading(
+        console,
+        s.name,
+        tr(
+            "Perhitungan hasil usaha {first} – {last} (income statement)",
+            first=s.first,
+            last=s.last,
+        ),
     )
-    table.add_row("  dikurangi dana tabungan panen (savings)", format_rupiah(-h["savings_share"]))
+    table = Table()
+    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
+    h = s.harvest
+    table.add_row(tr("Penjualan hasil panen (harvest sales)"), format_rupiah(h["sales"]))
+    table.add_row(tr("  dikurangi biaya panen (harvest costs)"), format_rupiah(-h["costs"]))
     table.add_row(
-        "Bagi hasil koperasi (cooperative share)",
+        tr("  dikurangi jasa pengelola (manager share)"), format_rupiah(-h["manager_share"])
+    )
+    table.add_row(
+        tr("  dikurangi pendapatan mitra (partner share)"), format_rupiah(-h["partner_share"])
+    )
+    table.add_row(
+        tr("  dikurangi dana tabungan panen (savings)"), format_rupiah(-h["savings_share"])
+    )
+    table.add_row(
+        tr("Bagi hasil koperasi (cooperative share)"),
         format_rupiah(h["cooperative_share"]),
         style="bold",
     )
     table.add_section()
-    table.add_row("Pendapatan lain (other income)", format_rupiah(s.other_income))
-    table.add_row("Beban operasional (operating expenses)", format_rupiah(-s.operating_expenses))
+    table.add_row(tr("Pendapatan lain (other income)"), format_rupiah(s.other_income))
+    table.add_row(
+        tr("Beban operasional (operating expenses)"), format_rupiah(-s.operating_expenses)
+    )
     if s.other:
-        table.add_row("Lain-lain (other)", format_rupiah(s.other))
+        table.add_row(tr("Lain-lain (other)"), format_rupiah(s.other))
     table.add_section()
-    table.add_row("SISA HASIL USAHA (SHU)", format_rupiah(s.shu), style="bold")
+    table.add_row(tr("SISA HASIL USAHA (SHU)"), format_rupiah(s.shu), style="bold")
     console.print(table)
-    console.print("Infaq is not income: it is kept in its own fund ('kerang report infaq').")
+    console.print(tr("Infaq is not income: it is kept in its own fund ('kerang report infaq')."))
 
 
 def render_infaq(console: Console, c: Any) -> None:
     """Changes in the infaq fund (``ledger.statements.InfaqChanges``)."""
-    _heading(console, c.name, f"Laporan perubahan dana infaq {c.first} – {c.last} (PSAK 109)")
+    _heading(
+        console,
+        c.name,
+        tr("Laporan perubahan dana infaq {first} – {last} (PSAK 109)", first=c.first, last=c.last),
+    )
     table = Table()
-    table.add_column("Pos", no_wrap=True)
-    table.add_column("Rupiah", justify="right", no_wrap=True)
-    table.add_row("Saldo awal (opening)", format_rupiah(c.opening), style="bold")
+    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
+    table.add_row(tr("Saldo awal (opening)"), format_rupiah(c.opening), style="bold")
     table.add_section()
-    table.add_row("Penerimaan (received)", format_rupiah(c.received), style="bold")
+    table.add_row(tr("Penerimaan (received)"), format_rupiah(c.received), style="bold")
     for member, amount in c.by_member.items():
         table.add_row(
-            f"  dari {'anggota ' + member if member else 'umum (non-members)'}",
+            (
+                tr("  from member {member}", member=member)
+                if member
+                else tr("  from the public (non-members)")
+            ),
             format_rupiah(amount),
         )
     table.add_section()
-    table.add_row("Penyaluran (disbursed)", format_rupiah(-c.disbursed), style="bold")
+    table.add_row(tr("Penyaluran (disbursed)"), format_rupiah(-c.disbursed), style="bold")
     for purpose, amount in c.by_purpose.items():
         table.add_row(f"  {purpose}", format_rupiah(-amount))
     table.add_section()
-    table.add_row("Saldo akhir (closing)", format_rupiah(c.closing), style="bold")
+    table.add_row(tr("Saldo akhir (closing)"), format_rupiah(c.closing), style="bold")
     console.print(table)
 
 
 def render_shu(console: Console, r: Any) -> None:
     """A year's SHU per fund and per member (``ledger.statements.ShuReport``)."""
-    status = f"closed on {r.closed_on}" if r.status == "closed" else "not closed: preview"
-    _heading(console, r.name, f"SHU {r.year} ({status})")
+    status = (
+        tr("closed on {closed_on}", closed_on=r.closed_on)
+        if r.status == "closed"
+        else tr("not closed: preview")
+    )
+    _heading(console, r.name, tr("SHU {year} ({status})", year=r.year, status=status))
     funds = Table()
-    funds.add_column("Part", no_wrap=True)
-    funds.add_column("%", justify="right", no_wrap=True)
-    funds.add_column("Rupiah", justify="right", no_wrap=True)
+    funds.add_column(tr("Part"), no_wrap=True)
+    funds.add_column(tr("%"), justify="right", no_wrap=True)
+    funds.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     labels = {
         "reserve": "Cadangan (reserve)",
         "jasa_usaha": "Jasa usaha (members, by harvest income)",
@@ -288,13 +352,13 @@ def render_shu(console: Console, r: Any) -> None:
         "social": "Dana sosial (social)",
     }
     for k, label in labels.items():
-        funds.add_row(label, format_percent(r.bylaws[k]), format_rupiah(r.funds[k]))
+        funds.add_row(tr(label), format_percent(r.bylaws[k]), format_rupiah(r.funds[k]))
     funds.add_section()
-    funds.add_row("SHU", "100", format_rupiah(r.shu), style="bold")
-    funds.add_row("  of which to the reserve in all", "", format_rupiah(r.reserve))
+    funds.add_row(tr("SHU"), "100", format_rupiah(r.shu), style="bold")
+    funds.add_row(tr("  of which to the reserve in all"), "", format_rupiah(r.reserve))
     parts: list[Any] = [funds]
     if r.members:
-        members = Table(title="Per member", title_justify="left")
+        members = Table(title=tr("Per member"), title_justify="left")
         for col in (
             "Member",
             "Harvest income",
@@ -303,7 +367,9 @@ def render_shu(console: Console, r: Any) -> None:
             "Jasa modal",
             "Total",
         ):
-            members.add_column(col, justify="left" if col == "Member" else "right", no_wrap=True)
+            members.add_column(
+                tr(col), justify="left" if col == "Member" else "right", no_wrap=True
+            )
         for m in r.members:
             members.add_row(
                 f"{m.member} {m.name}".strip(),
@@ -315,7 +381,7 @@ def render_shu(console: Console, r: Any) -> None:
             )
         members.add_section()
         members.add_row(
-            "Total",
+            tr("Total"),
             "",
             "",
             format_rupiah(sum(m.jasa_usaha for m in r.members)),
@@ -326,4 +392,4 @@ def render_shu(console: Console, r: Any) -> None:
         parts += [Text(""), members]
     console.print(Group(*parts))
     for note in r.notes:
-        console.print(f"[yellow]note[/]: {note}")
+        console.print(tr("[yellow]note[/]: {note}", note=localise(note)))

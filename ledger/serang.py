@@ -50,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ledger.i18n import msg
 from ledger.money import format_rupiah, gross_of
 from ledger.split import DEFAULT_POLICY, divide_equally, split_net
 
@@ -626,8 +627,12 @@ def build_ledger(db: str, seed: int = DEFAULT_SEED, progress=None):
             hint = f" (it was built with another seed: {name})" if name and NAME in name else ""
             raise InvalidInput(
                 "db",
-                f"--db {db} already exists and is not the demo ledger of seed {seed}{hint}; "
-                "name a new file or delete it.",
+                msg(
+                    "--db {db} already exists and is not the demo ledger of seed {seed}{hint}; name a new file or delete it.",
+                    db=db,
+                    seed=seed,
+                    hint=hint,
+                ),
             )
     name = f"serang-demo-seed-{seed}.jsonl"
     with tempfile.TemporaryDirectory(prefix="kerang-demo-") as folder:

@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.money import format_percent, parse_percent
 from ledger.split import WHOLE, largest_remainder
 
@@ -39,17 +40,31 @@ def bylaws_points(values: Mapping[str, object], source: str = "bylaws") -> dict[
     unknown = sorted(set(values) - set(FUNDS))
     if unknown:
         raise InvalidInput(
-            unknown[0], f"{source}: {unknown[0]!r} is not an SHU part; use {', '.join(FUNDS)}."
+            unknown[0],
+            msg(
+                "{source}: {unknown!r} is not an SHU part; use {names}.",
+                source=source,
+                unknown=unknown[0],
+                names=", ".join(FUNDS),
+            ),
         )
     missing = [k for k in FUNDS if k not in values]
     if missing:
-        raise InvalidInput(missing[0], f"{source}: the SHU part {missing[0]} is missing.")
+        raise InvalidInput(
+            missing[0],
+            msg("{source}: the SHU part {missing} is missing.", source=source, missing=missing[0]),
+        )
     points = {k: parse_percent(values[k], k.replace("_", "-")) for k in FUNDS}
     total = sum(points.values())
     if total != WHOLE:
         text = ", ".join(f"{k} {format_percent(v)}" for k, v in points.items())
         raise InvalidInput(
-            "bylaws", f"the SHU parts must add up to 100, not {format_percent(total)} ({text})."
+            "bylaws",
+            msg(
+                "the SHU parts must add up to 100, not {total} ({text}).",
+                total=format_percent(total),
+                text=text,
+            ),
         )
     return points
 
@@ -60,12 +75,14 @@ def load_bylaws(path: str | Path | None = None) -> dict[str, object]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput("bylaws", f"--bylaws {file} does not exist.") from None
+        raise InvalidInput("bylaws", msg("--bylaws {file} does not exist.", file=file)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InvalidInput("bylaws", f"--bylaws {file} is not valid TOML ({e}).") from None
+        raise InvalidInput(
+            "bylaws", msg("--bylaws {file} is not valid TOML ({e}).", file=file, e=e)
+        ) from None
     shu = data.get("shu")
     if not isinstance(shu, dict):
-        raise InvalidInput("bylaws", f"--bylaws {file} has no [shu] table.")
+        raise InvalidInput("bylaws", msg("--bylaws {file} has no [shu] table.", file=file))
     return dict(shu)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from ledger.errors import InvalidInput, PolicyError
+from ledger.i18n import msg
 from ledger.money import format_percent, parse_percent
 
 SHARES: tuple[str, ...] = ("manager", "members", "savings", "cooperative")
@@ -30,13 +31,18 @@ class Policy:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise PolicyError(
-                    name, f"policy share {name} must be a whole number of basis points."
+                    name,
+                    msg("policy share {name} must be a whole number of basis points.", name=name),
                 )
         total = sum(self.points())
         if total != WHOLE:
             raise PolicyError(
                 "policy",
-                f"policy shares must add up to 100, not {format_percent(total)} ({self.text()}).",
+                msg(
+                    "policy shares must add up to 100, not {total} ({policy}).",
+                    total=format_percent(total),
+                    policy=self.text(),
+                ),
             )
 
     def points(self) -> tuple[int, int, int, int]:
@@ -56,11 +62,17 @@ class Policy:
         if unknown:
             raise InvalidInput(
                 unknown[0],
-                f"policy share {unknown[0]!r} is unknown; use {', '.join(SHARES)}.",
+                msg(
+                    "policy share {unknown!r} is unknown; use {names}.",
+                    unknown=unknown[0],
+                    names=", ".join(SHARES),
+                ),
             )
         missing = [n for n in SHARES if n not in values]
         if missing:
-            raise InvalidInput(missing[0], f"policy share {missing[0]} is missing.")
+            raise InvalidInput(
+                missing[0], msg("policy share {missing} is missing.", missing=missing[0])
+            )
         return cls(**{n: parse_percent(values[n], n) for n in SHARES})
 
     @classmethod
@@ -75,10 +87,12 @@ def policy_terms(text: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, eq, value = part.partition("=")
         if not eq:
-            raise InvalidInput("policy", f"policy part {part!r} must look like name=percent.")
+            raise InvalidInput(
+                "policy", msg("policy part {part!r} must look like name=percent.", part=part)
+            )
         name = name.strip()
         if name in values:
-            raise InvalidInput(name, f"policy share {name} is given twice.")
+            raise InvalidInput(name, msg("policy share {name} is given twice.", name=name))
         values[name] = value.strip()
     return values
 

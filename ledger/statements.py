@@ -31,6 +31,7 @@ import attrs
 from ledger import accounts
 from ledger.app import Batch, LedgerApp
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.money import format_percent
 from ledger.queries import as_of_date, cooperative
 from ledger.shu import FUNDS, notes_of, resolve_bylaws
@@ -182,14 +183,16 @@ def _period(first: dt.date | None, last: dt.date | None, app: LedgerApp) -> tupl
     start = first or cooperative(app).started
     end = as_of_date(app, last)
     if end < start:
-        raise InvalidInput("to", f"--to {end} is before --from {start}.")
+        raise InvalidInput("to", msg("--to {end} is before --from {start}.", end=end, start=start))
     return start, end
 
 
 def income(app: LedgerApp, first: dt.date, last: dt.date) -> IncomeStatement:
     coop = cooperative(app)
     if last < first:
-        raise InvalidInput("to", f"--to {last} is before --from {first}.")
+        raise InvalidInput(
+            "to", msg("--to {last} is before --from {first}.", last=last, first=first)
+        )
     rows = app.read.rows(
         "SELECT p.account, SUM(p.amount) FROM kerang_postings p "
         "LEFT JOIN kerang_refs r ON r.ref = p.ref "
@@ -345,7 +348,12 @@ class ShuReport:
 def shu(app: LedgerApp, year: int, bylaws: str | None = None) -> ShuReport:
     coop = cooperative(app)
     if year < coop.started.year:
-        raise InvalidInput("year", f"{year} is before the ledger started ({coop.started}).")
+        raise InvalidInput(
+            "year",
+            msg(
+                "{year} is before the ledger started ({started}).", year=year, started=coop.started
+            ),
+        )
     if year in coop.closed:
         record = {"year": year, **coop.closes(year)[-1]}
         status, closed_on = "closed", record["day"]

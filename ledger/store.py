@@ -24,6 +24,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from ledger import domain
 from ledger.accounts import Entry, entries_of
 from ledger.chain import GENESIS, link
+from ledger.i18n import msg
 
 
 @attrs.frozen
@@ -130,7 +131,8 @@ class Seal:
             from ledger.errors import InvalidInput
 
             raise InvalidInput(
-                "KERANG_CIPHER_KEY", "this ledger is encrypted; set KERANG_CIPHER_KEY to its key."
+                "KERANG_CIPHER_KEY",
+                msg("this ledger is encrypted; set KERANG_CIPHER_KEY to its key."),
             )
         return self.cipher.decrypt(base64.b64decode(text[len(SEALED) :])).decode("utf-8")
 

@@ -28,6 +28,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger import domain
 from ledger.app import Batch, LedgerApp, is_postgres, open_ledger, run_batch
 from ledger.errors import InvalidInput, Refused
+from ledger.i18n import msg
 from ledger.money import format_percent
 from ledger.operations import apply
 
@@ -42,7 +43,9 @@ class ImportStopped(Refused):
     code = "import_line"
 
     def __init__(self, line: int, error: Refused, recorded: int) -> None:
-        super().__init__(error.field, f"line {line}: {error.message}")
+        super().__init__(
+            error.field, msg("line {line}: {message}", line=line, message=error.message)
+        )
         self.line = line
         self.cause_code = error.code
         self.recorded = recorded
@@ -100,10 +103,10 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
             try:
                 record = json.loads(line, parse_float=Decimal)
             except json.JSONDecodeError as e:
-                yield number, InvalidInput("line", f"is not valid JSON ({e.msg}).")
+                yield number, InvalidInput("line", msg("is not valid JSON ({msg}).", msg=e.msg))
                 return
             if not isinstance(record, dict):
-                yield number, InvalidInput("line", "must be a JSON object.")
+                yield number, InvalidInput("line", msg("must be a JSON object."))
                 return
             yield number, record
 
@@ -120,14 +123,14 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refused]]:
         except StopIteration:
             return
         if "op" not in header:
-            yield 1, InvalidInput("op", "the CSV header has no 'op' column.")
+            yield 1, InvalidInput("op", msg("the CSV header has no 'op' column."))
             return
         for row in reader:
             number = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
-                yield number, InvalidInput("line", "has more cells than the header.")
+                yield number, InvalidInput("line", msg("has more cells than the header."))
                 return
             yield (
                 number,
@@ -203,7 +206,7 @@ def import_file(
 ) -> ImportResult:
     file = Path(path)
     if not file.is_file():
-        raise InvalidInput("file", f"import file {path} does not exist.")
+        raise InvalidInput("file", msg("import file {path} does not exist.", path=path))
     total = count_lines(file) if progress else 0
     if check:
         with _scratch_copy(db) as scratch:

@@ -20,6 +20,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from ledger.app import register_transcodings
 from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.transfer import event_line, row_state
 
 
@@ -63,12 +64,12 @@ def _mapper() -> Mapper:
 def verify_export(path: str, head: str | None = None) -> VerifyReport:
     file = Path(path)
     if not file.is_file():
-        raise InvalidInput("file", f"export file {path} does not exist.")
+        raise InvalidInput("file", msg("export file {path} does not exist.", path=path))
     if head is not None and (
         len(head) != 64 or any(c not in "0123456789abcdef" for c in head.lower())
     ):
         raise InvalidInput(
-            "head", "--head must be the 64-digit hex digest printed by 'kerang audit'."
+            "head", msg("--head must be the 64-digit hex digest printed by 'kerang audit'.")
         )
     mapper = _mapper()
     encrypted = False

@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.split import WHOLE, Policy
 from simulation.books import Calibration, start_from_books
 from simulation.fast import run_fast
@@ -179,19 +180,25 @@ def _scenario(scenario) -> Scenario:
 
 def _check_run(years, runs, seed, engine, workers, target) -> int:
     if not 1 <= years <= 50:
-        raise InvalidInput("years", f"--years must be 1..50, not {years}.")
+        raise InvalidInput("years", msg("--years must be 1..50, not {years}.", years=years))
     if not 1 <= runs <= 1_000_000:
-        raise InvalidInput("runs", f"--runs must be 1..1000000, not {runs}.")
+        raise InvalidInput("runs", msg("--runs must be 1..1000000, not {runs}.", runs=runs))
     if engine not in ENGINES:
-        raise InvalidInput("engine", f"--engine must be fast or simpy, not {engine!r}.")
+        raise InvalidInput(
+            "engine", msg("--engine must be fast or simpy, not {engine!r}.", engine=engine)
+        )
     if not 1 <= workers <= 64:
-        raise InvalidInput("workers", f"--workers must be 1..64, not {workers}.")
+        raise InvalidInput(
+            "workers", msg("--workers must be 1..64, not {workers}.", workers=workers)
+        )
     if target is not None and target < 0:
-        raise InvalidInput("target-bagan", f"--target-bagan must not be negative ({target}).")
+        raise InvalidInput(
+            "target-bagan", msg("--target-bagan must not be negative ({target}).", target=target)
+        )
     if seed is None:
         return int(np.random.SeedSequence().entropy % 2**63)
     if seed < 0:
-        raise InvalidInput("seed", f"--seed must not be negative ({seed}).")
+        raise InvalidInput("seed", msg("--seed must not be negative ({seed}).", seed=seed))
     return seed
 
 

@@ -5,20 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from simulation.forecast import Bands, Forecast
 
 
 def save_fan_charts(f: Forecast, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
-        raise InvalidInput("plot", f"--plot must name a .png or .svg file, not {path.name!r}.")
+        raise InvalidInput(
+            "plot", msg("--plot must name a .png or .svg file, not {name!r}.", name=path.name)
+        )
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise InvalidInput("plot", "--plot needs matplotlib: pip install 'kerang[plot]'.") from None
+        raise InvalidInput(
+            "plot", msg("--plot needs matplotlib: pip install 'kerang[plot]'.")
+        ) from None
     years = list(range(f.years + 1))
     panels = [
         ("Standing bagan", f.bagan, 1.0),
@@ -39,7 +44,12 @@ def save_fan_charts(f: Forecast, path: str | Path) -> Path:
     try:
         fig.savefig(path)
     except OSError as error:
-        raise InvalidInput("plot", f"--plot {path} cannot be written ({error.strerror}).") from None
+        raise InvalidInput(
+            "plot",
+            msg(
+                "--plot {path} cannot be written ({strerror}).", path=path, strerror=error.strerror
+            ),
+        ) from None
     finally:
         plt.close(fig)
     return path

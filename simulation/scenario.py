@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ledger.errors import InvalidInput
+from ledger.i18n import msg
 from ledger.money import format_percent
 from ledger.split import DEFAULT_POLICY, SHARES, Policy
 
@@ -259,23 +260,50 @@ def check(scenario) -> None:
     if service_life_months(scenario) < scenario.harvest_cycle_months:
         raise InvalidInput(
             "bagan.service_life_years",
-            "bagan.service_life_years must last at least one harvest cycle "
-            f"({scenario.harvest_cycle_months} months).",
+            msg(
+                "bagan.service_life_years must last at least one harvest cycle ({harvest_cycle_months} months).",
+                harvest_cycle_months=scenario.harvest_cycle_months,
+            ),
         )
 
 
 def _check_value(p: Param, value: Any) -> int | float:
     wanted = "a whole number" if p.integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}.")
+        raise InvalidInput(
+            p.key,
+            msg(
+                "{key} must be {wanted} of {unit}, not {value!r}.",
+                key=p.key,
+                wanted=wanted,
+                unit=p.unit,
+                value=value,
+            ),
+        )
     if p.integer and isinstance(value, float):
         if not value.is_integer():
-            raise InvalidInput(p.key, f"{p.key} must be {wanted} of {p.unit}, not {value!r}.")
+            raise InvalidInput(
+                p.key,
+                msg(
+                    "{key} must be {wanted} of {unit}, not {value!r}.",
+                    key=p.key,
+                    wanted=wanted,
+                    unit=p.unit,
+                    value=value,
+                ),
+            )
         value = int(value)
     if not (p.low <= value <= p.high):
         raise InvalidInput(
             p.key,
-            f"{p.key} = {value} is outside its range {p.low}..{p.high} ({p.unit}).",
+            msg(
+                "{key} = {value} is outside its range {low}..{high} ({unit}).",
+                key=p.key,
+                value=value,
+                low=p.low,
+                high=p.high,
+                unit=p.unit,
+            ),
         )
     return value
 
@@ -285,15 +313,24 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
     values: dict[str, Any] = {}
     for section, table in data.items():
         if section not in SECTIONS:
-            raise InvalidInput(section, f"unknown section [{section}]; use {', '.join(SECTIONS)}.")
+            raise InvalidInput(
+                section,
+                msg(
+                    "unknown section [{section}]; use {names}.",
+                    section=section,
+                    names=", ".join(SECTIONS),
+                ),
+            )
         if not isinstance(table, Mapping):
-            raise InvalidInput(section, f"{section} must be a [{section}] table.")
+            raise InvalidInput(
+                section, msg("{section} must be a [{section}] table.", section=section)
+            )
         for name, value in table.items():
             key = f"{section}.{name}"
             if section == "policy":
                 continue
             if key not in PARAM_BY_KEY:
-                raise InvalidInput(key, f"unknown scenario key {key}.")
+                raise InvalidInput(key, msg("unknown scenario key {key}.", key=key))
             p = PARAM_BY_KEY[key]
             value = _check_value(p, value)
             values[p.field] = value if p.integer else float(value)
@@ -313,7 +350,10 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
 
 def _percent_text(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"policy.{name}", f"policy.{name} must be a percentage, not {value!r}.")
+        raise InvalidInput(
+            f"policy.{name}",
+            msg("policy.{name} must be a percentage, not {value!r}.", name=name, value=value),
+        )
     return repr(value) if isinstance(value, float) else str(value)
 
 
@@ -326,13 +366,19 @@ def load_scenario(path: str | Path | None = None):
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidInput(
-            "scenario", f"scenario file {path} cannot be read ({error.strerror})."
+            "scenario",
+            msg(
+                "scenario file {path} cannot be read ({strerror}).",
+                path=path,
+                strerror=error.strerror,
+            ),
         ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InvalidInput(
-            "scenario", f"scenario file {path} is not valid TOML ({error})."
+            "scenario",
+            msg("scenario file {path} is not valid TOML ({error}).", path=path, error=error),
         ) from None
     return scenario_from_mapping(data)
 
