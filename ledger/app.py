@@ -1018,11 +1018,29 @@ def _round(value: object) -> int | None:
 def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) -> str:
     need, avail = format_rupiah(amount), format_rupiah(max(have, 0))
     if account == accounts.INFAQ_FUND:
-        return f"--amount {need} is more than the infaq fund holds from {day} on ({avail})."
+        return msg(
+            "--amount {need} is more than the infaq fund holds from {day} on ({avail}).",
+            need=need,
+            day=day,
+            avail=avail,
+        )
     if account == accounts.LOANS:
-        return f"--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail})."
-    kind = account.rsplit(":", 1)[-1].lower()
-    return f"--amount {need} would take member {member}'s {kind} savings below zero (available from {day} on: {avail})."
+        return msg(
+            "--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail}).",
+            need=need,
+            member=member,
+            day=day,
+            avail=avail,
+        )
+    return msg(
+        "--amount {need} would take member {member}'s {kind} savings below zero "
+        "(available from {day} on: {avail}).",
+        need=need,
+        member=member,
+        kind=account.rsplit(":", 1)[-1].lower(),
+        day=day,
+        avail=avail,
+    )
 
 
 T = TypeVar("T")

@@ -322,4 +322,8 @@ ID: dict[str, str] = {
     "row {number}: {message}": "baris {number}: {message}",
     "row {number}: {field} score {text} of {indicator!r} ({capital}) is outside 0..{number2}.": "baris {number}: skor {field} {text} untuk {indicator!r} ({capital}) di luar 0..{number2}.",
     "row {number}: {field} {cell!r} of {indicator!r} ({capital}) is not a number.": "baris {number}: {field} {cell!r} untuk {indicator!r} ({capital}) bukan angka.",
+    # insufficient funds (app._shortfall)
+    "--amount {need} is more than the infaq fund holds from {day} on ({avail}).": "--amount {need} melebihi isi dana infaq sejak {day} ({avail}).",
+    "--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail}).": "--amount {need} melebihi sisa pinjaman anggota {member} sejak {day} ({avail}).",
+    "--amount {need} would take member {member}'s {kind} savings below zero (available from {day} on: {avail}).": "--amount {need} akan membuat simpanan {kind} anggota {member} di bawah nol (tersedia sejak {day}: {avail}).",
 }
