@@ -835,6 +835,12 @@ def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
         help="start from the books in --db and calibrate from its harvests",
     )
     p.add_argument(
+        "--as-of",
+        type=_date_arg,
+        default=d(None),
+        help="with --from-ledger: start from the books as of this date (default: as they stand)",
+    )
+    p.add_argument(
         "--db",
         default=d(None),
         help="ledger for --from-ledger (default $KERANG_DB, else ./kerang.db)",
@@ -894,8 +900,18 @@ def _forecast_common(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "engine": args.engine,
         "workers": args.workers,
-        "ledger": _db(args) if args.from_ledger else None,
+        "ledger": _db(args) if args.from_ledger and not args.as_of else None,
+        "books": _books_as_of(args),
     }
+
+
+def _books_as_of(args: argparse.Namespace) -> Any:
+    """The books at --as-of for --from-ledger (a ledger whose last entry is in the past)."""
+    if not (args.from_ledger and args.as_of):
+        return None
+    import ledger
+
+    return ledger.read_books(_db(args), args.as_of)
 
 
 def _forecast(args: argparse.Namespace) -> int:
