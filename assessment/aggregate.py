@@ -19,8 +19,10 @@ from assessment.model import (
     Issue,
     LedgerAssessment,
     StoryView,
+    capital_label,
 )
 from assessment.survey import Score, Survey, SurveyRow, _number, indicator_key
+from ledger.i18n import msg
 
 
 def _mean(values: Iterable[Fraction]) -> Fraction | None:
@@ -48,10 +50,19 @@ def _rounding(score: Score | None) -> Fraction:
 
 
 def _describe(row: SurveyRow) -> str:
-    parts = [f"{name} {s.text}" for name, s in (("before", row.before), ("after", row.after)) if s]
+    parts = []
+    if row.before is not None:
+        parts.append(msg("before {score}", score=row.before.text))
+    if row.after is not None:
+        parts.append(msg("after {score}", score=row.after.text))
     if row.change is not None:
-        parts.append(f"change {row.change.text}")
-    return ", ".join(parts) or "no scores"
+        parts.append(msg("change {score}", score=row.change.text))
+    if not parts:
+        return msg("no scores")
+    text = parts[0]
+    for part in parts[1:]:
+        text = msg("{first}, {then}", first=text, then=part)
+    return text
 
 
 def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
@@ -64,9 +75,13 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
                 Issue(
                     "warning",
                     "no_respondent",
-                    f"row {row.row}: {row.indicator!r} ({row.capital}) has no "
-                    f"respondent; "
-                    "counted as a respondent of its own.",
+                    msg(
+                        "row {row}: {indicator!r} ({capital}) has no respondent; "
+                        "counted as a respondent of its own.",
+                        row=row.row,
+                        indicator=row.indicator,
+                        capital=capital_label(row.capital),
+                    ),
                     row.row,
                 )
             )
@@ -79,15 +94,23 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
             seen[key] = row
             kept.append(row)
             continue
-        whose = f" for respondent {row.respondent}" if row.respondent else ""
+        whose = (
+            msg(" for respondent {respondent}", respondent=row.respondent) if row.respondent else ""
+        )
         if first.values() == row.values():
             issues.append(
                 Issue(
                     "warning",
                     "duplicate_indicator",
-                    f"row {row.row}: {row.indicator!r} is listed twice in {row.capital}"
-                    f"{whose} (rows {first.row} and {row.row}, identical); counted "
-                    f"once.",
+                    msg(
+                        "row {row}: {indicator!r} is listed twice in {capital}{whose} "
+                        "(rows {first} and {row}, identical); counted once.",
+                        row=row.row,
+                        indicator=row.indicator,
+                        capital=capital_label(row.capital),
+                        whose=whose,
+                        first=first.row,
+                    ),
                     row.row,
                 )
             )
@@ -96,10 +119,17 @@ def _unique_rows(survey: Survey, issues: list[Issue]) -> list[SurveyRow]:
                 Issue(
                     "error",
                     "conflicting_indicator",
-                    f"row {row.row}: {row.indicator!r} is listed twice in {row.capital}"
-                    f"{whose} with different scores (row {first.row}: "
-                    f"{_describe(first)}; "
-                    f"row {row.row}: {_describe(row)}).",
+                    msg(
+                        "row {row}: {indicator!r} is listed twice in {capital}{whose} with "
+                        "different scores (row {first}: {first_scores}; row {row}: {scores}).",
+                        row=row.row,
+                        indicator=row.indicator,
+                        capital=capital_label(row.capital),
+                        whose=whose,
+                        first=first.row,
+                        first_scores=_describe(first),
+                        scores=_describe(row),
+                    ),
                     row.row,
                 )
             )
@@ -114,8 +144,14 @@ def _check_change(row: SurveyRow, issues: list[Issue]) -> None:
             Issue(
                 "warning",
                 "change_unchecked",
-                f"row {row.row}: the change {row.change.text} of {row.indicator!r} "
-                f"({row.capital}) cannot be checked: before or after is blank.",
+                msg(
+                    "row {row}: the change {change} of {indicator!r} ({capital}) cannot be "
+                    "checked: before or after is blank.",
+                    row=row.row,
+                    change=row.change.text,
+                    indicator=row.indicator,
+                    capital=capital_label(row.capital),
+                ),
                 row.row,
             )
         )
@@ -127,10 +163,17 @@ def _check_change(row: SurveyRow, issues: list[Issue]) -> None:
             Issue(
                 "warning",
                 "change_mismatch",
-                f"row {row.row}: the change of {row.indicator!r} ({row.capital}) is "
-                f"given as "
-                f"{row.change.text} but after − before is {row.after.text} − "
-                f"{row.before.text} = {_number(actual)}.",
+                msg(
+                    "row {row}: the change of {indicator!r} ({capital}) is given as {change} "
+                    "but after − before is {after} − {before} = {actual}.",
+                    row=row.row,
+                    indicator=row.indicator,
+                    capital=capital_label(row.capital),
+                    change=row.change.text,
+                    after=row.after.text,
+                    before=row.before.text,
+                    actual=_number(actual),
+                ),
                 row.row,
             )
         )
@@ -169,9 +212,14 @@ def assess(
                         Issue(
                             "warning",
                             f"missing_{label}",
-                            f"row {first_row}: {name!r} ({capital}) has no {label} "
-                            f"score; "
-                            f"it is left out of {capital}'s {label} score.",
+                            msg(
+                                "row {row}: {name!r} ({capital}) has no {label} score; "
+                                "it is left out of {capital}'s {label} score.",
+                                row=first_row,
+                                name=name,
+                                capital=capital_label(capital),
+                                label=msg("before") if label == "before" else msg("after"),
+                            ),
                             first_row,
                         )
                     )
@@ -197,16 +245,21 @@ def assess(
         before, after = _mean(befores), _mean(afters)
         change = _diff(after, before)
         if change is None:
-            why = (
-                "no indicators"
-                if not indicators
-                else f"no {'before' if before is None else 'after'} score"
-            )
+            if not indicators:
+                why = msg("no indicators")
+            elif before is None:
+                why = msg("no before score")
+            else:
+                why = msg("no after score")
             issues.append(
                 Issue(
                     "warning",
                     "empty_capital",
-                    f"capital {capital} has {why}; it is left out of the overall change.",
+                    msg(
+                        "capital {capital} has {why}; it is left out of the overall change.",
+                        capital=capital_label(capital),
+                        why=why,
+                    ),
                 )
             )
         else:

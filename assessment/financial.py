@@ -85,8 +85,32 @@ def _rp(amount: float) -> str:
     return format_rupiah(round(amount))
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _harvests(count: int) -> str:
+    if count == 1:
+        return msg("{count} harvest", count=count)
+    return msg("{count} harvests", count=count)
+
+
+def _members(count: int) -> str:
+    if count == 1:
+        return msg("{count} member", count=count)
+    return msg("{count} members", count=count)
+
+
+def _loans(count: int) -> str:
+    if count == 1:
+        return msg("{count} loan", count=count)
+    return msg("{count} loans", count=count)
+
+
+def _buyers(count: int) -> str:
+    if count == 1:
+        return msg("{count} distinct buyer", count=count)
+    return msg("{count} distinct buyers", count=count)
+
+
+def _no_members(period: Period) -> str:
+    return msg("no members in {period}", period=period.text())
 
 
 Figure = tuple[float | None, str]
@@ -104,20 +128,29 @@ def household_income(
         wage, used = wages.for_year(year)
         if used != year:
             warn(
-                f"the minimum wage table has no {year}; {used}'s "
-                f"{format_rupiah(wage)} is used "
-                "for the household income level (--wages overrides the table)."
+                msg(
+                    "the minimum wage table has no {year}; {used}'s {wage} is used for the "
+                    "household income level (--wages overrides the table).",
+                    year=year,
+                    used=used,
+                    wage=format_rupiah(wage),
+                )
             )
     umk = sum(wages.for_year(y)[0] * s for y, _, s in shares) / months
     if not members:
-        return None, f"no members in {period.text()}"
+        return None, _no_members(period)
     per_month = income / len(members) / months
     ratio = per_month / umk
-    return ratio, (
-        f"{_rp(income)} members' share of {_n(len(harvests), 'harvest')} "
-        f"÷ {_n(len(members), 'member')} "
-        f"÷ {months:g} months = {_rp(per_month)}/month; UMK {_rp(umk)} → {ratio:.2f} "
-        f"× UMK"
+    return ratio, msg(
+        "{income} members' share of {harvests} ÷ {members} ÷ {months:g} months = "
+        "{per_month}/month; UMK {umk} → {ratio:.2f} × UMK",
+        income=_rp(income),
+        harvests=_harvests(len(harvests)),
+        members=_members(len(members)),
+        months=months,
+        per_month=_rp(per_month),
+        umk=_rp(umk),
+        ratio=ratio,
     )
 
 
@@ -127,12 +160,14 @@ def savings(books: Books, period: Period, wages: WageTable, warn: Callable[[str]
         sum(books.statements[m.id].savings.values()) for m in members if m.id in books.statements
     )
     if not members:
-        return None, f"no members in {period.text()}"
+        return None, _no_members(period)
     each = total / len(members)
-    return each, (
-        f"{_rp(total)} saved by {_n(len(members), 'member')} at "
-        f"{books.as_of.isoformat()} "
-        f"= {_rp(each)} per member"
+    return each, msg(
+        "{total} saved by {members} at {day} = {each} per member",
+        total=_rp(total),
+        members=_members(len(members)),
+        day=books.as_of.isoformat(),
+        each=_rp(each),
     )
 
 
@@ -144,7 +179,12 @@ def cash_turnover(
     share = len(selling) / len(months)
     return (
         share,
-        f"harvest sales in {len(selling)} of {len(months)} months = {share:.2f}",
+        msg(
+            "harvest sales in {selling} of {months} months = {share:.2f}",
+            selling=len(selling),
+            months=len(months),
+            share=share,
+        ),
     )
 
 
@@ -155,12 +195,15 @@ def access_to_capital(
     loans = [mv for mv in books.movements if mv.kind == "loan.disburse" and mv.date in period]
     borrowers = {mv.member for mv in loans if mv.member is not None}
     if not members:
-        return None, f"no members in {period.text()}"
+        return None, _no_members(period)
     share = len(borrowers) / len(members)
-    return share, (
-        f"{len(borrowers)} of {len(members)} members borrowed "
-        f"({_rp(sum(mv.amount for mv in loans))} in {_n(len(loans), 'loan')}) = "
-        f"{share:.2f}"
+    return share, msg(
+        "{borrowers} of {members} members borrowed ({amount} in {loans}) = {share:.2f}",
+        borrowers=len(borrowers),
+        members=len(members),
+        amount=_rp(sum(mv.amount for mv in loans)),
+        loans=_loans(len(loans)),
+        share=share,
     )
 
 
@@ -170,9 +213,16 @@ def business_network(
     harvests = [h for h in books.harvests if h.date in period]
     buyers = {" ".join(h.buyer.split()).casefold() for h in harvests if h.buyer and h.buyer.strip()}
     unnamed = sum(1 for h in harvests if not (h.buyer and h.buyer.strip()))
-    detail = f"{_n(len(buyers), 'distinct buyer')} of {_n(len(harvests), 'harvest')}"
+    detail = msg(
+        "{buyers} of {harvests}", buyers=_buyers(len(buyers)), harvests=_harvests(len(harvests))
+    )
     if unnamed:
-        detail += f" ({unnamed} without a buyer recorded)"
+        detail = msg(
+            "{buyers} of {harvests} ({unnamed} without a buyer recorded)",
+            buyers=_buyers(len(buyers)),
+            harvests=_harvests(len(harvests)),
+            unnamed=unnamed,
+        )
     return float(len(buyers)), detail
 
 

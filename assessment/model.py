@@ -11,8 +11,22 @@ from typing import Any
 
 import attrs
 
+from ledger.i18n import Message, msg
+
 # The pentagon's axes, in this order (DOMAIN.md, SLIA).
 CAPITALS: tuple[str, ...] = ("natural", "physical", "human", "financial", "social")
+
+
+def capital_label(capital: str) -> Message | str:
+    """A capital's name as a reader says it (English text; ``localise`` for the screen)."""
+    labels = {
+        "natural": msg("natural"),
+        "physical": msg("physical"),
+        "human": msg("human"),
+        "financial": msg("financial"),
+        "social": msg("social"),
+    }
+    return labels.get(capital, capital)
 
 
 @attrs.frozen

@@ -13,7 +13,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from assessment.model import CAPITALS, Assessment, LedgerAssessment
+from assessment.model import CAPITALS, Assessment, LedgerAssessment, capital_label
+from ledger.i18n import localise, tr
 
 BEFORE, AFTER, BOTH = "○", "●", "◉"
 BEFORE_STYLE, AFTER_STYLE, GRID_STYLE = "yellow", "bold green", "dim"
@@ -28,6 +29,11 @@ def _change(value: float | None) -> str:
         return "–"
     text = f"{value:+.2f}"
     return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _capital(capital: str) -> str:
+    """A capital's name in the chosen language."""
+    return localise(capital_label(capital))
 
 
 def _change_text(value: float | None) -> Text:
@@ -100,7 +106,7 @@ def pentagon(
         put(x, y, BOTH, AFTER_STYLE)
 
     # labels just outside the outer pentagon's corners
-    for k, capital in enumerate(CAPITALS):
+    for k, capital in enumerate(_capital(c) for c in CAPITALS):
         x, y = _vertex(k, 1.0, cx, cy, rx, ry)
         xi, yi = round(x), round(y)
         if k == 0:
@@ -128,11 +134,11 @@ def pentagon(
 def _legend(scale_max: float) -> Text:
     text = Text()
     text.append(BEFORE, style=BEFORE_STYLE)
-    text.append(" before   ")
+    text.append(tr(" before   "))
     text.append(AFTER, style=AFTER_STYLE)
-    text.append(" after   ")
+    text.append(tr(" after   "))
     text.append(BOTH, style=AFTER_STYLE)
-    text.append(f" both   · 0..{scale_max:g} per axis")
+    text.append(tr(" both   · 0..{scale_max:g} per axis", scale_max=scale_max))
     return text
 
 
@@ -140,21 +146,21 @@ def _legend(scale_max: float) -> Text:
 def _capitals_table(assessment: Assessment) -> Table:
     ledger = assessment.ledger
     table = Table(
-        title="Capitals (mean of their indicators)",
+        title=tr("Capitals (mean of their indicators)"),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    table.add_column("Capital", no_wrap=True)
-    table.add_column("Indicators", justify="right")
-    table.add_column("Before", justify="right")
-    table.add_column("After", justify="right")
-    table.add_column("Change", justify="right")
+    table.add_column(tr("Capital"), no_wrap=True)
+    table.add_column(tr("Indicators"), justify="right")
+    table.add_column(tr("Before"), justify="right")
+    table.add_column(tr("After"), justify="right")
+    table.add_column(tr("Change"), justify="right")
     if ledger is not None:
-        table.add_column("From the ledger", no_wrap=True)
+        table.add_column(tr("From the ledger"), no_wrap=True)
     for capital in CAPITALS:
         score = assessment.capitals[capital]
         cells: list[str | Text] = [
-            capital,
+            _capital(capital),
             str(len(score.indicators)),
             _score(score.before),
             _score(score.after),
@@ -173,7 +179,7 @@ def _capitals_table(assessment: Assessment) -> Table:
         table.add_row(*cells)
     table.add_section()
     overall: list[str | Text] = [
-        "overall change",
+        tr("overall change"),
         "",
         "",
         "",
@@ -186,21 +192,21 @@ def _capitals_table(assessment: Assessment) -> Table:
 
 
 def _indicators_table(assessment: Assessment) -> Table:
-    table = Table(title="Indicators", box=box.SIMPLE_HEAD, title_justify="left")
+    table = Table(title=tr("Indicators"), box=box.SIMPLE_HEAD, title_justify="left")
     with_respondents = any(
         i.respondents is not None for c in assessment.capitals.values() for i in c.indicators
     )
-    table.add_column("Capital")
-    table.add_column("Indicator")
+    table.add_column(tr("Capital"))
+    table.add_column(tr("Indicator"))
     if with_respondents:
-        table.add_column("Resp.", justify="right")
-    table.add_column("Before", justify="right")
-    table.add_column("After", justify="right")
-    table.add_column("Change", justify="right")
+        table.add_column(tr("Resp."), justify="right")
+    table.add_column(tr("Before"), justify="right")
+    table.add_column(tr("After"), justify="right")
+    table.add_column(tr("Change"), justify="right")
     for capital in CAPITALS:
         indicators = assessment.capitals[capital].indicators
         for n, indicator in enumerate(indicators):
-            cells: list[str | Text] = [capital if n == 0 else "", indicator.name]
+            cells: list[str | Text] = [_capital(capital) if n == 0 else "", indicator.name]
             if with_respondents:
                 cells.append("" if indicator.respondents is None else str(indicator.respondents))
             cells += [
@@ -210,30 +216,34 @@ def _indicators_table(assessment: Assessment) -> Table:
             ]
             table.add_row(*cells, end_section=n == len(indicators) - 1)
         if not indicators:
-            table.add_row(capital, Text("no indicators", style="italic"), end_section=True)
+            table.add_row(
+                _capital(capital), Text(tr("no indicators"), style="italic"), end_section=True
+            )
     return table
 
 
 def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
     survey = {i.name: i for i in assessment.capitals["financial"].indicators}
     table = Table(
-        title=(
-            f"Financial capital from the ledger: before {ledger.before_period.text()}, "
-            f"after {ledger.after_period.text()} (rubric: {ledger.rubric})"
+        title=tr(
+            "Financial capital from the ledger: before {before}, after {after} (rubric: {rubric})",
+            before=ledger.before_period.text(),
+            after=ledger.after_period.text(),
+            rubric=ledger.rubric,
         ),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    table.add_column("Indicator", max_width=26)
+    table.add_column(tr("Indicator"), max_width=26)
     table.add_column("", no_wrap=True)
-    table.add_column("Survey", justify="right")
-    table.add_column("Ledger", justify="right")
-    table.add_column("Figure behind the ledger score")
+    table.add_column(tr("Survey"), justify="right")
+    table.add_column(tr("Ledger"), justify="right")
+    table.add_column(tr("Figure behind the ledger score"))
     for indicator in ledger.indicators:
         match = survey.get(indicator.survey_indicator or "")
         rows = (
-            ("before", indicator.before, match.before if match else None),
-            ("after", indicator.after, match.after if match else None),
+            (tr("before"), indicator.before, match.before if match else None),
+            (tr("after"), indicator.after, match.after if match else None),
         )
         for n, (label, measure, survey_score) in enumerate(rows):
             table.add_row(
@@ -241,7 +251,7 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
                 label,
                 _score(survey_score) if match else "",
                 _score(measure.score),
-                measure.detail,
+                localise(measure.detail),
                 end_section=n == 1,
             )
     return table
@@ -250,8 +260,8 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
 def _stories(assessment: Assessment) -> Group | Text:
     stories = assessment.stories or ()
     if not stories:
-        return Text("Most Significant Change stories: none recorded.", style="italic")
-    parts: list = [Text("Most Significant Change stories", style="bold")]
+        return Text(tr("Most Significant Change stories: none recorded."), style="italic")
+    parts: list = [Text(tr("Most Significant Change stories"), style="bold")]
     for story in stories:
         head = Text()
         head.append(f"{story.date.isoformat()}  {story.member}  ", style="dim")
@@ -266,20 +276,20 @@ def _issues(title: str, issues, style: str) -> Group:
     grid.add_column(no_wrap=True)
     grid.add_column()
     for issue in issues:  # a grid, so a long message wraps under itself
-        grid.add_row(" !", Text(issue.message, style=style))
+        grid.add_row(" !", Text(localise(issue.message), style=style))
     return Group(Text(f"{title} ({len(issues)})", style=f"bold {style}"), grid)
 
 
 def render(assessment: Assessment, console: Console) -> None:
     """Print the whole report."""
-    title = Text("SLIA impact assessment", style="bold")
+    title = Text(tr("SLIA impact assessment"), style="bold")
     if assessment.source:
         title.append(f" — {assessment.source}", style="")
-    title.append(f"  (scores 0..{assessment.scale_max:g})", style="dim")
+    title.append(tr("  (scores 0..{scale_max:g})", scale_max=assessment.scale_max), style="dim")
     console.print(title)
     console.print()
     console.print(_capitals_table(assessment))
-    console.print(Text("Pentagon: the five capitals before and after", style="bold"))
+    console.print(Text(tr("Pentagon: the five capitals before and after"), style="bold"))
     console.print()
     console.print(
         Padding(
@@ -300,6 +310,6 @@ def render(assessment: Assessment, console: Console) -> None:
         console.print(_stories(assessment))
         console.print()
     if assessment.warnings:
-        console.print(_issues("Warnings", assessment.warnings, "yellow"))
+        console.print(_issues(tr("Warnings"), assessment.warnings, "yellow"))
     if assessment.errors:
-        console.print(_issues("Errors", assessment.errors, "red"))
+        console.print(_issues(tr("Errors"), assessment.errors, "red"))

@@ -13,6 +13,7 @@ import math
 import attrs
 import numpy as np
 
+from ledger.i18n import msg
 from simulation.model import Start, grid
 from simulation.scenario import PARAM_BY_KEY, service_life_months
 
@@ -36,24 +37,42 @@ class Calibration:
         out = []
         if self.yield_used:
             out.append(
-                f"yield calibrated from {self.yield_used} recorded harvests: "
-                f"mean {self.yield_kg:,.0f} kg, spread {self.yield_cv:.2f}"
+                msg(
+                    "yield calibrated from {used} recorded harvests: mean {kg:,.0f} kg, "
+                    "spread {cv:.2f}",
+                    used=self.yield_used,
+                    kg=self.yield_kg,
+                    cv=self.yield_cv,
+                )
             )
         else:
             out.append(
-                f"yield from the scenario: {self.with_kg} of {self.harvests} recorded "
-                f"harvests have kg, at least {MIN_HARVESTS} are needed"
+                msg(
+                    "yield from the scenario: {with_kg} of {harvests} recorded harvests have "
+                    "kg, at least {needed} are needed",
+                    with_kg=self.with_kg,
+                    harvests=self.harvests,
+                    needed=MIN_HARVESTS,
+                )
             )
         if self.price_used:
             out.append(
-                f"price calibrated from {self.price_used} recorded harvests: "
-                f"median Rp {self.price_median:,}/kg, "
-                f"spread {self.price_volatility:.2f}"
+                msg(
+                    "price calibrated from {used} recorded harvests: median Rp {median:,}/kg, "
+                    "spread {volatility:.2f}",
+                    used=self.price_used,
+                    median=self.price_median,
+                    volatility=self.price_volatility,
+                )
             )
         else:
             out.append(
-                f"price from the scenario: {self.with_kg} recorded harvests have a "
-                f"price per kg, at least {MIN_HARVESTS} are needed"
+                msg(
+                    "price from the scenario: {with_kg} recorded harvests have a price per kg, "
+                    "at least {needed} are needed",
+                    with_kg=self.with_kg,
+                    needed=MIN_HARVESTS,
+                )
             )
         return out
 

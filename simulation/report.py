@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ledger.i18n import localise, tr
 from ledger.money import format_percent
 from simulation.forecast import Bands, Comparison, Forecast, Progress, Tornado
 
@@ -27,6 +28,17 @@ def _count(value: float) -> str:
 
 def _pct(p: float) -> str:
     return f"{100 * p:.0f}%"
+
+
+def _share(key: str) -> str:
+    """A share of the harvest split, as the policy line names it."""
+    labels = {
+        "manager": tr("manager"),
+        "members": tr("members"),
+        "savings": tr("savings"),
+        "cooperative": tr("cooperative"),
+    }
+    return labels.get(key, key)
 
 
 def _fan_row(b: Bands, i: int, lo: float, hi: float) -> Text:
@@ -48,8 +60,8 @@ def _fan_row(b: Bands, i: int, lo: float, hi: float) -> Text:
 def fan_table(title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = None) -> Table:
     lo, hi = min(b.p5), max(b.p95)
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    table.add_column("year", justify="right")
-    for name in ("p5", "p25", "med", "p75", "p95", "mean"):
+    table.add_column(tr("year"), justify="right")
+    for name in ("p5", "p25", tr("med"), "p75", "p95", tr("mean")):
         table.add_column(name, justify="right")
     table.add_column(f"{fmt(lo)} … {fmt(hi)}", no_wrap=True)
     for name in extra or {}:
@@ -57,35 +69,52 @@ def fan_table(title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = No
     for i in range(len(b.p50)):
         cells = [fmt(getattr(b, k)[i]) for k in ("p5", "p25", "p50", "p75", "p95", "mean")]
         more = [column[i] for column in (extra or {}).values()]
-        table.add_row("start" if i == 0 else str(i), *cells, _fan_row(b, i, lo, hi), *more)
+        table.add_row(tr("start") if i == 0 else str(i), *cells, _fan_row(b, i, lo, hi), *more)
     return table
 
 
 def render_forecast(f: Forecast, console: Console) -> None:
     start = f.start
-    policy = ", ".join(f"{k} {format_percent(v)}%" for k, v in start.policy.as_dict().items())
-    where = f"the books as of {start.as_of}" if start.source == "ledger" else "the scenario"
+    policy = ", ".join(
+        f"{_share(k)} {format_percent(v)}%" for k, v in start.policy.as_dict().items()
+    )
+    where = (
+        tr("the books as of {as_of}", as_of=start.as_of)
+        if start.source == "ledger"
+        else tr("the scenario")
+    )
     lines = [
-        f"{f.runs:,} runs × {f.years} years, {f.engine} engine, seed {f.seed}",
-        f"start from {where}: {len(start.ages)} bagan, "
-        f"savings fund Rp {_jt(start.fund)} jt, {start.members} members",
-        f"policy: {policy}",
+        tr(
+            "{runs:,} runs × {years} years, {engine} engine, seed {seed}",
+            runs=f.runs,
+            years=f.years,
+            engine=f.engine,
+            seed=f.seed,
+        ),
+        tr(
+            "start from {where}: {bagan} bagan, savings fund Rp {fund} jt, {members} members",
+            where=where,
+            bagan=len(start.ages),
+            fund=_jt(start.fund),
+            members=start.members,
+        ),
+        tr("policy: {policy}", policy=policy),
     ]
     if f.calibration:
-        lines += f.calibration.notes()
-    console.print(Panel("\n".join(lines), title="kerang forecast", expand=False))
+        lines += [localise(note) for note in f.calibration.notes()]
+    console.print(Panel("\n".join(lines), title=tr("kerang forecast"), expand=False))
 
     extra = {}
     if f.p_target is not None:
         extra[f"≥{f.target}"] = [_pct(p) for p in f.p_target]
-    extra["loss"] = ["" if i == 0 else _pct(p) for i, p in enumerate(f.p_loss_year)]
-    console.print(fan_table("Standing bagan at year end", f.bagan, _count, extra))
+    extra[tr("loss")] = ["" if i == 0 else _pct(p) for i, p in enumerate(f.p_loss_year)]
+    console.print(fan_table(tr("Standing bagan at year end"), f.bagan, _count, extra))
     console.print()
-    console.print(fan_table("Harvest savings fund at year end (Rp juta)", f.fund, _jt))
+    console.print(fan_table(tr("Harvest savings fund at year end (Rp juta)"), f.fund, _jt))
     console.print()
     console.print(
         fan_table(
-            "Income per member per month over the year (Rp juta)",
+            tr("Income per member per month over the year (Rp juta)"),
             f.member_income_monthly,
             _jt,
         )
@@ -94,25 +123,43 @@ def render_forecast(f: Forecast, console: Console) -> None:
     notes = []
     if f.target is not None:
         notes.append(
-            f"Target of {f.target} bagan reached by year {f.years}: "
-            f"{_pct(f.p_target[-1])} of runs (column ≥{f.target}: by that year)."
+            tr(
+                "Target of {target} bagan reached by year {years}: {share} of runs "
+                "(column ≥{target}: by that year).",
+                target=f.target,
+                years=f.years,
+                share=_pct(f.p_target[-1]),
+            )
         )
     if f.first_build_months:
         p5, _, p50, _, p95 = f.first_build_months
         notes.append(
-            f"First self-funded bagan: {_pct(f.first_build_by_year[-1])} of runs "
-            f"within {f.years} years; when it comes, month {_count(p50)} (median), "
-            f"months {_count(p5)}–{_count(p95)} (90 % of runs)."
+            tr(
+                "First self-funded bagan: {share} of runs within {years} years; when it comes, "
+                "month {median} (median), months {low}–{high} (90 % of runs).",
+                share=_pct(f.first_build_by_year[-1]),
+                years=f.years,
+                median=_count(p50),
+                low=_count(p5),
+                high=_count(p95),
+            )
         )
         notes.append(
-            "  by year: "
-            + "  ".join(f"{y}: {_pct(p)}" for y, p in enumerate(f.first_build_by_year) if y)
+            tr(
+                "  by year: {shares}",
+                shares="  ".join(
+                    f"{y}: {_pct(p)}" for y, p in enumerate(f.first_build_by_year) if y
+                ),
+            )
         )
     else:
-        notes.append(f"No self-funded bagan within {f.years} years in any run.")
+        notes.append(tr("No self-funded bagan within {years} years in any run.", years=f.years))
     notes.append(
-        "A year that ends with fewer bagan than it began: "
-        f"{_pct(f.p_any_loss_year)} of runs have one (column loss: that year)."
+        tr(
+            "A year that ends with fewer bagan than it began: {share} of runs have one "
+            "(column loss: that year).",
+            share=_pct(f.p_any_loss_year),
+        )
     )
     console.print(Group(*(Text(n) for n in notes)))
 
@@ -120,23 +167,31 @@ def render_forecast(f: Forecast, console: Console) -> None:
 def render_comparison(c: Comparison, console: Console) -> None:
     console.print(
         Panel(
-            f"B − A, {c.a.runs:,} runs × {c.a.years} years on common random numbers "
-            f"(seed {c.a.seed}, {c.a.engine} engine)\nA: {c.names[0]}\nB: {c.names[1]}",
-            title="kerang forecast compare",
+            tr(
+                "B − A, {runs:,} runs × {years} years on common random numbers "
+                "(seed {seed}, {engine} engine)\nA: {a}\nB: {b}",
+                runs=c.a.runs,
+                years=c.a.years,
+                seed=c.a.seed,
+                engine=c.a.engine,
+                a=c.names[0],
+                b=c.names[1],
+            ),
+            title=tr("kerang forecast compare"),
             expand=False,
         )
     )
     for title, d, fmt in (
-        ("Standing bagan at year end (mean)", c.bagan, _count),
-        ("Harvest savings fund at year end (mean, Rp juta)", c.fund, _jt),
-        ("Income per member per month (mean, Rp juta)", c.member_income_monthly, _jt),
+        (tr("Standing bagan at year end (mean)"), c.bagan, _count),
+        (tr("Harvest savings fund at year end (mean, Rp juta)"), c.fund, _jt),
+        (tr("Income per member per month (mean, Rp juta)"), c.member_income_monthly, _jt),
     ):
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-        for name in ("year", "A", "B", "B − A", "± 2 s.e.", "± without CRN"):
+        for name in (tr("year"), "A", "B", "B − A", tr("± 2 s.e."), tr("± without CRN")):
             table.add_column(name, justify="right")
         for i in range(len(d.a)):
             table.add_row(
-                "start" if i == 0 else str(i),
+                tr("start") if i == 0 else str(i),
                 fmt(d.a[i]),
                 fmt(d.b[i]),
                 fmt(d.diff[i]),
@@ -150,30 +205,37 @@ def render_comparison(c: Comparison, console: Console) -> None:
 def render_tornado(t: Tornado, console: Console) -> None:
     console.print(
         Panel(
-            f"Each parameter 20 % down and up; {t.runs:,} runs × {t.years} years, "
-            f"seed {t.seed}.\nBase: {t.base_bagan:,.1f} bagan at year {t.years}, "
-            f"member income Rp {_jt(t.base_income)} jt/month in the last year",
-            title="kerang forecast sensitivity",
+            tr(
+                "Each parameter 20 % down and up; {runs:,} runs × {years} years, seed {seed}."
+                "\nBase: {bagan:,.1f} bagan at year {years}, member income Rp {income} jt/month "
+                "in the last year",
+                runs=t.runs,
+                years=t.years,
+                seed=t.seed,
+                bagan=t.base_bagan,
+                income=_jt(t.base_income),
+            ),
+            title=tr("kerang forecast sensitivity"),
             expand=False,
         )
     )
     widest = max((b.swing for b in t.bars), default=0.0) or 1.0
     half = FAN // 2
     table = Table(
-        title=f"Mean standing bagan at year {t.years}",
+        title=tr("Mean standing bagan at year {years}", years=t.years),
         title_justify="left",
         box=None,
         pad_edge=False,
     )
     for name, justify in (
-        ("parameter", "left"),
-        ("low", "right"),
-        ("high", "right"),
-        ("bagan low", "right"),
-        ("bagan high", "right"),
+        (tr("parameter"), "left"),
+        (tr("low"), "right"),
+        (tr("high"), "right"),
+        (tr("bagan low"), "right"),
+        (tr("bagan high"), "right"),
         ("", "left"),
-        ("income low", "right"),
-        ("income high", "right"),
+        (tr("income low"), "right"),
+        (tr("income high"), "right"),
     ):
         table.add_column(name, justify=justify, no_wrap=True)
     for b in t.bars:
@@ -202,7 +264,7 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
     with Progress(
-        "forecast",
+        tr("forecast"),
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),

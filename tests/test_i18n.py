@@ -33,9 +33,12 @@ ALL_MODULES = sorted(
     ]
 )
 # Renderers whose every label is translated (row labels, headers, titles, printed lines).
-RENDERERS = [ROOT / "ledger" / "report.py", ROOT / "cli.py"]
-# Renderers still in English only (see the README's note on --lang).
-NOT_YET = ["simulation/report.py", "assessment/report.py", "assessment/aggregate.py"]
+RENDERERS = [
+    ROOT / "ledger" / "report.py",
+    ROOT / "cli.py",
+    ROOT / "simulation" / "report.py",
+    ROOT / "assessment" / "report.py",
+]
 
 REFUSALS = {
     "Refused", "InvalidInput", "NotInitialised", "AlreadyInitialised", "UnknownMember",
@@ -44,6 +47,8 @@ REFUSALS = {
     "PeriodClosed", "Busy", "ReadOnly", "UsageError",
 }  # fmt: skip
 LABEL_CALLS = {"add_row": 0, "add_column": 0, "print": 0, "_money_table": 0, "_heading": 2}
+# Renderers' rich Text and Progress labels (checked in the forecast and assessment reports).
+TEXT_CALLS = {"Text": 0, "append": 0, "Progress": 0}
 LABEL_DICTS = {"SHARE_LABELS", "SAVINGS_LABELS", "SUBHEADINGS", "labels"}
 
 
@@ -84,8 +89,15 @@ def _templates() -> tuple[dict[str, list[str]], list[str]]:
                         found.setdefault(first.value, []).append(where)
                 if name in REFUSALS and len(node.args) > 1 and _words(node.args[1]):
                     bare.append(f"{where}: {ast.unparse(node.args[1])[:70]}")
+                # an assessment warning or error: Issue(severity, code, message, row)
+                if name == "Issue" and len(node.args) > 2 and _words(node.args[2]):
+                    bare.append(f"{where}: {ast.unparse(node.args[2])[:70]}")
+                if name == "warn" and node.args and _words(node.args[0]):
+                    bare.append(f"{where}: {ast.unparse(node.args[0])[:70]}")
                 if renderer:
                     index = LABEL_CALLS.get(name or "")
+                    if rel.startswith(("simulation/", "assessment/")):
+                        index = TEXT_CALLS.get(name or "", index)
                     args = list(node.args)
                     if index is not None and len(args) > index and _words(args[index]):
                         bare.append(f"{where}: {ast.unparse(args[index])[:70]}")
@@ -202,6 +214,70 @@ def test_golden_summary_in_indonesian(tmp_path: Path) -> None:
     assert done.stdout == golden.read_text()
     english = kerang("summary", "--as-of", "2015-12-31", "--db", db).stdout
     assert english == (ROOT / "tests" / "golden" / "ledger_summary.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        (
+            "forecast_report_id.txt",
+            ("forecast", "--runs", "200", "--years", "3", "--seed", "7", "--target-bagan", "30"),
+        ),
+        ("assess_report_id.txt", ("assess", "--survey", "assessment/data/demo_survey.csv")),
+    ],
+)
+def test_golden_forecast_and_assessment_in_indonesian(name: str, args: tuple[str, ...]) -> None:
+    done = kerang(*args, "--lang", "id")
+    assert done.returncode == 0, done.stderr
+    golden = ROOT / "tests" / "golden" / name
+    if os.environ.get("KERANG_UPDATE_GOLDEN"):
+        golden.write_text(done.stdout)
+    assert done.stdout == golden.read_text()
+    english = kerang(*args).stdout
+    assert english != done.stdout and "Standing bagan" not in done.stdout
+    assert "Capitals" not in done.stdout and "runs" not in done.stdout
+
+
+def test_assessment_warnings_keep_english_in_json_and_speak_indonesian_on_screen(
+    tmp_path: Path,
+) -> None:
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "capital,indicator,before,after,change\n"
+        "natural,Sites,2,3,1\nnatural,Sites,2,3,1\nphysical,Tools,,4,2\nhuman,Know-how,2,4,1\n"
+    )
+    shown = kerang("assess", "--survey", str(survey), "--lang", "id")
+    assert shown.returncode == 0, shown.stderr
+    assert "Peringatan (7)" in shown.stdout
+    assert "baris 3: 'Sites' tercantum dua kali di modal alam" in shown.stdout
+    doc = json.loads(kerang("assess", "--survey", str(survey), "--json", "--lang", "id").stdout)
+    messages = [w["message"] for w in doc["warnings"]]
+    assert "row 3: 'Sites' is listed twice in natural (rows 2 and 3, identical); counted once." in (
+        messages
+    )
+    assert "capital financial has no indicators; it is left out of the overall change." in messages
+
+
+def test_ledger_figures_of_the_financial_capital_speak_indonesian() -> None:
+    import datetime as dt
+
+    from assessment.financial import business_network, savings
+    from assessment.model import Period
+    from ledger.i18n import localise
+
+    class Books:  # just what the two measures read
+        as_of = dt.date(2015, 12, 31)
+        members = ()
+        harvests = ()
+        statements: dict = {}
+
+    period = Period(dt.date(2015, 1, 1), dt.date(2015, 12, 31))
+    figure, detail = savings(Books(), period, None, print)
+    assert figure is None and detail == f"no members in {period.text()}"
+    assert localise(detail, "id") == f"tidak ada anggota pada {period.text()}"
+    _, detail = business_network(Books(), period, None, print)
+    assert detail == "0 distinct buyers of 0 harvests"
+    assert localise(detail, "id") == "0 pembeli berbeda dari 0 panen"
 
 
 # ------------------------------------------------------------------ help and completion
