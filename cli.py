@@ -1035,9 +1035,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     if result.errors:
         first = result.errors[0]
         more = len(result.errors) - 1
-        message = first.message
-        if more:
-            message += f" (and {more} more error{'s' if more > 1 else ''}; --json lists them all)"
+        from ledger.i18n import localise, tr
+
+        message = localise(first.message)
+        if more == 1:
+            message += tr(" (and 1 more error; --json lists them all)")
+        elif more:
+            message += tr(" (and {more} more errors; --json lists them all)", more=more)
         sys.stderr.write(f"kerang: {message}\n")
         if args.json:
             _emit_json({"error": {"code": first.code, "message": message}, **result.as_json()})

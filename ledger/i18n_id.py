@@ -436,4 +436,7 @@ ID: dict[str, str] = {
     "{borrowers} of {members} members borrowed ({amount} in {loans}) = {share:.2f}": "{borrowers} dari {members} anggota meminjam ({amount} dalam {loans}) = {share:.2f}",
     "{buyers} of {harvests}": "{buyers} dari {harvests}",
     "{buyers} of {harvests} ({unnamed} without a buyer recorded)": "{buyers} dari {harvests} ({unnamed} tanpa pembeli tercatat)",
+    # assess: more survey errors than the first
+    " (and 1 more error; --json lists them all)": " (dan 1 kesalahan lain; --json mencantumkan semuanya)",
+    " (and {more} more errors; --json lists them all)": " (dan {more} kesalahan lain; --json mencantumkan semuanya)",
 }
