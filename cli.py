@@ -1186,6 +1186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_language(None)
         argv, lang = _take_lang(argv)
         i18n.set_language(lang)
+        i18n.translate_argparse()
         parser = build_parser()
         if not argv:
             sys.stdout.write(_guide())
