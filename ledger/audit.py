@@ -25,6 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 
 from ledger.chain import GENESIS, link
+from ledger.i18n import msg
 
 # Account names are the ledger's published chart (a specification, not logic).
 CASH, INFAQ_CASH, LOANS, BAGAN = (
@@ -236,7 +237,9 @@ class Entry:
 
     @property
     def where(self) -> str:
-        return f"event {self.seq}" + (f" (ref {self.ref})" if self.ref else "")
+        if self.ref:
+            return msg("event {seq} (ref {ref})", seq=self.seq, ref=self.ref)
+        return msg("event {seq}", seq=self.seq)
 
 
 @attrs.frozen
@@ -564,7 +567,7 @@ class Auditor:
 # ------------------------------------------------------------------ checks
 class ChainCheck(Check):
     name = "chain"
-    description = "every link of the hash chain holds; the head commits to every event"
+    description = msg("every link of the hash chain holds; the head commits to every event")
 
     def __init__(self, conn: Source) -> None:
         super().__init__()
@@ -586,17 +589,24 @@ class ChainCheck(Check):
             self.previous = expected
             return
         if stored is None:
-            self.fail(f"{entry.where} has no chain link (appended outside kerang)")
+            self.fail(msg("{where} has no chain link (appended outside kerang)", where=entry.where))
             self.broken = True
         elif stored[0] != entry.seq:
-            missing = "deleted" if stored[0] < entry.seq else "out of order"
+            missing = msg("deleted") if stored[0] < entry.seq else msg("out of order")
             self.fail(
-                f"event {stored[0]} is {missing}: the chain has a link for it but the log does not"
+                msg(
+                    "event {stored} is {missing}: the chain has a link for it but the log does not",
+                    stored=stored[0],
+                    missing=missing,
+                )
             )
             self.broken = True
         elif stored[1] != expected:
             self.fail(
-                f"the chain breaks at {entry.where}: its stored bytes or the link were changed"
+                msg(
+                    "the chain breaks at {where}: its stored bytes or the link were changed",
+                    where=entry.where,
+                )
             )
             self.broken = True
         self.previous = expected
@@ -606,48 +616,71 @@ class ChainCheck(Check):
         extra = self.links.fetchone()
         if extra is not None and not self.broken:
             self.fail(
-                f"event {extra[0]} is missing: the chain has a link for it but the log does not"
+                msg(
+                    "event {extra} is missing: the chain has a link for it but the log does not",
+                    extra=extra[0],
+                )
             )
 
 
 class SchemaCheck(Check):
     name = "schema"
-    description = "every record decodes, fits its schema and re-encodes to its stored bytes"
+    description = msg("every record decodes, fits its schema and re-encodes to its stored bytes")
 
     def observe(self, entry: Entry, auditor: Auditor) -> None:
         if entry.data is None or entry.problem:
-            self.fail(f"{entry.where} {entry.problem}")
+            self.fail(msg("{where} {problem}", where=entry.where, problem=entry.problem))
             return
         schema = EXACT_TYPES.get(entry.topic)
         if schema is None:
-            self.fail(f"{entry.where} has an unknown topic {entry.topic!r}")
+            self.fail(
+                msg("{where} has an unknown topic {topic!r}", where=entry.where, topic=entry.topic)
+            )
             return
         data = entry.data
         for field, allowed in schema:
             if field not in data:
-                self.fail(f"{entry.where} lacks {field}")
+                self.fail(msg("{where} lacks {field}", where=entry.where, field=field))
             elif type(data[field]) not in allowed:  # exact: a bool is no amount, a datetime no date
                 self.fail(
-                    f"{entry.where}: {field} has the wrong type ({type(data[field]).__name__})"
+                    msg(
+                        "{where}: {field} has the wrong type ({__name__})",
+                        where=entry.where,
+                        field=field,
+                        __name__=type(data[field]).__name__,
+                    )
                 )
         for a, _, x in entry.postings:
             if type(x) is not int:
-                self.fail(f"{entry.where}: an amount on {a} is not whole rupiah ({x!r})")
+                self.fail(
+                    msg(
+                        "{where}: an amount on {a} is not whole rupiah ({x!r})",
+                        where=entry.where,
+                        a=a,
+                        x=x,
+                    )
+                )
         if encode(entry.data) != entry.plain:
-            self.fail(f"{entry.where} does not re-encode to its stored bytes")
+            self.fail(msg("{where} does not re-encode to its stored bytes", where=entry.where))
 
 
 class SequenceCheck(Check):
     name = "sequence"
-    description = "per aggregate, versions run 1..n in recording order; refs are unique"
+    description = msg("per aggregate, versions run 1..n in recording order; refs are unique")
 
     def observe(self, entry: Entry, auditor: Auditor) -> None:
         if entry.data is None or not entry.ref or entry.topic not in KINDS:
             return
         if entry.version != 1:
-            self.fail(f"{entry.where} records a transaction at version {entry.version}, not 1")
+            self.fail(
+                msg(
+                    "{where} records a transaction at version {version}, not 1",
+                    where=entry.where,
+                    version=entry.version,
+                )
+            )
         if ref_identity(entry.ref) != entry.originator_id:
-            self.fail(f"{entry.where} is stored under another ref's identity")
+            self.fail(msg("{where} is stored under another ref's identity", where=entry.where))
 
     def finish(self, auditor: Auditor) -> None:
         rows = auditor.conn.execute(
@@ -658,13 +691,18 @@ class SequenceCheck(Check):
         ).fetchall()
         for oid, version, rn in rows:
             self.fail(
-                f"aggregate {oid} has version {version} where {rn} was expected (a gap or duplicate)"
+                msg(
+                    "aggregate {oid} has version {version} where {rn} was expected (a gap or duplicate)",
+                    oid=oid,
+                    version=version,
+                    rn=rn,
+                )
             )
 
 
 class HarvestCheck(Check):
     name = "harvest-split"
-    description = (
+    description = msg(
         "every harvest's shares add up to its net by the policy in force and the remainder rule"
     )
 
@@ -682,16 +720,46 @@ class HarvestCheck(Check):
         else:
             gross = d["revenue"]
         if gross != d["gross"]:
-            self.fail(f"{w}: gross {d['gross']} is not kg x price or the revenue ({gross})")
+            self.fail(
+                msg(
+                    "{w}: gross {gross} is not kg x price or the revenue ({gross2})",
+                    w=w,
+                    gross=d["gross"],
+                    gross2=gross,
+                )
+            )
         if d["net"] != d["gross"] - d["costs"] or d["costs"] > d["gross"] or d["costs"] < 0:
-            self.fail(f"{w}: net {d['net']} is not gross {d['gross']} less costs {d['costs']}")
+            self.fail(
+                msg(
+                    "{w}: net {net} is not gross {gross} less costs {costs}",
+                    w=w,
+                    net=d["net"],
+                    gross=d["gross"],
+                    costs=d["costs"],
+                )
+            )
         policy = auditor.register.policy_on(d["date"])
         if policy != d["policy"]:
-            self.fail(f"{w}: split by {d['policy']} but {policy} was in force on {d['date']}")
+            self.fail(
+                msg(
+                    "{w}: split by {policy} but {policy2} was in force on {date}",
+                    w=w,
+                    policy=d["policy"],
+                    policy2=policy,
+                    date=d["date"],
+                )
+            )
             return
         shares = [d["shares"][k] for k in SHARES]
         if sum(shares) != d["net"]:
-            self.fail(f"{w}: shares add up to {sum(shares)}, not the net {d['net']}")
+            self.fail(
+                msg(
+                    "{w}: shares add up to {sum}, not the net {net}",
+                    w=w,
+                    sum=sum(shares),
+                    net=d["net"],
+                )
+            )
             return
         # integers only: floor and remainder of net x points / 10000
         floors, remainders = zip(
@@ -701,14 +769,21 @@ class HarvestCheck(Check):
         if any(
             e not in (0, 1) or (e == 1 and r == 0) for e, r in zip(extra, remainders, strict=True)
         ):
-            self.fail(f"{w}: a share is a rupiah or more from its pro-rata value")
+            self.fail(msg("{w}: a share is a rupiah or more from its pro-rata value", w=w))
         for i in range(4):
             for j in range(4):
                 if extra[i] and not extra[j] and (remainders[i], -i) < (remainders[j], -j):
-                    self.fail(f"{w}: the leftover rupiah went to {SHARES[i]} before {SHARES[j]}")
+                    self.fail(
+                        msg(
+                            "{w}: the leftover rupiah went to {SHARES} before {SHARES2}",
+                            w=w,
+                            SHARES=SHARES[i],
+                            SHARES2=SHARES[j],
+                        )
+                    )
         partners = auditor.register.bagan.get(d["bagan"])
         if partners is None:
-            self.fail(f"{w}: bagan {d['bagan']} was never registered")
+            self.fail(msg("{w}: bagan {bagan} was never registered", w=w, bagan=d["bagan"]))
             return
         for name, share in (
             ("income", d["shares"]["members"]),
@@ -719,13 +794,20 @@ class HarvestCheck(Check):
             expected = {p: base + (1 if i < left else 0) for i, p in enumerate(ordered)}
             if d[name] != expected:
                 self.fail(
-                    f"{w}: the {name} share is not divided equally among {', '.join(ordered)}"
+                    msg(
+                        "{w}: the {name} share is not divided equally among {names}",
+                        w=w,
+                        name=name,
+                        names=", ".join(ordered),
+                    )
                 )
 
 
 class DoubleEntryCheck(Check):
     name = "double-entry"
-    description = "every entry's postings balance; the trial balance is 0; sub-ledgers add up to control accounts"
+    description = msg(
+        "every entry's postings balance; the trial balance is 0; sub-ledgers add up to control accounts"
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -738,7 +820,9 @@ class DoubleEntryCheck(Check):
             return
         total = sum(x for _, _, x in entry.postings)
         if total != 0:
-            self.fail(f"{entry.where}: postings add up to {total}, not 0")
+            self.fail(
+                msg("{where}: postings add up to {total}, not 0", where=entry.where, total=total)
+            )
         for a, m, x in entry.postings:
             self.totals[a] += x
             if m:
@@ -772,18 +856,22 @@ class DoubleEntryCheck(Check):
     def finish(self, auditor: Auditor) -> None:
         trial = sum(self.totals.values())
         if trial != 0:
-            self.fail(f"the trial balance is {trial}, not 0")
+            self.fail(msg("the trial balance is {trial}, not 0", trial=trial))
         for account in sorted(set(self.control) | set(self.members)):
             if self.control[account] != self.members[account]:
                 self.fail(
-                    f"member sub-ledgers of {account} add up to {self.members[account]}, "
-                    f"but the control account says {self.control[account]}"
+                    msg(
+                        "member sub-ledgers of {account} add up to {members}, but the control account says {control}",
+                        account=account,
+                        members=self.members[account],
+                        control=self.control[account],
+                    )
                 )
 
 
 class NonNegativeCheck(Check):
     name = "no-negative-balance"
-    description = "no savings, loan or infaq balance is below zero on any date"
+    description = msg("no savings, loan or infaq balance is below zero on any date")
 
     def __init__(self) -> None:
         super().__init__()
@@ -813,14 +901,32 @@ class NonNegativeCheck(Check):
             for day in sorted(by_day):
                 running += by_day[day]
                 if running < 0:
-                    who = f"member {member}'s " if member else "the "
-                    self.fail(f"{who}{account} is {running} on {dt.date.fromordinal(day)}")
+                    day = dt.date.fromordinal(day)
+                    if member:
+                        self.fail(
+                            msg(
+                                "member {member}'s {account} is {running} on {day}",
+                                member=member,
+                                account=account,
+                                running=running,
+                                day=day,
+                            )
+                        )
+                    else:
+                        self.fail(
+                            msg(
+                                "the {account} is {running} on {day}",
+                                account=account,
+                                running=running,
+                                day=day,
+                            )
+                        )
                     break
 
 
 class InfaqCheck(Check):
     name = "infaq-apart"
-    description = "infaq is received and spent only through the infaq fund"
+    description = msg("infaq is received and spent only through the infaq fund")
 
     def observe(self, entry: Entry, auditor: Auditor) -> None:
         touches = {a for a, _, _ in entry.postings if a in (INFAQ_CASH, INFAQ_FUND)}
@@ -830,9 +936,15 @@ class InfaqCheck(Check):
             and all(a in (INFAQ_CASH, INFAQ_FUND) for a, _, _ in entry.postings)
         )
         if touches and not infaq:
-            self.fail(f"{entry.where} moves infaq money in a {entry.topic} entry")
+            self.fail(
+                msg(
+                    "{where} moves infaq money in a {topic} entry",
+                    where=entry.where,
+                    topic=entry.topic,
+                )
+            )
         if infaq and any(a not in (INFAQ_CASH, INFAQ_FUND) for a, _, _ in entry.postings):
-            self.fail(f"{entry.where} mixes infaq with commercial accounts")
+            self.fail(msg("{where} mixes infaq with commercial accounts", where=entry.where))
 
     def finish(self, auditor: Auditor) -> None:
         rows = auditor.conn.execute(
@@ -842,13 +954,16 @@ class InfaqCheck(Check):
         ).fetchall()
         for (ref,) in rows:
             self.fail(
-                f"the read model posts infaq money under ref {ref}, which is not an infaq transaction"
+                msg(
+                    "the read model posts infaq money under ref {ref}, which is not an infaq transaction",
+                    ref=ref,
+                )
             )
 
 
 class ReversalCheck(Check):
     name = "reversals"
-    description = "every reversal exactly negates its original, once, as its correction says"
+    description = msg("every reversal exactly negates its original, once, as its correction says")
 
     def observe(self, entry: Entry, auditor: Auditor) -> None:
         if entry.data is None or entry.problem:
@@ -858,27 +973,47 @@ class ReversalCheck(Check):
         elif entry.topic == "Transaction.Reversed":
             d = entry.data
             if entry.version != 2:
-                self.fail(f"{entry.where} is reversed a second time (version {entry.version})")
+                self.fail(
+                    msg(
+                        "{where} is reversed a second time (version {version})",
+                        where=entry.where,
+                        version=entry.version,
+                    )
+                )
             correction = auditor.pending_corrections.pop(d["by_ref"], None)
             if correction is None:
                 self.fail(
-                    f"{entry.where} is reversed by {d['by_ref']}, which recorded no correction before it"
+                    msg(
+                        "{where} is reversed by {by_ref}, which recorded no correction before it",
+                        where=entry.where,
+                        by_ref=d["by_ref"],
+                    )
                 )
             elif correction.data["reverses"] != entry.ref or correction.date != d["day"]:
                 self.fail(
-                    f"{entry.where}: correction {d['by_ref']} names {correction.data['reverses']} on {correction.date}"
+                    msg(
+                        "{where}: correction {by_ref} names {reverses} on {date}",
+                        where=entry.where,
+                        by_ref=d["by_ref"],
+                        reverses=correction.data["reverses"],
+                        date=correction.date,
+                    )
                 )
 
     def finish(self, auditor: Auditor) -> None:
         for _, correction in sorted(auditor.pending_corrections.items()):
             self.fail(
-                f"{correction.where} reverses {correction.data['reverses']} but nothing was reversed"
+                msg(
+                    "{where} reverses {reverses} but nothing was reversed",
+                    where=correction.where,
+                    reverses=correction.data["reverses"],
+                )
             )
 
 
 class ReadModelCheck(Check):
     name = "read-models"
-    description = "the read models the commands use equal this replay"
+    description = msg("the read models the commands use equal this replay")
 
     def __init__(self, conn: Source) -> None:
         super().__init__()
@@ -897,13 +1032,20 @@ class ReadModelCheck(Check):
             row = self.refs.fetchone()
             want = (entry.ref, KINDS[entry.topic], day)
             if row != want and len(self.findings) < MAX_SHOWN:
-                self.fail(f"{entry.where}: the refs read model has {row} where the log has {want}")
+                self.fail(
+                    msg(
+                        "{where}: the refs read model has {row} where the log has {want}",
+                        where=entry.where,
+                        row=row,
+                        want=want,
+                    )
+                )
         if entry.topic == "Transaction.Reversed":
             self.reversed[entry.ref] = (entry.data["by_ref"], entry.data["day"].isoformat())
 
     def finish(self, auditor: Auditor) -> None:
         if self.refs.fetchone() is not None:
-            self.fail("the refs read model holds refs the log never recorded")
+            self.fail(msg("the refs read model holds refs the log never recorded"))
         # streamed against the replay's month totals: no second copy in memory
         for label, query in (
             ("month totals", "SELECT account, member, month, amount FROM kerang_monthly"),
@@ -918,18 +1060,41 @@ class ReadModelCheck(Check):
                 seen.add(key)
                 if self.monthly.get(key, 0) != x:
                     self.fail(
-                        f"{label} of {a} {m} {mo}: read model {x}, replay {self.monthly.get(key, 0)}"
+                        msg(
+                            "{label} of {a} {m} {mo}: read model {x}, replay {get}",
+                            label=label,
+                            a=a,
+                            m=m,
+                            mo=mo,
+                            x=x,
+                            get=self.monthly.get(key, 0),
+                        )
                     )
             for key, x in self.monthly.items():
                 if x and key not in seen:
-                    self.fail(f"{label} of {key[0]} {key[1]} {key[2]}: read model 0, replay {x}")
+                    self.fail(
+                        msg(
+                            "{label} of {key} {key2} {key3}: read model 0, replay {x}",
+                            label=label,
+                            key=key[0],
+                            key2=key[1],
+                            key3=key[2],
+                            x=x,
+                        )
+                    )
         running: dict[tuple[str, str], int] = defaultdict(int)
         for (a, m, _), x in self.monthly.items():
             running[(a, m)] += x
         for a, m, x in auditor.conn.execute("SELECT account, member, amount FROM kerang_totals"):
             if running.get((a, m), 0) != x:
                 self.fail(
-                    f"running total of {a} {m}: read model {x}, replay {running.get((a, m), 0)}"
+                    msg(
+                        "running total of {a} {m}: read model {x}, replay {get}",
+                        a=a,
+                        m=m,
+                        x=x,
+                        get=running.get((a, m), 0),
+                    )
                 )
         stored_reversed = dict(
             (r, (b, o))
@@ -939,12 +1104,14 @@ class ReadModelCheck(Check):
         )
         if stored_reversed != self.reversed:
             diff = sorted(set(stored_reversed.items()) ^ set(self.reversed.items()))[:3]
-            self.fail(f"reversals in the refs read model differ from the log: {diff}")
+            self.fail(
+                msg("reversals in the refs read model differ from the log: {diff}", diff=diff)
+            )
 
 
 class PeriodCheck(Check):
     name = "closed-periods"
-    description = (
+    description = msg(
         "nothing dated in a closed year was recorded after its close unless a reopen came between"
     )
 
@@ -958,15 +1125,32 @@ class PeriodCheck(Check):
         d = entry.data
         if entry.topic == "Cooperative.YearClosed":
             if d["year"] in self.closed:
-                self.fail(f"{entry.where} closes {d['year']} again without a reopen")
+                self.fail(
+                    msg(
+                        "{where} closes {year} again without a reopen",
+                        where=entry.where,
+                        year=d["year"],
+                    )
+                )
             self.closed[d["year"]] = d["day"]
         elif entry.topic == "Cooperative.YearReopened":
             if self.closed.pop(d["year"], None) is None:
-                self.fail(f"{entry.where} reopens {d['year']}, which was not closed")
+                self.fail(
+                    msg(
+                        "{where} reopens {year}, which was not closed",
+                        where=entry.where,
+                        year=d["year"],
+                    )
+                )
         elif entry.date is not None and entry.date.year in self.closed:
             self.fail(
-                f"{entry.where} is dated {entry.date}, in {entry.date.year}, which was closed "
-                f"on {self.closed[entry.date.year]} and not reopened"
+                msg(
+                    "{where} is dated {date}, in {year}, which was closed on {closed} and not reopened",
+                    where=entry.where,
+                    date=entry.date,
+                    year=entry.date.year,
+                    closed=self.closed[entry.date.year],
+                )
             )
 
 
@@ -991,7 +1175,7 @@ def remainder_rule_broken(amount: int, weights: list[int], parts: list[int]) -> 
 
 class ShuCheck(Check):
     name = "shu"
-    description = (
+    description = msg(
         "each close's SHU is the year's income less expenses as replayed; "
         "its parts add up to it by the bylaws and the remainder rule"
     )
@@ -1020,9 +1204,19 @@ class ShuCheck(Check):
         d, w, year = entry.data, entry.where, entry.data["year"]
         replayed = {a: x for (y, a), x in sorted(self.nominal.items()) if y == year and x}
         if {a: x for a, x in d["closing"].items() if x} != replayed:
-            self.fail(f"{w}: closes {d['closing']} but the replayed {year} shows {replayed}")
+            self.fail(
+                msg(
+                    "{w}: closes {closing} but the replayed {year} shows {replayed}",
+                    w=w,
+                    closing=d["closing"],
+                    year=year,
+                    replayed=replayed,
+                )
+            )
         if d["shu"] != -sum(d["closing"].values()):
-            self.fail(f"{w}: SHU {d['shu']} is not the year's income less expenses")
+            self.fail(
+                msg("{w}: SHU {shu} is not the year's income less expenses", w=w, shu=d["shu"])
+            )
         usaha = {m: x for (y, m), x in sorted(self.usaha.items()) if y == year and x > 0}
         modal: dict[str, int] = defaultdict(int)
         for (y, m), x in self.modal.items():
@@ -1030,36 +1224,63 @@ class ShuCheck(Check):
                 modal[m] += x
         modal = {m: x for m, x in sorted(modal.items()) if x > 0}
         if d["usaha_base"] != usaha:
-            self.fail(f"{w}: the jasa usaha base is not each member's harvest income of {year}")
+            self.fail(
+                msg(
+                    "{w}: the jasa usaha base is not each member's harvest income of {year}",
+                    w=w,
+                    year=year,
+                )
+            )
         if d["modal_base"] != modal:
-            self.fail(f"{w}: the jasa modal base is not each member's pokok + wajib at year end")
+            self.fail(
+                msg("{w}: the jasa modal base is not each member's pokok + wajib at year end", w=w)
+            )
         bylaws = [d["bylaws"].get(k, -1) for k in SHU_PARTS]
         if sorted(d["bylaws"]) != sorted(SHU_PARTS) or sum(bylaws) != 10_000 or min(bylaws) < 0:
-            self.fail(f"{w}: the bylaws' percentages {d['bylaws']} do not add up to 100")
+            self.fail(
+                msg(
+                    "{w}: the bylaws' percentages {bylaws} do not add up to 100",
+                    w=w,
+                    bylaws=d["bylaws"],
+                )
+            )
             return
         funds = [d["funds"].get(k, 0) for k in SHU_PARTS]
         if d["shu"] <= 0:
             if any(funds) or d["jasa_usaha"] or d["jasa_modal"] or d["reserve"]:
-                self.fail(f"{w}: a loss or zero SHU appropriates something")
+                self.fail(msg("{w}: a loss or zero SHU appropriates something", w=w))
             return
         if why := remainder_rule_broken(d["shu"], bylaws, funds):
-            self.fail(f"{w}: the SHU's division over the funds: {why}")
+            self.fail(msg("{w}: the SHU's division over the funds: {why}", w=w, why=why))
         reserve = d["funds"]["reserve"]
         for part, base in (("jasa_usaha", d["usaha_base"]), ("jasa_modal", d["modal_base"])):
             members = sorted(base)
             if not members:
                 reserve += d["funds"][part]
                 if d[part]:
-                    self.fail(f"{w}: {part} goes to members without a base")
+                    self.fail(msg("{w}: {part} goes to members without a base", w=w, part=part))
                 continue
             if list(d[part]) != members:
-                self.fail(f"{w}: {part} is not divided over exactly the members with a base")
+                self.fail(
+                    msg(
+                        "{w}: {part} is not divided over exactly the members with a base",
+                        w=w,
+                        part=part,
+                    )
+                )
                 continue
             parts = [d[part][m] for m in members]
             if why := remainder_rule_broken(d["funds"][part], [base[m] for m in members], parts):
-                self.fail(f"{w}: {part}: {why}")
+                self.fail(msg("{w}: {part}: {why}", w=w, part=part, why=why))
         if d["reserve"] != reserve:
-            self.fail(f"{w}: the reserve gets {d['reserve']}, not {reserve}")
+            self.fail(
+                msg(
+                    "{w}: the reserve gets {reserve}, not {reserve2}",
+                    w=w,
+                    reserve=d["reserve"],
+                    reserve2=reserve,
+                )
+            )
 
 
 def default_checks(conn: Source) -> list[Check]:

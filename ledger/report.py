@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ledger.app import Outcome
-from ledger.audit import AuditReport
+from ledger.audit import MAX_SHOWN, AuditReport
 from ledger.domain import SAVINGS_KINDS
 from ledger.i18n import localise, tr
 from ledger.money import format_percent, format_rupiah
@@ -170,7 +170,7 @@ def render_audit(console: Console, report: AuditReport) -> None:
         table.add_row(
             check.name,
             tr("[green]ok[/]") if check.ok else tr("[red]FAIL[/]"),
-            localise(check.detail),
+            _check_detail(check),
         )
     console.print(table)
     console.print(tr("head {head}", head=report.head))
@@ -178,6 +178,17 @@ def render_audit(console: Console, report: AuditReport) -> None:
         tr("[green]The books hold.[/]")
         if report.ok
         else tr("[red]The audit failed: see the checks above.[/]")
+    )
+
+
+def _check_detail(check: Any) -> str:
+    """What a check says, in the chosen language (its findings are Messages)."""
+    if not check.findings:
+        return localise(check.detail)
+    shown = check.findings[:MAX_SHOWN]
+    more = len(check.findings) - len(shown)
+    return "; ".join(localise(f) for f in shown) + (
+        tr("; and {more} more", more=more) if more else ""
     )
 
 

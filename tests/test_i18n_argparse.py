@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +13,41 @@ ROOT = Path(__file__).resolve().parent.parent
 def kerang(*args: str) -> subprocess.CompletedProcess:
     script = Path(sys.executable).with_name("kerang")
     command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT)
+    env = {**os.environ, "COLUMNS": "240"}  # findings on one line each
+    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 def test_usage_errors_in_bahasa_indonesia() -> None:
     missing = kerang("--lang", "id", "harvest", "--ref", "X")
-    assert missing.returncode == 2 and "argumen berikut wajib diisi: --date, --bagan" in missing.stderr
+    assert (
+        missing.returncode == 2 and "argumen berikut wajib diisi: --date, --bagan" in missing.stderr
+    )
     choice = kerang("export", "--format", "pdf", "--lang", "id")
     assert choice.returncode == 2 and "tidak sah" in choice.stderr
     english = kerang("harvest", "--ref", "X")
     assert english.returncode == 2 and "the following arguments are required" in english.stderr
+
+
+def test_audit_findings_in_bahasa_indonesia(tmp_path: Path) -> None:
+    import sqlite3
+
+    import ledger
+
+    db = str(tmp_path / "k.db")
+    ledger.import_file(db, str(ROOT / "ledger" / "data" / "demo-2015.jsonl"))
+    with sqlite3.connect(db) as c:  # a tamperer who dropped the guards first
+        for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+            c.execute(f"DROP TRIGGER {name}")
+        rowid, state = next(
+            (r, st)
+            for r, st in c.execute("SELECT rowid, state FROM stored_events")
+            if b'"amount":25000' in st
+        )
+        c.execute(
+            "UPDATE stored_events SET state=? WHERE rowid=?",
+            (state.replace(b":25000", b":25001"), rowid),
+        )
+    done = kerang("audit", "--db", db, "--lang", "id")
+    assert done.returncode == 1
+    assert "rantai putus di peristiwa" in done.stdout
+    assert "The audit failed" not in done.stdout
