@@ -31,8 +31,28 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse that speaks the chosen language in --help, and refuses with exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if isinstance(kwargs.get("description"), str):
+            kwargs["description"] = i18n.help_text(kwargs["description"])
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _SubParsers)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        if isinstance(kwargs.get("help"), str) and kwargs["help"] != argparse.SUPPRESS:
+            kwargs["help"] = i18n.help_text(kwargs["help"])
+        return super().add_argument(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse would exit with status 2 itself
         raise UsageError("usage", msg("{prog}: {message}.", prog=self.prog, message=message))
+
+
+class _SubParsers(argparse._SubParsersAction):
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if isinstance(kwargs.get("help"), str):
+            kwargs["help"] = i18n.help_text(kwargs["help"])
+        return super().add_parser(name, **kwargs)
 
 
 def _console(args: argparse.Namespace):

@@ -117,3 +117,10 @@ def translate_argparse() -> None:
 
     if language() == "id":
         argparse._ = lambda text: ARGPARSE_ID.get(text, text)  # type: ignore[attr-defined]
+
+
+def help_text(text: str) -> str:
+    """A --help text in the chosen language (looked up as is: argparse formats it later)."""
+    if language() == "en":
+        return text
+    return catalog(language()).get(text, text)

@@ -51,3 +51,34 @@ def test_audit_findings_in_bahasa_indonesia(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "rantai putus di peristiwa" in done.stdout
     assert "The audit failed" not in done.stdout
+
+
+def test_every_help_text_has_a_translation() -> None:
+    """Each command's description and each option's help exists in Bahasa Indonesia."""
+    import argparse
+
+    import cli
+    from ledger import i18n
+    from ledger.i18n_id import ID
+
+    i18n.set_language("en")
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, seen: set[int]) -> None:
+        if id(parser) in seen:
+            return
+        seen.add(id(parser))
+        if parser.description and parser.description not in ID:
+            missing.append(parser.description)
+        for action in parser._actions:
+            texts = [action.help] if action.help not in (None, argparse.SUPPRESS) else []
+            if isinstance(action, argparse._SubParsersAction):
+                texts += [c.help for c in action._choices_actions if c.help]
+                for sub in action.choices.values():
+                    walk(sub, seen)
+            missing.extend(
+                t for t in texts if t not in ID and t != "show this help message and exit"
+            )
+
+    walk(cli.build_parser(), set())
+    assert not missing, missing
