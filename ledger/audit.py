@@ -412,14 +412,15 @@ class Source:
     def execute(self, text: str, params: tuple = ()) -> Any:
         return self.conn.execute(self.sql(text), params)
 
-    def stream(self, text: str, params: tuple = ()) -> Any:
+    def stream(self, text: str, params: tuple = ()) -> Iterator[tuple]:
+        """Rows one by one, fetched in large batches (take them with ``next``)."""
         if not self.postgres:
-            return self.conn.execute(self.sql(text), params)
+            return iter(self.conn.execute(self.sql(text), params))
         self.cursors += 1
         cursor = self.conn.cursor(name=f"kerang_audit_{self.cursors}")
-        cursor.itersize = 10000
+        cursor.itersize = 10000  # one round trip per 10,000 rows, not per row
         cursor.execute(self.sql(text), params)
-        return cursor
+        return iter(cursor)
 
     def identity(self, oid: Any) -> Any:
         """An originator ID as a query parameter."""
@@ -584,7 +585,7 @@ class ChainCheck(Check):
             entry.stored_topic,
             entry.state,
         )
-        stored = self.links.fetchone()
+        stored = next(self.links, None)
         if self.broken:
             self.previous = expected
             return
@@ -613,7 +614,7 @@ class ChainCheck(Check):
         auditor.head = expected
 
     def finish(self, auditor: Auditor) -> None:
-        extra = self.links.fetchone()
+        extra = next(self.links, None)
         if extra is not None and not self.broken:
             self.fail(
                 msg(
@@ -1029,7 +1030,7 @@ class ReadModelCheck(Check):
         for a, m, x in entry.postings:
             self.monthly[(a, m, month)] += x
         if entry.topic in KINDS:
-            row = self.refs.fetchone()
+            row = next(self.refs, None)
             want = (entry.ref, KINDS[entry.topic], day)
             if row != want and len(self.findings) < MAX_SHOWN:
                 self.fail(
@@ -1044,7 +1045,7 @@ class ReadModelCheck(Check):
             self.reversed[entry.ref] = (entry.data["by_ref"], entry.data["day"].isoformat())
 
     def finish(self, auditor: Auditor) -> None:
-        if self.refs.fetchone() is not None:
+        if next(self.refs, None) is not None:
             self.fail(msg("the refs read model holds refs the log never recorded"))
         # streamed against the replay's month totals: no second copy in memory
         for label, query in (
