@@ -538,9 +538,19 @@ class Transaction(Aggregate):
     def create_id(ref: str) -> UUID:
         return transaction_id(ref)
 
+    line_fields = ()  # set by each kind (a plain attribute: annotations become event fields)
+    _line_names = {"savings_kind": "kind"}  # attribute -> the option it came from
+
     def command(self) -> dict[str, Any]:
         """The normalised command that recorded this (the import/export line)."""
-        raise NotImplementedError
+        line: dict[str, Any] = {"op": self.kind, "ref": self.ref, "date": self.date.isoformat()}
+        for name in self.line_fields:
+            value = getattr(self, name)
+            if value is not None:
+                line[self._line_names.get(name, name)] = (
+                    str(value) if isinstance(value, Decimal) else value
+                )
+        return line
 
     def reverse(self, by_ref: str, day: dt.date, reason: str) -> None:
         self.check_reversible(day)
@@ -582,12 +592,11 @@ class Transaction(Aggregate):
         self.reversed_on = day
 
 
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
 class Harvest(Transaction):
     """A harvest sale and its exact split."""
+
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("bagan", "kg", "price", "revenue", "costs", "buyer")
 
     kind = "harvest"
 
@@ -619,32 +628,10 @@ class Harvest(Transaction):
     def split(self) -> Split:
         return Split(**self.shares)
 
-    def command(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "op": "harvest",
-                "ref": self.ref,
-                "date": self.date.isoformat(),
-                "bagan": self.bagan,
-                "kg": None if self.kg is None else str(self.kg),
-                "price": self.price,
-                "revenue": self.revenue,
-                "costs": self.costs,
-                "buyer": self.buyer,
-            }
-        )
-
 
 class _SavingsMovement(Transaction):
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "member": self.member,
-            "kind": self.savings_kind,
-            "amount": self.amount,
-        }
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("member", "savings_kind", "amount")
 
 
 class SavingsDeposit(_SavingsMovement):
@@ -681,49 +668,27 @@ class SavingsWithdrawal(_SavingsMovement):
 
 class InfaqReceipt(Transaction):
     kind = "infaq.receive"
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("amount", "member")
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, amount: int, member: str | None) -> None:
         self.ref, self.date, self.amount, self.member = ref, date, amount, member
 
-    def command(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "op": self.kind,
-                "ref": self.ref,
-                "date": self.date.isoformat(),
-                "amount": self.amount,
-                "member": self.member,
-            }
-        )
-
 
 class InfaqDisbursement(Transaction):
     kind = "infaq.disburse"
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("amount", "purpose")
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "amount": self.amount,
-            "purpose": self.purpose,
-        }
-
 
 class _LoanMovement(Transaction):
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "member": self.member,
-            "amount": self.amount,
-        }
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("member", "amount")
 
 
 class LoanDisbursement(_LoanMovement):
@@ -745,6 +710,9 @@ class LoanRepayment(_LoanMovement):
 class Repair(Transaction):
     """A bagan repair paid from its partners' harvest savings."""
 
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("bagan", "amount")
+
     kind = "repair"
 
     @event("Recorded")
@@ -759,17 +727,10 @@ class Repair(Transaction):
             charges,
         )
 
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "bagan": self.bagan,
-            "amount": self.amount,
-        }
-
 
 class Correction(Transaction):
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("reverses", "reason")
     """Reverses every effect of an earlier transaction (the effects are posted
     by that transaction's own ``Reversed`` event)."""
 
@@ -779,27 +740,12 @@ class Correction(Transaction):
     def __init__(self, ref: str, date: dt.date, reverses: str, reason: str) -> None:
         self.ref, self.date, self.reverses, self.reason = ref, date, reverses, reason
 
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "reverses": self.reverses,
-            "reason": self.reason,
-        }
-
 
 class _CooperativeMovement(Transaction):
     """The cooperative's own income or expense outside the harvests (part of its SHU)."""
 
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "amount": self.amount,
-            "purpose": self.purpose,
-        }
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("amount", "purpose")
 
 
 class CooperativeIncome(_CooperativeMovement):
@@ -821,21 +767,14 @@ class CooperativeExpense(_CooperativeMovement):
 class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
+    # the import line's fields, in order (None values are left out)
+    line_fields = ("member", "title", "text")
+
     kind = "story.add"
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, member: str, title: str, text: str) -> None:
         self.ref, self.date, self.member, self.title, self.text = ref, date, member, title, text
-
-    def command(self) -> dict[str, Any]:
-        return {
-            "op": self.kind,
-            "ref": self.ref,
-            "date": self.date.isoformat(),
-            "member": self.member,
-            "title": self.title,
-            "text": self.text,
-        }
 
 
 TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
