@@ -605,18 +605,16 @@ class Batch:
             gross = gross_of(kg_in, price_in)
         cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
         buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
-        command = {
-            "op": "harvest",
-            "ref": ref,
-            "date": day.isoformat(),
-            "bagan": bagan_id,
-            "kg": None if kg_in is None else str(kg_in),
-            "price": price_in,
-            "revenue": gross_in,
-            "costs": cost,
-            "buyer": buyer_name,
-        }
-        command = {k: v for k, v in command.items() if v is not None}
+        command = domain.Harvest.line(
+            ref,
+            day,
+            bagan=bagan_id,
+            kg=kg_in,
+            price=price_in,
+            revenue=gross_in,
+            costs=cost,
+            buyer=buyer_name,
+        )
         if self._seen(ref, command):
             return Outcome("harvest", ref, False)
         if cost > gross:
@@ -680,15 +678,9 @@ class Batch:
         ref, day, mid, k = _ref(ref), parse_date(date), require_text(member, "member"), _kind(kind)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         op = f"savings.{direction}"
-        command = {
-            "op": op,
-            "ref": ref,
-            "date": day.isoformat(),
-            "member": mid,
-            "kind": k,
-            "amount": value,
-        }
-        if self._seen(ref, command):
+        kinds = {"deposit": domain.SavingsDeposit, "withdraw": domain.SavingsWithdrawal}
+        line = {"member": mid, "savings_kind": k, "amount": value}
+        if direction in kinds and self._seen(ref, kinds[direction].line(ref, day, **line)):
             return Outcome(op, ref, False)
         coop = self._cooperative()
         coop.check_date(day)
@@ -728,9 +720,7 @@ class Batch:
         ref, day = _ref(ref), parse_date(date)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         mid = require_text(member, "member") if member not in (None, "") else None
-        command = {"op": "infaq.receive", "ref": ref, "date": day.isoformat(), "amount": value}
-        if mid:
-            command["member"] = mid
+        command = domain.InfaqReceipt.line(ref, day, amount=value, member=mid)
         if self._seen(ref, command):
             return Outcome("infaq.receive", ref, False)
         coop = self._cooperative()
@@ -744,13 +734,7 @@ class Batch:
         ref, day = _ref(ref), parse_date(date)
         value = parse_rupiah(amount, "amount", allow_zero=False)
         why = require_text(purpose, "purpose")
-        command = {
-            "op": "infaq.disburse",
-            "ref": ref,
-            "date": day.isoformat(),
-            "amount": value,
-            "purpose": why,
-        }
+        command = domain.InfaqDisbursement.line(ref, day, amount=value, purpose=why)
         if self._seen(ref, command):
             return Outcome("infaq.disburse", ref, False)
         self._cooperative().check_date(day)
@@ -765,8 +749,10 @@ class Batch:
         ref, day, mid = _ref(ref), parse_date(date), require_text(member, "member")
         value = parse_rupiah(amount, "amount", allow_zero=False)
         op = f"loan.{direction}"
-        command = {"op": op, "ref": ref, "date": day.isoformat(), "member": mid, "amount": value}
-        if self._seen(ref, command):
+        kinds = {"disburse": domain.LoanDisbursement, "repay": domain.LoanRepayment}
+        if direction in kinds and self._seen(
+            ref, kinds[direction].line(ref, day, member=mid, amount=value)
+        ):
             return Outcome(op, ref, False)
         coop = self._cooperative()
         coop.check_date(day)
@@ -788,13 +774,7 @@ class Batch:
     def repair(self, ref: object, date: object, bagan: object, amount: object) -> Outcome:
         ref, day, bagan_id = _ref(ref), parse_date(date), require_text(bagan, "bagan")
         value = parse_rupiah(amount, "amount", allow_zero=False)
-        command = {
-            "op": "repair",
-            "ref": ref,
-            "date": day.isoformat(),
-            "bagan": bagan_id,
-            "amount": value,
-        }
+        command = domain.Repair.line(ref, day, bagan=bagan_id, amount=value)
         if self._seen(ref, command):
             return Outcome("repair", ref, False)
         coop = self._cooperative()
@@ -815,13 +795,7 @@ class Batch:
         ref, day = _ref(ref), parse_date(date)
         target = require_text(reverses, "reverses")
         why = require_text(reason, "reason")
-        command = {
-            "op": "correct",
-            "ref": ref,
-            "date": day.isoformat(),
-            "reverses": target,
-            "reason": why,
-        }
+        command = domain.Correction.line(ref, day, reverses=target, reason=why)
         if self._seen(ref, command):
             return Outcome("correct", ref, False)
         if target == ref:
@@ -847,14 +821,7 @@ class Batch:
             digest = hashlib.sha256(f"{mid}\n{day}\n{title}\n{body}".encode()).hexdigest()[:12]
             ref = f"story-{digest}"
         ref = _ref(ref)
-        command = {
-            "op": "story.add",
-            "ref": ref,
-            "date": day.isoformat(),
-            "member": mid,
-            "title": title,
-            "text": body,
-        }
+        command = domain.Story.line(ref, day, member=mid, title=title, text=body)
         if self._seen(ref, command):
             return Outcome("story.add", ref, False)
         coop = self._cooperative()
@@ -872,8 +839,10 @@ class Batch:
         value = parse_rupiah(amount, "amount", allow_zero=False)
         why = require_text(purpose, "purpose")
         op = f"cooperative.{direction}"
-        command = {"op": op, "ref": ref, "date": day.isoformat(), "amount": value, "purpose": why}
-        if self._seen(ref, command):
+        kinds = {"income": domain.CooperativeIncome, "expense": domain.CooperativeExpense}
+        if direction in kinds and self._seen(
+            ref, kinds[direction].line(ref, day, amount=value, purpose=why)
+        ):
             return Outcome(op, ref, False)
         self._cooperative().check_date(day)
         if direction == "income":

@@ -543,11 +543,16 @@ class Transaction(Aggregate):
 
     def command(self) -> dict[str, Any]:
         """The normalised command that recorded this (the import/export line)."""
-        line: dict[str, Any] = {"op": self.kind, "ref": self.ref, "date": self.date.isoformat()}
-        for name in self.line_fields:
-            value = getattr(self, name)
+        return self.line(self.ref, self.date, **{f: getattr(self, f) for f in self.line_fields})
+
+    @classmethod
+    def line(cls, ref: str, date: dt.date, **values: Any) -> dict[str, Any]:
+        """The normalised command of a transaction of this kind (for a ref's comparison)."""
+        line: dict[str, Any] = {"op": cls.kind, "ref": ref, "date": date.isoformat()}
+        for name in cls.line_fields:
+            value = values.get(name)
             if value is not None:
-                line[self._line_names.get(name, name)] = (
+                line[cls._line_names.get(name, name)] = (
                     str(value) if isinstance(value, Decimal) else value
                 )
         return line
