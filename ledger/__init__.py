@@ -22,7 +22,7 @@ from ledger.i18n import msg
 from ledger.operations import OPERATIONS, apply
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
-from ledger.transfer import ImportResult, ImportStopped
+from ledger.transfer import ImportChecked, ImportResult, ImportStopped
 from ledger.verify import VerifyReport
 from ledger.views import Books
 
@@ -115,6 +115,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "OPERATIONS",
     "Books",
+    "ImportChecked",
     "ImportResult",
     "ImportStopped",
     "LedgerApp",
