@@ -688,20 +688,16 @@ def _run_balance(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import ledger
 
-    export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
-    lines = export(_db(args))
     if args.out:
-        count = 0
-        with open(args.out, "w", encoding="utf-8") as f:
-            for line in lines:
-                f.write(line + "\n")
-                count += 1
+        # storage: the output never touches a ledger and appears complete or not at all
+        count = ledger.write_export(_db(args), args.format, args.out)
         if args.json:
             _emit_json({"format": args.format, "out": args.out, "lines": count})
         else:
             _console(args).print(tr("wrote {count} lines to {out}", count=count, out=args.out))
     else:
-        for line in lines:
+        export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
+        for line in export(_db(args)):
             sys.stdout.write(line + "\n")
     return EXIT_OK
 

@@ -170,6 +170,23 @@ def export_jsonl(db: str) -> Iterator[str]:
         yield json.dumps(line, ensure_ascii=False)
 
 
+def write_export(db: str, format: str, out: str) -> int:
+    """Export into the file ``out``; returns the number of lines.
+
+    ``out`` may not be a ledger or part of one; the file appears complete or not at all.
+    """
+    from ledger.files import atomic_output, guard_output
+
+    path = guard_output(out, db=db)
+    lines = export_beancount(db) if format == "beancount" else export_jsonl(db)
+    count = 0
+    with atomic_output(path) as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    return count
+
+
 __all__ = [
     "DEFAULT_POLICY",
     "OPERATIONS",
@@ -192,6 +209,7 @@ __all__ = [
     "divide_equally",
     "export_beancount",
     "export_jsonl",
+    "write_export",
     "import_file",
     "open_ledger",
     "read_books",

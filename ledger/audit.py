@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -401,7 +400,9 @@ class Source:
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             self.conn.execute(f'SET LOCAL search_path TO "{env["POSTGRES_SCHEMA"]}"')
         else:
-            self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+            from ledger.files import connect_readonly
+
+            self.conn = connect_readonly(db, isolation_level=None)
             self.conn.execute("BEGIN")
         self.cursors = 0
 

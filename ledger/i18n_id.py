@@ -609,4 +609,10 @@ ID: dict[str, str] = {
     "percent of the SHU to the education fund": "persen SHU untuk dana pendidikan",
     "percent of the SHU to the social fund": "persen SHU untuk dana sosial",
     "generator seed (default 2015)": "benih pembangkit (bawaan 2015)",
+    # ---------------------------------------------------------------- storage: outputs, backup, copy
+    "--{field} needs a file name.": "--{field} memerlukan nama berkas.",
+    "--{field} {out} is (part of) a kerang ledger; write to another file.": "--{field} {out} adalah (bagian dari) buku kerang; tulis ke berkas lain.",
+    "--{field} {out} is a folder; give a file name.": "--{field} {out} adalah folder; berikan nama berkas.",
+    "--{field} {out} is the ledger {db} itself; write to another file.": "--{field} {out} adalah buku {db} itu sendiri; tulis ke berkas lain.",
+    "--{field} {out}: the folder {parent} does not exist.": "--{field} {out}: folder {parent} tidak ada.",
 }
