@@ -5,24 +5,17 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from backends import clone, drop_append_only_guards, new_db, raw, sql
+from cli_helpers import kerang
 
 import ledger
 from ledger.audit import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from cli_helpers import kerang
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -303,15 +302,6 @@ def test_the_audit_catches_an_entry_slipped_into_a_closed_year(books: str) -> No
 
 
 # ------------------------------------------------------------------ the kerang command
-def kerang(*args: str, db: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    return subprocess.run(
-        [*command, *args, "--db", db], capture_output=True, text=True, env=env, cwd=ROOT
-    )
-
-
 def test_cli_close_reopen_and_reports(books: str) -> None:
     closed = kerang("close", "2015", "--date", "2016-01-15", "--json", db=books)
     assert closed.returncode == 0, closed.stderr

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from backends import PG, is_pg, new_db, raw
+from cli_helpers import kerang
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
-
-
-def kerang(*args: str, key: str | None = None) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {k: v for k, v in os.environ.items() if k != "KERANG_CIPHER_KEY"}
-    if key is not None:
-        env["KERANG_CIPHER_KEY"] = key
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
