@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from backends import clone, drop_append_only_guards, new_db, raw, sql
+from backends import clone, drop_append_only_guards, guard_refusal, new_db, raw, sql
 from cli_helpers import kerang
 
 import ledger
@@ -73,7 +73,7 @@ def test_the_store_refuses_updates_and_deletes(copy: str) -> None:
         "DELETE FROM stored_events WHERE rowid = 5",
         "DELETE FROM kerang_chain WHERE id = 5",
     ):
-        with raw(copy) as c, pytest.raises(Exception, match="append-only"):
+        with raw(copy) as c, pytest.raises(guard_refusal(copy), match="append-only"):
             c.execute(sql(copy, statement))
 
 

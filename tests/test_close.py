@@ -25,7 +25,6 @@ from ledger.app import open_ledger
 from ledger.audit import audit, decode, encode
 from ledger.errors import InvalidInput, PeriodClosed
 from ledger.shu import FUNDS, appropriate, bylaws_points, divide_by, resolve_bylaws
-from ledger.split import largest_remainder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
@@ -112,7 +111,35 @@ def test_equal_bases_break_ties_in_ascending_member_order(amount, k) -> None:
 def test_division_matches_the_one_remainder_rule() -> None:
     assert divide_by(10, {"M2": 1, "M1": 1, "M3": 1}) == {"M1": 4, "M2": 3, "M3": 3}
     assert divide_by(10, {"M1": 0, "M2": -3}) == {}
-    assert list(divide_by(100, {"B": 2, "A": 1}).values()) == largest_remainder(100, [1, 2])
+    # quotas 33 1/3 and 66 2/3: the one rupiah left goes to the larger fraction
+    assert divide_by(100, {"B": 2, "A": 1}) == {"A": 33, "B": 67}
+
+
+@given(
+    amount=st.integers(0, 10**9),
+    bases=st.dictionaries(
+        st.sampled_from([f"M{i}" for i in range(1, 9)]), st.integers(-5, 10**6), max_size=8
+    ),
+)
+def test_division_is_largest_remainder_by_its_definition(amount, bases) -> None:
+    """Checked against what largest remainder means, in exact fractions, not against code."""
+    parts = divide_by(amount, bases)
+    paid = {m: b for m, b in bases.items() if b > 0}
+    assert list(parts) == sorted(paid)
+    if not paid:
+        return
+    total = sum(paid.values())
+    quota = {m: Fraction(amount * b, total) for m, b in paid.items()}
+    assert sum(parts.values()) == amount
+    # every part is its quota rounded down, or up by the one rupiah
+    assert all(parts[m] - int(quota[m]) in (0, 1) for m in paid)
+    # whoever got the extra rupiah had a larger fraction, or an equal one and a lower ID
+    up = [m for m in paid if parts[m] > int(quota[m])]
+    down = [m for m in paid if parts[m] == int(quota[m])]
+    for a in up:
+        for b in down:
+            fa, fb = quota[a] - int(quota[a]), quota[b] - int(quota[b])
+            assert fa > fb or (fa == fb and a < b), (a, b)
 
 
 def test_bylaws_file_and_overrides() -> None:
