@@ -1147,9 +1147,9 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 # <<< assess
 
 
-# >>> demo (ledger/serang.py)
+# >>> demo (ledger/demo/)
 def _add_demo_parsers(sub: Any) -> None:
-    from ledger.serang import DEFAULT_SEED
+    from ledger.demo import DEFAULT_SEED
 
     p = sub.add_parser(
         "demo",
@@ -1178,23 +1178,23 @@ def _run_demo(args: argparse.Namespace) -> int:
     import ledger
     import simulation
     from assessment.plot import save_pentagon
-    from ledger import serang
+    from ledger import demo
     from ledger.report import render_audit, render_import, render_statement, render_summary
     from simulation import report as forecast_report
     from simulation.plot import save_fan_charts
 
-    db, out, as_of = _db(args), Path(args.out), serang.CUTOFF
+    db, out, as_of = _db(args), Path(args.out), demo.CUTOFF
     progress = None if args.json or not sys.stderr.isatty() else _bar("building the demo ledger")
-    built = serang.build_ledger(db, args.seed, progress)
+    built = demo.build_ledger(db, args.seed, progress)
     summary = ledger.summary(db, as_of)
     audit = ledger.audit_ledger(db)
-    statement = ledger.statement(db, serang.STATEMENT_MEMBER, as_of)
+    statement = ledger.statement(db, demo.STATEMENT_MEMBER, as_of)
     with forecast_report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
             years=10,
             runs=args.runs,
             seed=args.seed,
-            target=serang.TARGET_BAGAN,
+            target=demo.TARGET_BAGAN,
             books=ledger.read_books(db, as_of),
             progress=progress,
         )
@@ -1202,8 +1202,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
         db=db,
         from_ledger=True,
-        before=serang.BEFORE,
-        after=serang.AFTER,
+        before=demo.BEFORE,
+        after=demo.AFTER,
     )
     out.mkdir(parents=True, exist_ok=True)
     charts = [
