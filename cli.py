@@ -480,6 +480,7 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.set_defaults(handler=_run_export)
     _add_audit_parsers(sub)
     _add_admin_parsers(sub)
+    _add_storage_parsers(sub)
     _add_close_parsers(sub)
 
 
@@ -700,6 +701,74 @@ def _run_export(args: argparse.Namespace) -> int:
         for line in export(_db(args)):
             sys.stdout.write(line + "\n")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- storage: backup, copy
+def _add_storage_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="a complete, audited copy of the ledger in one SQLite file",
+        description="Copy the ledger with SQLite's online backup API (safe while others write), "
+        "audit the copy and only then put it in place. --out may not be a ledger.",
+        epilog="example: kerang backup --out backup-2019-01-31.db",
+    )
+    _common(p)
+    p.add_argument("--out", required=True, help="the backup file to write")
+    p.set_defaults(handler=_run_backup)
+    p = sub.add_parser(
+        "copy",
+        help="copy the ledger to another file or database, keeping its chain and head",
+        description="Write the stored events as they are into a new SQLite file or an empty "
+        "PostgreSQL schema; the audit of the copy gives the same head.",
+        epilog="example: kerang copy --to postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+    )
+    _common(p)
+    p.add_argument("--to", required=True, help="a new SQLite file or a postgresql:// URL")
+    p.set_defaults(handler=_run_copy)
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from ledger.backup import CopyNotSound, backup
+
+    try:
+        return _show_copied(args, backup(_db(args), args.out))
+    except CopyNotSound as failed:  # a check failed: exit 1, nothing written
+        _refuse(failed.code, i18n.localise(failed.message), args.json)
+        return EXIT_CHECK_FAILED
+
+
+def _run_copy(args: argparse.Namespace) -> int:
+    from ledger.backup import CopyNotSound, copy
+
+    try:
+        return _show_copied(args, copy(_db(args), args.to))
+    except CopyNotSound as failed:
+        _refuse(failed.code, i18n.localise(failed.message), args.json)
+        return EXIT_CHECK_FAILED
+
+
+def _show_copied(args: argparse.Namespace, copied: Any) -> int:
+    if args.json:
+        _emit_json(copied.as_json())
+    else:
+        _console(args).print(
+            tr(
+                "copied {events} events to {to}; its audit holds with head {head}",
+                events=copied.events,
+                to=copied.to,
+                head=copied.head,
+            )
+            if copied.ok
+            else tr(
+                "copied {events} events to {to}, but its audit fails",
+                events=copied.events,
+                to=copied.to,
+            )
+        )
+    return EXIT_OK if copied.ok else EXIT_CHECK_FAILED
+
+
+# ---------------------------------------------------------------- end of storage
 
 
 def _add_close_parsers(sub: Any) -> None:

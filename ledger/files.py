@@ -164,11 +164,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
         os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except BaseException:
-        for leftover in (temporary, *(temporary + c for c in COMPANIONS)):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(leftover)
+        _remove(temporary)
         raise
+    _remove(temporary)  # companions a reader of the temporary file left behind
     _sync_folder(folder)
+
+
+def _remove(temporary: str) -> None:
+    for leftover in (temporary, *(temporary + c for c in COMPANIONS)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(leftover)
 
 
 def _sync_folder(folder: Path) -> None:

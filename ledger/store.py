@@ -13,6 +13,7 @@ import base64
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -250,6 +251,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _OPEN.add(self)
+        _PATHS.add(self.datastore.pool.db_name)
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -303,6 +305,7 @@ class LedgerRecorder(SQLiteApplicationRecorder):
 # that the main file holds every committed transaction whenever no command runs (a
 # copy of the .db alone is then complete; ``kerang backup`` is complete at any time).
 _OPEN: weakref.WeakSet[LedgerRecorder] = weakref.WeakSet()
+_PATHS: set[str] = set()  # their file: URIs, for ledgers whose objects are gone already
 
 
 def checkpoint(recorder: Any) -> bool:
@@ -329,6 +332,16 @@ def close_ledgers() -> None:
         with contextlib.suppress(Exception):
             recorder.datastore.close()  # the last connection to close removes the WAL
         _OPEN.discard(recorder)
+    for uri in list(_PATHS):
+        # the last connection to close copies the WAL in and removes it (a read-only
+        # reader such as the audit cannot); mode=rw never creates a file that is gone
+        with contextlib.suppress(sqlite3.Error):
+            conn = sqlite3.connect(uri.replace("mode=rwc", "mode=rw"), uri=True)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        _PATHS.discard(uri)
 
 
 atexit.register(close_ledgers)
