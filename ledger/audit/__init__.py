@@ -116,8 +116,7 @@ def validate(entries: Iterable[Entry], checks: list[Check]) -> int:
     of entries seen."""
     observers: dict[str, list[Callable[[Entry], None]]] = {}
     count = 0
-    for entry in entries:
-        count += 1
+    for count, entry in enumerate(entries, start=1):  # noqa: B007 - the count is returned
         chosen = observers.get(entry.topic)
         if chosen is None:
             chosen = observers[entry.topic] = [

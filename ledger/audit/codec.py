@@ -26,15 +26,26 @@ _UNTAG = {
 def decode(plain: bytes) -> dict[str, Any]:
     """The event's fields. Only top-level values are untagged: a tag anywhere else is
     left as it is and so fails the schema or the fold (events never nest them)."""
-    data = orjson.loads(plain)
+    return untag(orjson.loads(plain))
+
+
+def untag(data: Any) -> dict[str, Any]:
     if type(data) is not dict:
         raise ValueError("an event is a JSON object")
     for key, value in data.items():
-        if type(value) is dict and "_type_" in value:
+        # the library's own timestamp stays as stored: no figure depends on it
+        if type(value) is dict and "_type_" in value and key != "timestamp":
             if len(value) != 2 or value["_type_"] not in _UNTAG:
                 raise ValueError(f"unknown encoded value in {key}")
             data[key] = _UNTAG[value["_type_"]](value["_data_"])
     return data
+
+
+def canonical(plain: bytes) -> tuple[Any, bool]:
+    """The decoded JSON (still tagged) and whether ``plain`` is exactly its canonical
+    encoding: compact, UTF-8, keys in their order, nothing repeated or padded."""
+    raw = orjson.loads(plain)
+    return raw, orjson.dumps(raw) == plain
 
 
 def _tag(value: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import orjson
 
-from ledger.audit.codec import decode
+from ledger.audit.codec import canonical, untag
 from ledger.i18n import msg
 
 # ------------------------------------------------------------------ the chart
@@ -260,14 +260,12 @@ class Entry:
     postings: list[Posting] = attrs.Factory(list)
     problem: str = ""  # why the auditor could not make sense of it
     original: tuple[str, dict[str, Any]] | None = None  # a reversal's original (topic, data)
+    canonical: bool = True  # the stored bytes are the canonical encoding of the data
+    sound: bool = False  # decoded and replayed without a problem
     topic: str = ""  # without the module prefix
 
     def __attrs_post_init__(self) -> None:
         self.topic = self.stored_topic.rpartition(":")[2]
-
-    @property
-    def sound(self) -> bool:
-        return self.data is not None and not self.problem
 
     @property
     def where(self) -> str:
@@ -307,12 +305,13 @@ class Fold:
         if plain is None:
             return Entry(seq, oid, version, topic, state, None, problem="does not decrypt")
         try:
-            data = decode(plain)
+            raw, exact = canonical(plain)
+            data = untag(raw)
         except Exception as e:  # noqa: BLE001 - undecodable bytes are a finding
             return Entry(
                 seq, oid, version, topic, state, None, plain, problem=f"does not decode ({e})"
             )
-        entry = Entry(seq, oid, version, topic, state, data, plain)
+        entry = Entry(seq, oid, version, topic, state, data, plain, canonical=exact)
         rule = self.rules.get(entry.topic)
         if rule is None:
             entry.problem = f"has an unknown topic {entry.topic!r}"
@@ -321,6 +320,8 @@ class Fold:
             rule(entry, data)
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             entry.problem = f"cannot be replayed ({type(e).__name__}: {e})"
+            return entry
+        entry.sound = True
         return entry
 
     def _fold_transaction(self, entry: Entry, d: dict[str, Any]) -> None:
