@@ -8,22 +8,14 @@ keeps memory flat. Everything it hands out is plain tuples and bytes.
 from __future__ import annotations
 
 import base64
-import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID
 
 from ledger.audit.codec import decode
 from ledger.audit.rules import Entry
 
 SEALED = "sealed:"  # an encrypted command text in the refs read model
-
-
-def sqlite_readonly_uri(path: str) -> str:
-    """A read-only ``file:`` URI for a path: %, ?, # and any other character stay the path's."""
-    return "file:" + quote(os.path.abspath(path), safe="/") + "?mode=ro"
 
 
 class Source:
@@ -51,7 +43,9 @@ class Source:
                 SQL("SET LOCAL search_path TO {0}").format(Identifier(env["POSTGRES_SCHEMA"]))
             )
         else:
-            self.conn = sqlite3.connect(sqlite_readonly_uri(db), uri=True, isolation_level=None)
+            from ledger.files import connect_readonly
+
+            self.conn = connect_readonly(db, isolation_level=None)
             self.conn.execute("BEGIN")
         self.cursors = 0
 
