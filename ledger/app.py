@@ -54,8 +54,6 @@ from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_ru
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
 
-SNAPSHOT_EVERY = 50
-
 
 class DateAsISO(Transcoding):
     type = dt.date
@@ -78,7 +76,10 @@ class LedgerApp(Application):
     """The event-sourced cooperative ledger."""
 
     name = "kerang"
-    is_snapshotting_enabled = True
+    # Snapshots are neither chained nor audited: a command that trusted one could record
+    # what the events forbid. The cooperative is rebuilt from its own events (a few
+    # hundred: members, bagan, policies, closes), which the chain and the audit cover.
+    is_snapshotting_enabled = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
@@ -297,7 +298,6 @@ class Batch:
         self.read = app.read
         self.basis = app.read.head()  # before reading anything else
         self.coop = app.cooperative()
-        self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
         self.events: list[Any] = []
         self.rows = BookRows(seal=self.read.seal)
@@ -329,9 +329,6 @@ class Batch:
         self.rows.basis = self.basis
         self.app.save(*self.events, books=self.rows)
         self.basis = self.app.read.head()
-        if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
-            self.app.take_snapshot(self.coop.id, version=self.coop.version)
-        self._coop_version = self.coop.version if self.coop else 0
         self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
         self._pending_refs.clear()
