@@ -627,4 +627,13 @@ ID: dict[str, str] = {
     "copy the ledger to another file or database, keeping its chain and head": "salin buku ke berkas atau basis data lain, dengan rantai dan kepalanya tetap",
     "Write the stored events as they are into a new SQLite file or an empty PostgreSQL schema; the audit of the copy gives the same head.": "Tulis peristiwa tersimpan apa adanya ke berkas SQLite baru atau skema PostgreSQL yang kosong; audit salinannya memberi kepala yang sama.",
     "a new SQLite file or a postgresql:// URL": "berkas SQLite baru atau URL postgresql://",
+    "--db names ?schema= more than once; give it once.": "--db menyebut ?schema= lebih dari sekali; berikan sekali saja.",
+    "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.": "?schema= kosong; sebutkan skema koperasi, atau hilangkan untuk '{default}'.",
+    "ROLE {role} bypasses row security (BYPASSRLS); name a role that does not.": "ROLE {role} melewati keamanan baris (BYPASSRLS); sebutkan peran yang tidak.",
+    "ROLE {role} could still write {tables} (it owns them or belongs to a role that writes); nothing was granted.": "ROLE {role} masih dapat menulis {tables} (pemiliknya atau anggota peran yang menulis); tidak ada yang diberikan.",
+    "ROLE {role} is PostgreSQL's own and reaches far beyond one auditor; name the auditor's own role.": "ROLE {role} milik PostgreSQL sendiri dan jangkauannya jauh melebihi seorang auditor; sebutkan peran milik auditor sendiri.",
+    "ROLE {role} is a superuser and could still write; name a role that is not.": "ROLE {role} adalah superuser dan masih dapat menulis; sebutkan peran yang bukan superuser.",
+    "granted: {what}": "diberikan: {what}",
+    "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.": "skema {schema} milik PostgreSQL sendiri; berikan skema milik koperasi.",
+    "the port in --db must be a whole number from 1 to 65535.": "port di --db harus bilangan bulat dari 1 sampai 65535.",
 }
