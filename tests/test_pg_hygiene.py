@@ -7,12 +7,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from backends import PG, _connect_pg, new_db
+from cli_helpers import kerang, kerang_command, kerang_env
 
 import ledger
 from ledger.errors import InvalidInput
@@ -24,24 +24,16 @@ sqlite_only = pytest.mark.skipif(bool(PG), reason="SQLite files")
 SERVER = PG or "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def kerang_process(*args: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
+def kerang_process(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``kerang`` as a process the test can kill."""
     return subprocess.Popen(
-        [*command, *args],
+        [*kerang_command(), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "KERANG_DB": "/nonexistent/never-used.db", **(env or {})},
-        **options,
+        env=kerang_env(env),
     )
-
-
-def kerang(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    process = kerang_process(*args, env=env)
-    out, err = process.communicate()
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 # ------------------------------------------------------------------ --db URLs
