@@ -16,10 +16,10 @@ import json
 import attrs
 import pytest
 from backends import new_db
+from cli_helpers import kerang
 
-import cli
 import ledger
-from ledger import serang
+from ledger import demo as serang
 from simulation import Scenario, run_forecast
 from simulation.backtest import backtest
 from simulation.books import household_income, start_from_books
@@ -103,17 +103,19 @@ def test_household_income_is_one_definition(books):
 
 
 def test_backtest_json_and_refusals(demo, capsys):
-    args = ["forecast", "backtest", "--from", "2017-01-01", "--to", "2019-01-31"]
-    code = cli.main([*args, "--db", demo, "--json", "--runs", "500"])
-    doc = json.loads(capsys.readouterr().out)
+    args = ["forecast", "backtest", "--from", "2017-01-01", "--to", "2019-01-31", "--db", demo]
+    code, out, _ = kerang(*args, "--json", "--runs", "500", capsys=capsys)
+    doc = json.loads(out)
     assert code == 0
     assert all(isinstance(v["inside"], bool) for v in doc["values"])
     assert {"recorded", "median", "band", "inside"} <= set(doc["values"][0])
-    code = cli.main([*args, "--db", demo, "--set", "bagan.life_years=abc"])
-    assert code == 2 and "KEY=NUMBER" in capsys.readouterr().err
-    code = cli.main(["forecast", "backtest", "--from", "2019-01-31", "--to", "2017-01-01",
-                     "--db", demo])  # fmt: skip
-    assert code == 2 and "--to" in capsys.readouterr().err
+    code, _, err = kerang(*args, "--set", "bagan.life_years=abc", capsys=capsys)
+    assert code == 2 and "KEY=NUMBER" in err
+    code, _, err = kerang(*args, "--set", "bagan.colour=1", capsys=capsys)
+    assert code == 2 and "bagan.colour" in err
+    backwards = ["forecast", "backtest", "--from", "2019-01-31", "--to", "2017-01-01"]
+    code, _, err = kerang(*backwards, "--db", demo, capsys=capsys)
+    assert code == 2 and "--to" in err
 
 
 def test_the_default_scenario_is_the_report():
