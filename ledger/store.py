@@ -28,7 +28,7 @@ import attrs
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger import domain
+from ledger import domain, faults
 from ledger.accounts import Entry, entries_of
 from ledger.chain import GENESIS, link
 from ledger.i18n import msg
@@ -363,6 +363,7 @@ def extend_chain(
         previous = link(previous, seq, oid, s.originator_version, s.topic, s.state)
         links.append((seq, previous))
     c.executemany(dialect.sql("INSERT INTO kerang_chain (id, link) VALUES (?, ?)"), links)
+    faults.reach("write")  # a crash test may cut the transaction short here
 
 
 @attrs.frozen

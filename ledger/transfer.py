@@ -22,7 +22,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import StoredEvent
 
-from ledger import domain
+from ledger import domain, faults
 from ledger.app import Batch, LedgerApp, is_postgres, open_ledger, run_batch
 from ledger.errors import InvalidInput, Refused
 from ledger.i18n import msg
@@ -159,6 +159,7 @@ def _run(
                 return recorded, already, (number, error)  # the lines before it still commit
             recorded += outcome.recorded
             already += not outcome.recorded
+            faults.reach("line")  # a crash test may kill the import here
         return recorded, already, None
 
     return run_batch(app, work)
