@@ -400,11 +400,6 @@ def _read_csv(text: str) -> Iterator[Record]:
         )
 
 
-def count_lines(path: Path) -> int:
-    with path.open("rb") as f:
-        return sum(1 for line in f if line.strip())
-
-
 # ------------------------------------------------------------------ importing
 def _check_fields(record: dict[str, Any]) -> None:
     """Refuse a field the line's op does not take, suggesting the one meant."""
