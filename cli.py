@@ -1138,6 +1138,13 @@ def _add_assess_parsers(sub: Any) -> None:
         "--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)"
     )
     p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
+    p.add_argument(
+        "--respondents",
+        type=int,
+        metavar="N",
+        help="a table of indicator means over N respondents: average the unrounded k/N scores "
+        "(as a report that rounded only its printed scores did)",
+    )
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
     _common(p)
     p.set_defaults(handler=_cmd_assess)
@@ -1165,6 +1172,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         after=args.after,
         rubric=args.rubric,
         wages=args.wages,
+        respondents=args.respondents,
     )
     if result.errors:
         first = result.errors[0]

@@ -32,6 +32,8 @@ from assessment.model import (
 )
 from assessment.rubric import Rubric, WageTable, load_rubric, load_wages
 from assessment.survey import Survey, load_survey, read_survey
+from ledger.errors import InvalidInput
+from ledger.i18n import msg
 
 __all__ = [
     "CAPITALS",
@@ -71,6 +73,7 @@ def assess_survey(
     after: str | None = None,
     rubric: str | Path | None = None,
     wages: str | Path | None = None,
+    respondents: int | None = None,
 ) -> Assessment:
     """Everything ``kerang assess`` does short of rendering.
 
@@ -95,4 +98,9 @@ def assess_survey(
         )
     elif db is not None:
         stories = read_stories(db)
-    return assess(loaded, ledger=ledger, stories=stories)
+    if respondents is not None and not 1 <= respondents <= 100_000:
+        raise InvalidInput(
+            "respondents",
+            msg("--respondents must be 1..100000, not {n}.", n=respondents),
+        )
+    return assess(loaded, ledger=ledger, stories=stories, respondents=respondents)

@@ -119,9 +119,12 @@ Figure = tuple[float | None, str]
 def household_income(
     books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
 ) -> Figure:
-    members = members_in(books, period)
+    """Income per partner household per month against the minimum wage: the
+    ledger's one definition (``Books.household_income``: partners' share plus
+    the share of managers of their household) and the peeling wages the
+    cooperative's peeling house paid them."""
+    income = books.household_income(period.start, period.end)
     harvests = [h for h in books.harvests if h.date in period]
-    income = sum(h.shares.members for h in harvests)
     shares = month_shares(period)
     months = sum(s for _, _, s in shares)
     for year in sorted({y for y, _, _ in shares}):
@@ -137,21 +140,32 @@ def household_income(
                 )
             )
     umk = sum(wages.for_year(y)[0] * s for y, _, s in shares) / months
-    if not members:
-        return None, _no_members(period)
-    per_month = income / len(members) / months
+    if not income.households:
+        return None, msg("no partner households in {period}", period=period.text())
+    total = income.mussel + income.peeling_wages
+    per_month = total / income.households / months
     ratio = per_month / umk
-    return ratio, msg(
-        "{income} members' share of {harvests} ÷ {members} ÷ {months:g} months = "
-        "{per_month}/month; UMK {umk} → {ratio:.2f} × UMK",
-        income=_rp(income),
+    detail = msg(
+        "({partners} partners' + {managers} managers' share of {harvests} + {peeling} "
+        "peeling wages) ÷ {households} households ÷ {months:g} months = {per_month}/month; "
+        "UMK {umk} → {ratio:.2f} × UMK",
+        partners=_rp(income.partners_share),
+        managers=_rp(income.managers_share),
         harvests=_harvests(len(harvests)),
-        members=_members(len(members)),
+        peeling=_rp(income.peeling_wages),
+        households=income.households,
         months=months,
         per_month=_rp(per_month),
         umk=_rp(umk),
         ratio=ratio,
     )
+    if income.peeling_wages_others:
+        detail = msg(
+            "{detail}; other members earned {others} peeling",
+            detail=detail,
+            others=_rp(income.peeling_wages_others),
+        )
+    return ratio, detail
 
 
 def savings(books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]) -> Figure:
@@ -277,12 +291,15 @@ def ledger_indicators(
                 survey_words=entry.survey,
             )
         )
+    started = before_books.started
+    year = (before.start - started).days // 365 + 1 if before.start >= started else None
     return LedgerAssessment(
         before_period=before,
         after_period=after,
         rubric=rubric.source,
         indicators=tuple(indicators),
         warnings=tuple(Issue("warning", "ledger", m) for m in messages),
+        programme_year=year,
     )
 
 
