@@ -510,15 +510,18 @@ def _add_admin_parsers(sub: Any) -> None:
 def _run_grant_auditor(args: argparse.Namespace) -> int:
     import ledger
 
-    url = ledger.grant_auditor(_db(args), args.role)
+    granted = ledger.grant_auditor(_db(args), args.role)
     if args.json:
-        _emit_json({"role": args.role, "db": url})
+        _emit_json(granted.as_json())
     else:
-        _console(args).print(
+        console = _console(args)
+        for line in granted.granted:  # storage: say what was granted
+            console.print(tr("granted: {what}", what=line))
+        console.print(
             tr(
                 "role {role} may now read this ledger: kerang audit --db '{url}'",
                 role=args.role,
-                url=url,
+                url=granted.url,
             )
         )
     return EXIT_OK

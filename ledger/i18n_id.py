@@ -684,4 +684,13 @@ ID: dict[str, str] = {
     "forecast from the books at one date and compare with the books at a later one": "proyeksikan dari buku pada satu tanggal dan bandingkan dengan buku pada tanggal kemudian",
     "replace a calibrated parameter, e.g. bagan.life_years=1 (repeatable)": "ganti parameter hasil kalibrasi, mis. bagan.life_years=1 (boleh berulang)",
     "Start from the books as they stood on --from, forecast to --to and compare with what the books recorded by then: recorded value, median, 80 % band.": "Mulai dari buku per --from, proyeksikan sampai --to dan bandingkan dengan yang tercatat di buku saat itu: nilai tercatat, median, pita 80 %.",
+    "--db names ?schema= more than once; give it once.": "--db menyebut ?schema= lebih dari sekali; berikan sekali saja.",
+    "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.": "?schema= kosong; sebutkan skema koperasi, atau hilangkan untuk '{default}'.",
+    "ROLE {role} bypasses row security (BYPASSRLS); name a role that does not.": "ROLE {role} melewati keamanan baris (BYPASSRLS); sebutkan peran yang tidak.",
+    "ROLE {role} could still write {tables} (it owns them or belongs to a role that writes); nothing was granted.": "ROLE {role} masih dapat menulis {tables} (pemiliknya atau anggota peran yang menulis); tidak ada yang diberikan.",
+    "ROLE {role} is PostgreSQL's own and reaches far beyond one auditor; name the auditor's own role.": "ROLE {role} milik PostgreSQL sendiri dan jangkauannya jauh melebihi seorang auditor; sebutkan peran milik auditor sendiri.",
+    "ROLE {role} is a superuser and could still write; name a role that is not.": "ROLE {role} adalah superuser dan masih dapat menulis; sebutkan peran yang bukan superuser.",
+    "granted: {what}": "diberikan: {what}",
+    "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.": "skema {schema} milik PostgreSQL sendiri; berikan skema milik koperasi.",
+    "the port in --db must be a whole number from 1 to 65535.": "port di --db harus bilangan bulat dari 1 sampai 65535.",
 }
