@@ -1007,14 +1007,14 @@ def _forecast_common(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "engine": args.engine,
         "workers": args.workers,
-        "ledger": _db(args) if args.from_ledger and not args.as_of else None,
         "books": _books_as_of(args),
     }
 
 
 def _books_as_of(args: argparse.Namespace) -> Any:
-    """The books at --as-of for --from-ledger (a ledger whose last entry is in the past)."""
-    if not (args.from_ledger and args.as_of):
+    """The books for --from-ledger, as they stand or at --as-of: the forecast
+    reads the ledger only through its read API."""
+    if not args.from_ledger:
         return None
     import ledger
 
@@ -1153,6 +1153,17 @@ def _add_assess_parsers(sub: Any) -> None:
     p.set_defaults(handler=_cmd_assess)
 
 
+def _books_reader(db: str) -> Callable[[Any], Any]:
+    """The ledger's read API as a function of the date (assessment reads only that)."""
+    from pathlib import Path
+
+    import ledger
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    return lambda as_of: ledger.read_books(db, as_of)
+
+
 def _cmd_assess(args: argparse.Namespace) -> int:
     import assessment
 
@@ -1169,7 +1180,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         args.survey,
         scale_max=args.scale_max,
         # the ledger is read for --from-ledger, or for its stories when --db is named
-        db=_db(args) if args.from_ledger or args.db else None,
+        books=_books_reader(_db(args)) if args.from_ledger or args.db else None,
         from_ledger=args.from_ledger,
         before=args.before,
         after=args.after,
@@ -1260,7 +1271,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         )
     slia = assessment.assess_survey(
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
-        db=db,
+        books=_books_reader(db),
         from_ledger=True,
         before=demo.BEFORE,
         after=demo.AFTER,

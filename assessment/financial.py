@@ -1,6 +1,7 @@
 """The financial capital measured from the replayed ledger.
 
-Only ``ledger.read_books`` is used: the books as of the end of each period
+Only the ledger's read API is used (``ledger.read_books``, handed in as a
+function of the date): the books as of the end of each period
 give the harvests, money movements and statements needed. The figures are
 plain arithmetic on :class:`ledger.views.Books`, so they can be checked with
 books built by hand.
@@ -12,7 +13,6 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from assessment.model import (
     Issue,
@@ -304,7 +304,7 @@ def ledger_indicators(
 
 
 def read_ledger(
-    db: str,
+    books: Callable[[dt.date | None], Books],
     before: Period,
     after: Period,
     *,
@@ -312,31 +312,23 @@ def read_ledger(
     wages: WageTable | None = None,
     scale_max: float = 5,
 ) -> tuple[LedgerAssessment, tuple[StoryView, ...]]:
-    """Replay the ledger at ``db`` and measure both periods; also its stories."""
-    from ledger import read_books  # the ledger is only needed here
-
-    if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    """Measure both periods from ``books(as_of)`` (the ledger's read API);
+    also its stories."""
     scores = ledger_indicators(
-        read_books(db, as_of=before.end),
-        read_books(db, as_of=after.end),
+        books(before.end),
+        books(after.end),
         before=before,
         after=after,
         rubric=rubric,
         wages=wages,
         scale_max=scale_max,
     )
-    return scores, read_stories(db)
+    return scores, read_stories(books)
 
 
-def read_stories(db: str) -> tuple[StoryView, ...]:
+def read_stories(books: Callable[[dt.date | None], Books]) -> tuple[StoryView, ...]:
     """Every Most Significant Change story in the ledger, in date order."""
-    from ledger import read_books
-
-    if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
-    books = read_books(db)
-    return stories_of(books)
+    return stories_of(books(None))
 
 
 def stories_of(books: Books) -> tuple[StoryView, ...]:
