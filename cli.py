@@ -1014,14 +1014,14 @@ def _forecast_common(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "engine": args.engine,
         "workers": args.workers,
-        "ledger": _db(args) if args.from_ledger and not args.as_of else None,
         "books": _books_as_of(args),
     }
 
 
 def _books_as_of(args: argparse.Namespace) -> Any:
-    """The books at --as-of for --from-ledger (a ledger whose last entry is in the past)."""
-    if not (args.from_ledger and args.as_of):
+    """The books for --from-ledger, as they stand or at --as-of: the forecast
+    reads the ledger only through its read API."""
+    if not args.from_ledger:
         return None
     import ledger
 
@@ -1148,9 +1148,27 @@ def _add_assess_parsers(sub: Any) -> None:
         "--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)"
     )
     p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
+    p.add_argument(
+        "--respondents",
+        type=int,
+        metavar="N",
+        help="a table of indicator means over N respondents: average the unrounded k/N scores "
+        "(as a report that rounded only its printed scores did)",
+    )
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
     _common(p)
     p.set_defaults(handler=_cmd_assess)
+
+
+def _books_reader(db: str) -> Callable[[Any], Any]:
+    """The ledger's read API as a function of the date (assessment reads only that)."""
+    from pathlib import Path
+
+    import ledger
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    return lambda as_of: ledger.read_books(db, as_of)
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
@@ -1169,12 +1187,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         args.survey,
         scale_max=args.scale_max,
         # the ledger is read for --from-ledger, or for its stories when --db is named
-        db=_db(args) if args.from_ledger or args.db else None,
+        books=_books_reader(_db(args)) if args.from_ledger or args.db else None,
         from_ledger=args.from_ledger,
         before=args.before,
         after=args.after,
         rubric=args.rubric,
         wages=args.wages,
+        respondents=args.respondents,
     )
     if result.errors:
         first = result.errors[0]
@@ -1259,7 +1278,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         )
     slia = assessment.assess_survey(
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
-        db=db,
+        books=_books_reader(db),
         from_ledger=True,
         before=demo.BEFORE,
         after=demo.AFTER,
