@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ledger.audit import AuditReport
     from ledger.operations import OPERATIONS
     from ledger.queries import MemberStatement, Summary, TrialBalance
-    from ledger.transfer import ImportResult, ImportStopped
+    from ledger.transfer import ImportChecked, ImportResult, ImportStopped
     from ledger.verify import VerifyReport
 
 _LAZY = {
@@ -40,6 +40,7 @@ _LAZY = {
     "MemberStatement": "ledger.queries",
     "Summary": "ledger.queries",
     "TrialBalance": "ledger.queries",
+    "ImportChecked": "ledger.transfer",
     "ImportResult": "ledger.transfer",
     "ImportStopped": "ledger.transfer",
     "VerifyReport": "ledger.verify",
@@ -219,6 +220,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "OPERATIONS",
     "Books",
+    "ImportChecked",
     "ImportResult",
     "ImportStopped",
     "LedgerApp",
