@@ -213,6 +213,8 @@ def render_verify(console: Console, report: VerifyReport) -> None:
             if report.extends
             else tr("[red]does not extend the given head[/]")
         )
+    if report.lines_after_head is not None:
+        console.print(tr("{lines} lines after that head", lines=report.lines_after_head))
     for problem in report.problems:
         console.print(tr("[red]✗[/] {problem}", problem=shown(localise(problem))))
     for note in report.notes:
