@@ -273,7 +273,7 @@ def scenario_toml(scenario=None) -> str:
         "# kerang forecast scenario. Every key is optional: a missing key keeps",
         "# its default.",
         "# Each line: value, then unit, allowed range and meaning.",
-        "# Money is whole rupiah: 12_000_000, or as text \"Rp 12.000.000\".",
+        '# Money is whole rupiah: 12_000_000, or as text "Rp 12.000.000".',
     ]
     for section in SECTIONS[:-1]:
         lines += ["", f"[{section}]"]
