@@ -50,7 +50,14 @@ from ledger.errors import (
 )
 from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
-from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
+from ledger.money import (
+    checked_gross,
+    format_rupiah,
+    parse_date,
+    parse_kg,
+    parse_rupiah,
+    require_text,
+)
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
 
@@ -564,7 +571,11 @@ class Batch:
                 raise InvalidInput(
                     "revenue", msg("give either --kg and --price or --revenue, not both.")
                 )
-            gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
+            gross_in, kg_in, price_in = (
+                parse_rupiah(revenue, "revenue", allow_zero=False),
+                None,
+                None,
+            )
             gross = gross_in
         else:
             if kg in (None, "") or price in (None, ""):
@@ -578,7 +589,7 @@ class Batch:
                 parse_rupiah(price, "price", allow_zero=False),
                 None,
             )
-            gross = gross_of(kg_in, price_in)
+            gross = checked_gross(kg_in, price_in)
         cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
         buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
         command = domain.Harvest.line(
