@@ -159,6 +159,11 @@ def render_import(console: Console, result: ImportResult) -> None:
             already=result.already_recorded,
         )
         + (tr(" (check only: nothing written)") if result.checked_only else "")
+        + (
+            tr("; read as {encoding}", encoding=result.encoding)
+            if result.encoding != "utf-8"
+            else ""
+        )
     )
 
 
