@@ -340,7 +340,7 @@ def render_infaq(console: Console, c: Any) -> None:
     for member, amount in c.by_member.items():
         table.add_row(
             (
-                tr("  from member {member}", member=member)
+                tr("  from member {member}", member=shown(member))
                 if member
                 else tr("  from the public (non-members)")
             ),
@@ -349,7 +349,7 @@ def render_infaq(console: Console, c: Any) -> None:
     table.add_section()
     table.add_row(tr("Penyaluran (disbursed)"), format_rupiah(-c.disbursed), style="bold")
     for purpose, amount in c.by_purpose.items():
-        table.add_row(f"  {purpose}", format_rupiah(-amount))
+        table.add_row(f"  {shown(purpose)}", format_rupiah(-amount))
     table.add_section()
     table.add_row(tr("Saldo akhir (closing)"), format_rupiah(c.closing), style="bold")
     console.print(table)
@@ -395,7 +395,7 @@ def render_shu(console: Console, r: Any) -> None:
             )
         for m in r.members:
             members.add_row(
-                f"{m.member} {m.name}".strip(),
+                shown(f"{m.member} {m.name}".strip()),
                 format_rupiah(m.harvest_income),
                 format_rupiah(m.savings),
                 format_rupiah(m.jasa_usaha),
