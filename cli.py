@@ -333,6 +333,19 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--date", required=True)
     p.set_defaults(handler=_run_record, op="member.leave")
 
+    # >>> register corrections (member update, bagan partners)
+    p = command(
+        member,
+        "update",
+        "correct a member's name from a date on (recorded as an event; the old name stays in the history)",
+        "kerang member update M01 --name 'Ibu Siti Aminah' --date 2016-01-01",
+    )
+    p.add_argument("id")
+    p.add_argument("--name", required=True)
+    p.add_argument("--date", required=True)
+    p.set_defaults(handler=_run_record, op="member.update")
+    # <<< register corrections
+
     bagan = sub.add_parser("bagan", help="bagan (mussel platforms)").add_subparsers(
         dest="action", parser_class=_Parser
     )
@@ -348,6 +361,19 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--date")
     p.add_argument("--cost")
     p.set_defaults(handler=_run_record, op="bagan.add")
+
+    # >>> register corrections
+    p = command(
+        bagan,
+        "partners",
+        "change a bagan's partners for harvests and repairs from a date on",
+        "kerang bagan partners B01 --partners M01,M03 --from 2017-01-01",
+    )
+    p.add_argument("id")
+    p.add_argument("--partners", required=True, help="member IDs separated by commas")
+    p.add_argument("--from", dest="from", required=True)
+    p.set_defaults(handler=_run_record, op="bagan.partners")
+    # <<< register corrections
 
     p = command(
         sub,

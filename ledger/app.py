@@ -465,7 +465,7 @@ class Batch:
         if not coop.add_member(mid, name, day):
             return Outcome("member.add", mid, False)
         self._collect(coop)
-        return Outcome("member.add", mid, True, name)
+        return Outcome("member.add", mid, True, msg("{name}, joined {day}", name=name, day=day))
 
     def leave_member(self, member_id: object, date: object) -> Outcome:
         mid = _identifier(member_id, "id")
@@ -545,11 +545,58 @@ class Batch:
             bid,
             True,
             msg(
-                "partners {names}; manager {manager}",
+                "partners {names}; manager {manager}; added {day}",
                 names=", ".join(sorted(partner_ids)),
                 manager=manager,
+                day=day,
             ),
         )
+
+    # ------------------------------------------------------------ register corrections
+    def rename_member(self, member_id: object, name: object, date: object) -> Outcome:
+        mid = _identifier(member_id, "id")
+        name = require_text(name, "name")
+        day = parse_date(date)
+        coop = self._cooperative()
+        if not coop.rename_member(mid, name, day):
+            return Outcome("member.update", mid, False)
+        self._collect(coop)
+        return Outcome("member.update", mid, True, msg("{name} from {day}", name=name, day=day))
+
+    def change_partners(self, bagan_id: object, partners: object, effective: object) -> Outcome:
+        bid = _identifier(bagan_id, "id")
+        if isinstance(partners, str):
+            partners = [p for p in (x.strip() for x in partners.replace(";", ",").split(",")) if p]
+        if not isinstance(partners, list | tuple):
+            raise InvalidInput(
+                "partners", msg("--partners must list member IDs separated by commas.")
+            )
+        partner_ids = [_identifier(p, "partners") for p in partners]
+        day = parse_date(effective, "from")
+        coop = self._cooperative()
+        if not coop.change_partners(bid, partner_ids, day, self._last_use(bid)):
+            return Outcome("bagan.partners", bid, False)
+        self._collect(coop)
+        return Outcome(
+            "bagan.partners",
+            bid,
+            True,
+            msg("partners {names} from {day}", names=", ".join(sorted(partner_ids)), day=day),
+        )
+
+    def _last_use(self, bagan_id: str) -> dt.date | None:
+        """The latest harvest of the bagan or repair (of any bagan) already recorded."""
+        [(harvest,)] = self.read.rows(
+            "SELECT MAX(date) FROM kerang_harvests WHERE bagan = ? AND sign > 0", (bagan_id,)
+        )
+        [(repair,)] = self.read.rows("SELECT MAX(date) FROM kerang_refs WHERE kind = 'repair'")
+        days = [dt.date.fromisoformat(d) for d in (harvest, repair) if d]
+        days += [
+            t.date
+            for t in self.txns.values()
+            if isinstance(t, domain.Harvest | domain.Repair) and t.bagan == bagan_id
+        ]
+        return max(days, default=None)
 
     # ------------------------------------------------------------ transactions
     def harvest(
@@ -643,8 +690,8 @@ class Batch:
             policy=policy.as_dict(),
             shares=split.as_dict(),
             manager=info["manager"],
-            income=divide_equally(split.members, info["partners"]),
-            savings=divide_equally(split.savings, info["partners"]),
+            income=divide_equally(split.members, coop.partners_on(bagan_id, day)),
+            savings=divide_equally(split.savings, coop.partners_on(bagan_id, day)),
         )
         self._collect(txn)
         self._last_harvest = max(day, self._last_harvest or day)
@@ -766,8 +813,7 @@ class Batch:
             return Outcome("repair", ref, False)
         coop = self._cooperative()
         coop.check_date(day)
-        info = coop.a_bagan(bagan_id)
-        charges = divide_equally(value, info["partners"])
+        charges = divide_equally(value, coop.partners_on(bagan_id, day))
         txn = domain.Repair(ref=ref, date=day, bagan=bagan_id, amount=value, charges=charges)
         self._check_funds(accounts.transaction_postings(txn), day)
         self._collect(txn)

@@ -38,7 +38,6 @@ ID: dict[str, str] = {
     "ref {ref} was already recorded with different content.": "ref {ref} sudah tercatat dengan isi yang berbeda.",
     "started on {started} with policy {policy}": "dimulai pada {started} dengan kebijakan {policy}",
     "settled pokok {pokok}, wajib {wajib}": "pokok {pokok} dan wajib {wajib} dikembalikan",
-    "partners {names}; manager {manager}": "mitra {names}; pengelola {manager}",
     "net {net}: {parts}": "bersih {net}: {parts}",
     "{k} {value} for {mid}": "{k} {value} untuk {mid}",
     "{value} for {mid}": "{value} untuk {mid}",
@@ -757,4 +756,14 @@ ID: dict[str, str] = {
     "{name} is not a number kerang records.": "{name} bukan bilangan yang dicatat kerang.",
     "… and {count} more refused lines.": "… dan {count} baris lain yang ditolak.",
     "; read as {encoding}": "; dibaca sebagai {encoding}",
+    # ---------------------------------------------------------------- register corrections (member update, bagan partners)
+    "--from {day} is before bagan {bagan_id} was added ({added}).": "--from {day} sebelum bagan {bagan_id} didaftarkan ({added}).",
+    "--from {day}: bagan {bagan_id} has harvests or repairs recorded on or after it (the last on {last}); a partner change never applies retroactively.": "--from {day}: bagan {bagan_id} sudah punya panen atau perbaikan yang tercatat pada tanggal itu atau sesudahnya (terakhir {last}); perubahan mitra tidak pernah berlaku surut.",
+    "bagan {bagan_id} already has partners {names} from {day}.": "bagan {bagan_id} sudah punya mitra {names} mulai {day}.",
+    "partners {names} from {day}": "mitra {names} mulai {day}",
+    "partners {names}; manager {manager}; added {day}": "mitra {names}; pengelola {manager}; didaftarkan {day}",
+    "{name} from {day}": "{name} mulai {day}",
+    "{name}, joined {day}": "{name}, bergabung {day}",
+    "correct a member's name from a date on (recorded as an event; the old name stays in the history)": "koreksi nama anggota mulai suatu tanggal (dicatat sebagai peristiwa; nama lama tetap di riwayat)",
+    "change a bagan's partners for harvests and repairs from a date on": "ganti mitra bagan untuk panen dan perbaikan mulai suatu tanggal",
 }

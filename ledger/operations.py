@@ -36,6 +36,14 @@ OPERATIONS: dict[str, Operation] = {
         ("id", "name"), ("date",), lambda b, f: b.add_member(f["id"], f["name"], f.get("date"))
     ),
     "member.leave": Operation(("id", "date"), (), lambda b, f: b.leave_member(f["id"], f["date"])),
+    "member.update": Operation(
+        ("id", "name", "date"), (), lambda b, f: b.rename_member(f["id"], f["name"], f["date"])
+    ),
+    "bagan.partners": Operation(
+        ("id", "partners", "from"),
+        (),
+        lambda b, f: b.change_partners(f["id"], f["partners"], f["from"]),
+    ),
     "bagan.add": Operation(
         ("id", "partners", "manager"),
         ("date", "cost"),

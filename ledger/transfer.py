@@ -654,6 +654,20 @@ def event_line(event: Any) -> dict[str, Any] | None:
         }
     if isinstance(event, C.MemberLeft):
         return {"op": "member.leave", "id": event.member_id, "date": event.left.isoformat()}
+    if isinstance(event, C.MemberRenamed):
+        return {
+            "op": "member.update",
+            "id": event.member_id,
+            "name": event.name,
+            "date": event.day.isoformat(),
+        }
+    if isinstance(event, C.PartnersChanged):
+        return {
+            "op": "bagan.partners",
+            "id": event.bagan_id,
+            "partners": list(event.partners),
+            "from": event.effective.isoformat(),
+        }
     if isinstance(event, C.BaganAdded):
         line = {
             "op": "bagan.add",

@@ -303,6 +303,7 @@ class HarvestCheck(Check):
             "Cooperative.Started",
             "Cooperative.PolicySet",
             "Cooperative.BaganAdded",
+            "Cooperative.PartnersChanged",
             "Harvest.Recorded",
         }
     )
@@ -311,7 +312,8 @@ class HarvestCheck(Check):
         super().__init__()
         self.as_of = as_of
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
-        self.bagan: dict[str, list[str]] = {}
+        # each bagan's partners by the date they apply from
+        self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
         current = None
@@ -319,6 +321,16 @@ class HarvestCheck(Check):
             if effective > day:
                 break
             current = points
+        return current
+
+    def partners_on(self, bagan: str, day: dt.date) -> list[str] | None:
+        history = self.bagan.get(bagan)
+        if not history:
+            return None
+        current = history[0][1]
+        for effective, partners in history:
+            if effective <= day:
+                current = partners
         return current
 
     def observe(self, entry: Entry) -> None:
@@ -332,7 +344,11 @@ class HarvestCheck(Check):
             self.policies.append((d["effective"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.BaganAdded":
-            self.bagan[d["bagan_id"]] = list(d["partners"])
+            self.bagan[d["bagan_id"]] = [(d["added"], list(d["partners"]))]
+        elif entry.topic == "Cooperative.PartnersChanged":
+            history = self.bagan.setdefault(d["bagan_id"], [])
+            history.append((d["effective"], list(d["partners"])))
+            history.sort(key=lambda h: h[0])
         elif self.as_of is None or entry.date <= self.as_of:
             self.check_harvest(entry, d)
 
@@ -376,7 +392,7 @@ class HarvestCheck(Check):
         shares = [d["shares"][k] for k in SHARES]
         if why := remainder_rule_broken(d["net"], [policy[k] for k in SHARES], shares):
             self.fail(msg("{w}: the split of the net: {why}", w=w, why=why))
-        partners = self.bagan.get(d["bagan"])
+        partners = self.partners_on(d["bagan"], d["date"])
         if partners is None:
             self.fail(msg("{w}: bagan {bagan} was never registered", w=w, bagan=d["bagan"]))
             return
