@@ -502,6 +502,7 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.set_defaults(handler=_run_export)
     _add_audit_parsers(sub)
     _add_admin_parsers(sub)
+    _add_storage_parsers(sub)
     _add_close_parsers(sub)
 
 
@@ -717,22 +718,86 @@ def _run_balance(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import ledger
 
-    export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
-    lines = export(_db(args))
     if args.out:
-        count = 0
-        with open(args.out, "w", encoding="utf-8") as f:
-            for line in lines:
-                f.write(line + "\n")
-                count += 1
+        # storage: the output never touches a ledger and appears complete or not at all
+        count = ledger.write_export(_db(args), args.format, args.out)
         if args.json:
             _emit_json({"format": args.format, "out": args.out, "lines": count})
         else:
             _console(args).print(tr("wrote {count} lines to {out}", count=count, out=args.out))
     else:
-        for line in lines:
+        export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
+        for line in export(_db(args)):
             sys.stdout.write(line + "\n")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- storage: backup, copy
+def _add_storage_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "backup",
+        help="a complete, audited copy of the ledger in one SQLite file",
+        description="Copy the ledger with SQLite's online backup API (safe while others write), "
+        "audit the copy and only then put it in place. --out may not be a ledger.",
+        epilog="example: kerang backup --out backup-2019-01-31.db",
+    )
+    _common(p)
+    p.add_argument("--out", required=True, help="the backup file to write")
+    p.set_defaults(handler=_run_backup)
+    p = sub.add_parser(
+        "copy",
+        help="copy the ledger to another file or database, keeping its chain and head",
+        description="Write the stored events as they are into a new SQLite file or an empty "
+        "PostgreSQL schema; the audit of the copy gives the same head.",
+        epilog="example: kerang copy --to postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+    )
+    _common(p)
+    p.add_argument("--to", required=True, help="a new SQLite file or a postgresql:// URL")
+    p.set_defaults(handler=_run_copy)
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from ledger.backup import CopyNotSound, backup
+
+    try:
+        return _show_copied(args, backup(_db(args), args.out))
+    except CopyNotSound as failed:  # a check failed: exit 1, nothing written
+        _refuse(failed.code, i18n.localise(failed.message), args.json)
+        return EXIT_CHECK_FAILED
+
+
+def _run_copy(args: argparse.Namespace) -> int:
+    from ledger.backup import CopyNotSound, copy
+
+    try:
+        return _show_copied(args, copy(_db(args), args.to))
+    except CopyNotSound as failed:
+        _refuse(failed.code, i18n.localise(failed.message), args.json)
+        return EXIT_CHECK_FAILED
+
+
+def _show_copied(args: argparse.Namespace, copied: Any) -> int:
+    if args.json:
+        _emit_json(copied.as_json())
+    else:
+        _console(args).print(
+            tr(
+                "copied {events} events to {to}; its audit holds with head {head}",
+                events=copied.events,
+                to=copied.to,
+                head=copied.head,
+            )
+            if copied.ok
+            else tr(
+                "copied {events} events to {to}, but its audit fails",
+                events=copied.events,
+                to=copied.to,
+            )
+        )
+    return EXIT_OK if copied.ok else EXIT_CHECK_FAILED
+
+
+# ---------------------------------------------------------------- end of storage
 
 
 def _add_close_parsers(sub: Any) -> None:
@@ -1111,9 +1176,9 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 # <<< assess
 
 
-# >>> demo (ledger/serang.py)
+# >>> demo (ledger/demo/)
 def _add_demo_parsers(sub: Any) -> None:
-    from ledger.serang import DEFAULT_SEED
+    from ledger.demo import DEFAULT_SEED
 
     p = sub.add_parser(
         "demo",
@@ -1142,23 +1207,23 @@ def _run_demo(args: argparse.Namespace) -> int:
     import ledger
     import simulation
     from assessment.plot import save_pentagon
-    from ledger import serang
+    from ledger import demo
     from ledger.report import render_audit, render_import, render_statement, render_summary
     from simulation import report as forecast_report
     from simulation.plot import save_fan_charts
 
-    db, out, as_of = _db(args), Path(args.out), serang.CUTOFF
+    db, out, as_of = _db(args), Path(args.out), demo.CUTOFF
     progress = None if args.json or not sys.stderr.isatty() else _bar("building the demo ledger")
-    built = serang.build_ledger(db, args.seed, progress)
+    built = demo.build_ledger(db, args.seed, progress)
     summary = ledger.summary(db, as_of)
     audit = ledger.audit_ledger(db)
-    statement = ledger.statement(db, serang.STATEMENT_MEMBER, as_of)
+    statement = ledger.statement(db, demo.STATEMENT_MEMBER, as_of)
     with forecast_report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
             years=10,
             runs=args.runs,
             seed=args.seed,
-            target=serang.TARGET_BAGAN,
+            target=demo.TARGET_BAGAN,
             books=ledger.read_books(db, as_of),
             progress=progress,
         )
@@ -1166,8 +1231,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
         db=db,
         from_ledger=True,
-        before=serang.BEFORE,
-        after=serang.AFTER,
+        before=demo.BEFORE,
+        after=demo.AFTER,
     )
     out.mkdir(parents=True, exist_ok=True)
     charts = [

@@ -8,27 +8,61 @@ contract, by name); reports are functions of a ``db`` returning attrs objects.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger import audit as _audit
-from ledger import beancount, queries, transfer
-from ledger import verify as _verify
-from ledger.app import LedgerApp, Outcome, open_ledger, run_batch
-from ledger.audit import AuditReport
+# The light modules load with the package; everything that needs eventsourcing or a
+# database loads on first use, so that ``ledger.money``, ``ledger.split``,
+# ``ledger.errors`` and ``ledger.i18n`` stay leaves for simulation and assessment.
 from ledger.errors import Refused
 from ledger.i18n import msg
-from ledger.operations import OPERATIONS, apply
-from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
-from ledger.transfer import ImportResult, ImportStopped
-from ledger.verify import VerifyReport
 from ledger.views import Books
+
+if TYPE_CHECKING:
+    from ledger import transfer
+    from ledger.app import LedgerApp, Outcome, open_ledger
+    from ledger.audit import AuditReport
+    from ledger.operations import OPERATIONS
+    from ledger.queries import MemberStatement, Summary, TrialBalance
+    from ledger.transfer import ImportResult, ImportStopped
+    from ledger.verify import VerifyReport
+
+_LAZY = {
+    "LedgerApp": "ledger.app",
+    "Outcome": "ledger.app",
+    "open_ledger": "ledger.app",
+    "AuditReport": "ledger.audit",
+    "OPERATIONS": "ledger.operations",
+    "MemberStatement": "ledger.queries",
+    "Summary": "ledger.queries",
+    "TrialBalance": "ledger.queries",
+    "ImportResult": "ledger.transfer",
+    "ImportStopped": "ledger.transfer",
+    "VerifyReport": "ledger.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The heavy part of the API (and any submodule), imported when first asked for."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def record(db: str, op: str, **fields: Any) -> Outcome:
     """Record one operation atomically; a concurrent writer's win is retried."""
+    from ledger.app import open_ledger, run_batch
+    from ledger.operations import apply
+
     app = open_ledger(db, create=op == "init")
     return run_batch(app, lambda batch: apply(batch, op, fields))
 
@@ -49,7 +83,8 @@ def statement(
     """
     import attrs
 
-    from ledger import statements
+    from ledger import queries, statements
+    from ledger.app import open_ledger
 
     app = open_ledger(db)
     day = statements.statement_day(as_of, last)
@@ -60,38 +95,57 @@ def statement(
 
 
 def summary(db: str, as_of: dt.date | None = None) -> Summary:
+    from ledger import queries
+    from ledger.app import open_ledger
+
     return queries.summary(open_ledger(db), as_of)
 
 
 def balance(db: str, as_of: dt.date | None = None) -> TrialBalance:
+    from ledger import queries
+    from ledger.app import open_ledger
+
     return queries.balance(open_ledger(db), as_of)
 
 
 def read_books(db: str, as_of: dt.date | None = None) -> Books:
     """The replayed books as of a date (default: today or the latest entry)."""
+    from ledger import queries
+    from ledger.app import open_ledger
+
     return queries.books(open_ledger(db), as_of)
 
 
 def import_file(
     db: str, path: str, *, check: bool = False, progress: transfer.Progress | None = None
 ) -> ImportResult:
+    from ledger import transfer
+
     return transfer.import_file(db, path, check=check, progress=progress)
 
 
 def export_beancount(db: str) -> Iterator[str]:
     """The books as beancount lines; a missing or unstarted ledger is refused at once."""
+    from ledger import beancount
+    from ledger.app import open_ledger
+
     return beancount.export_beancount(open_ledger(db))
 
 
 def audit_ledger(db: str, as_of: dt.date | None = None, progress: Any = None) -> AuditReport:
     """Rebuild everything from the stored events alone and check it."""
+    from ledger import audit
+    from ledger.app import open_ledger
+
     open_ledger(db)  # refuses a missing ledger with the usual sentence
-    return _audit.audit(db, as_of, progress)
+    return audit.audit(db, as_of, progress)
 
 
 def verify_log(path: str, head: str | None = None) -> VerifyReport:
     """Check an exported jsonl log offline."""
-    return _verify.verify_export(path, head)
+    from ledger import verify
+
+    return verify.verify_export(path, head)
 
 
 def grant_auditor(db: str, role: str) -> str:
@@ -99,7 +153,7 @@ def grant_auditor(db: str, role: str) -> str:
     import re
     from urllib.parse import urlparse
 
-    from ledger.app import is_postgres
+    from ledger.app import is_postgres, open_ledger
     from ledger.errors import InvalidInput
 
     if not is_postgres(db):
@@ -129,8 +183,28 @@ def new_cipher_key() -> str:
 
 
 def export_jsonl(db: str) -> Iterator[str]:
+    from ledger import transfer
+    from ledger.app import open_ledger
+
     for line in transfer.export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
+
+
+def write_export(db: str, format: str, out: str) -> int:
+    """Export into the file ``out``; returns the number of lines.
+
+    ``out`` may not be a ledger or part of one; the file appears complete or not at all.
+    """
+    from ledger.files import atomic_output, guard_output
+
+    path = guard_output(out, db=db)
+    lines = export_beancount(db) if format == "beancount" else export_jsonl(db)
+    count = 0
+    with atomic_output(path) as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    return count
 
 
 __all__ = [
@@ -155,6 +229,7 @@ __all__ = [
     "divide_equally",
     "export_beancount",
     "export_jsonl",
+    "write_export",
     "import_file",
     "open_ledger",
     "read_books",

@@ -29,7 +29,7 @@ from ledger.i18n_id import ID  # noqa: E402
 ALL_MODULES = sorted(
     [
         ROOT / "cli.py",
-        *(p for d in ("ledger", "simulation", "assessment") for p in (ROOT / d).glob("*.py")),
+        *(p for d in ("ledger", "simulation", "assessment") for p in (ROOT / d).rglob("*.py")),
     ]
 )
 # Renderers whose every label is translated (row labels, headers, titles, printed lines).
