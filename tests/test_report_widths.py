@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import cli
-from ledger import figures, serang
+from ledger import demo as serang
+from ledger import figures
 from ledger.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +174,10 @@ def audit_figures(doc) -> Iterator[str]:
 def test_every_report_keeps_every_figure_whole_at_every_width(
     demo_db, scenario, capsys, monkeypatch, lang, computed_once
 ):
+    import argparse
+
     monkeypatch.delenv("KERANG_LANG", raising=False)
+    monkeypatch.setattr(argparse, "_", argparse._)  # --lang id translates argparse itself
     for name, argv, extract in reports(demo_db, scenario):
         doc = json.loads(run(capsys, monkeypatch, 100, *argv, "--json"))
         if name == "audit":
