@@ -532,15 +532,18 @@ def _add_admin_parsers(sub: Any) -> None:
 def _run_grant_auditor(args: argparse.Namespace) -> int:
     import ledger
 
-    url = ledger.grant_auditor(_db(args), args.role)
+    granted = ledger.grant_auditor(_db(args), args.role)
     if args.json:
-        _emit_json({"role": args.role, "db": url})
+        _emit_json(granted.as_json())
     else:
-        _console(args).print(
+        console = _console(args)
+        for line in granted.granted:  # storage: say what was granted
+            console.print(tr("granted: {what}", what=line))
+        console.print(
             tr(
                 "role {role} may now read this ledger: kerang audit --db '{url}'",
                 role=args.role,
-                url=url,
+                url=granted.url,
             )
         )
     return EXIT_OK
@@ -1005,6 +1008,25 @@ def _add_forecast_parsers(sub: Any) -> None:
     s.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
     _forecast_options(s, suppress=True)
     s.set_defaults(handler=_forecast_sensitivity)
+    b = kinds.add_parser(
+        "backtest",
+        help="forecast from the books at one date and compare with the books at a later one",
+        description="Start from the books as they stood on --from, forecast to --to and "
+        "compare with what the books recorded by then: recorded value, median, 80 % band.",
+        epilog="example: kerang forecast backtest --from 2017-01-01 --to 2019-01-31 --db demo.db",
+    )
+    b.add_argument("--from", dest="first", type=_date_arg, required=True, help="start date")
+    b.add_argument("--to", dest="last", type=_date_arg, required=True, help="end date")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="replace a calibrated parameter, e.g. bagan.life_years=1 (repeatable)",
+    )
+    b.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
+    _forecast_options(b, suppress=True)
+    b.set_defaults(handler=_forecast_backtest)
 
 
 def _forecast_common(args: argparse.Namespace) -> dict:
@@ -1078,6 +1100,36 @@ def _forecast_sensitivity(args: argparse.Namespace) -> int:
         _emit_json(tornado.as_json())
     else:
         report.render_tornado(tornado, _console(args))
+    return EXIT_OK
+
+
+def _forecast_backtest(args: argparse.Namespace) -> int:
+    import ledger
+    from simulation import report
+    from simulation.backtest import backtest
+
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        try:
+            overrides[key.strip()] = float(value) if sep else None
+        except ValueError:
+            overrides[key.strip()] = None
+        if overrides[key.strip()] is None:
+            raise UsageError("set", msg("--set {item!r} must be KEY=NUMBER.", item=item))
+    db = _db(args)
+    result = backtest(
+        ledger.read_books(db, args.first),
+        ledger.read_books(db, args.last),
+        getattr(args, "scenario", None),
+        runs=getattr(args, "runs", 2000),
+        seed=getattr(args, "seed", 2019),
+        overrides=overrides,
+    )
+    if getattr(args, "json", False):
+        _emit_json(result.as_json())
+    else:
+        report.render_backtest(result, _console(args))
     return EXIT_OK
 
 

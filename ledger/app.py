@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import urlparse
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -117,26 +117,10 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
     """eventsourcing settings for a ``--db`` value: a SQLite path or a PostgreSQL URL."""
     env = {"APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder"}
     if is_postgres(db):
-        url = urlparse(db)
-        schema = parse_qs(url.query).get("schema", [os.environ.get("KERANG_SCHEMA") or "kerang"])[0]
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise InvalidInput(
-                "db",
-                msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
-            )
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
-            "POSTGRES_HOST": url.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": unquote(url.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_SCHEMA": schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
-            # readers (an auditor's role) may not create anything
-            "CREATE_TABLE": "yes" if write else "no",
-            "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
-        }
+        from ledger.pgstore import postgres_env
+
+        # readers (an auditor's role) may not create anything
+        env = {**postgres_env(db), "CREATE_TABLE": "yes" if write else "no"}
     else:
         env.update(
             {

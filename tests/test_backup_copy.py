@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from backends import PG, _schemas, new_db, raw
+from cli_helpers import kerang
 
 import ledger
 from ledger.store import close_ledgers
@@ -22,13 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
 sqlite_only = pytest.mark.skipif(bool(PG), reason="SQLite files")
 needs_pg = pytest.mark.skipif(not PG, reason="needs KERANG_TEST_PG")
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "KERANG_DB": "/nonexistent/never-used.db"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 def audit(db: str) -> dict:

@@ -86,3 +86,14 @@ def test_the_demo_uses_the_ledger_only_through_its_public_api() -> None:
         ours = {m for m in imported_modules(path) if m.split(".")[0] == "ledger"}
         inside = {m for m in ours if m.startswith("ledger.demo")}
         assert ours - inside <= allowed, (path.name, sorted(ours - inside - allowed))
+
+
+def test_the_tests_run_kerang_through_one_helper() -> None:
+    """``tests/cli_helpers.py`` is the only place that knows how to start ``kerang``."""
+    copies = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("def kerang(", 'with_name("kerang")', 'cli.py")]'):
+            if needle in text and path.name != Path(__file__).name:
+                copies.append(f"{path.name}: {needle}")
+    assert copies == []

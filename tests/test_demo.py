@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import kerang
 
 import ledger
 from ledger import demo
@@ -17,13 +15,6 @@ from ledger.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = demo.DEFAULT_SEED
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,7 @@ def forecast_figures(doc) -> Iterator[str]:
     for name, fmt in (
         ("bagan", figures.count),
         ("fund", figures.juta),
-        ("member_income_monthly", figures.juta),
+        ("household_income_monthly", figures.juta),
     ):
         for q in ("p5", "p25", "p50", "p75", "p95", "mean"):
             yield from (fmt(v) for v in doc[name][q])

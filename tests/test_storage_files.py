@@ -6,12 +6,11 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from backends import PG
+from cli_helpers import kerang
 
 import ledger
 from ledger.errors import InvalidInput
@@ -20,13 +19,6 @@ from ledger.store import close_ledgers
 
 ROOT = Path(__file__).resolve().parent.parent
 sqlite_only = pytest.mark.skipif(bool(PG), reason="SQLite files")
-
-
-def kerang(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "KERANG_DB": "/nonexistent/never-used.db"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def make_ledger(db: str, members: int = 2) -> None:
