@@ -16,7 +16,7 @@ never the reason a figure is cut.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -113,19 +113,24 @@ class Fit:
         parts: list[RenderableType] = []
         if t.title:
             parts.append(Text.from_markup(str(t.title)) if isinstance(t.title, str) else t.title)
-        names = [_plain(c.header) for c in t.columns]
+        names = [_plain(c.header).replace("\n", " ") for c in t.columns]
+        shown = [i for i in range(1, len(t.columns)) if i not in self.drop]
+        label = min(max((cell_len(names[i]) for i in shown), default=0) + 2, width // 3)
         for r in range(len(t.rows)):
             cells = [c._cells[r] for c in t.columns]
-            heading = _plain(cells[0]).strip() or " "
             block = Table.grid(padding=(0, 1))
-            block.add_column(no_wrap=False, overflow="fold")
-            block.add_column(no_wrap=True)
-            style = t.rows[r].style or ""
-            for i, (name, cell) in enumerate(zip(names, cells, strict=True)):
-                if i == 0 or i in self.drop or not _plain(cell).strip():
+            block.add_column(no_wrap=True, width=label, overflow="fold")
+            block.add_column(overflow="fold")
+            for i in shown:
+                if not _plain(cells[i]).strip():
                     continue
-                block.add_row(Text("  " + name, style="dim"), cell)
-            parts.append(Text(heading, style=f"bold {style}".strip()))
+                value = cells[i]
+                if t.columns[i].no_wrap:  # a figure, a date or an id: whole, on one line
+                    value = value.copy() if isinstance(value, Text) else Text.from_markup(value)
+                    value.no_wrap, value.overflow = True, "ignore"
+                block.add_row(Text("  " + names[i], style="dim"), value)
+            style = t.rows[r].style or ""
+            parts.append(Text(_plain(cells[0]).strip() or " ", style=f"bold {style}".strip()))
             parts.append(block)
         return Group(*parts)
 
@@ -146,10 +151,3 @@ class Fit:
 
 def fit(table: Table, drop: Iterable[int] = ()) -> Fit:
     return Fit(table, drop)
-
-
-def lines_of(console: Console, renderable: RenderableType) -> Iterator[str]:
-    """The plain lines a renderable prints at the console's width (for tests and checks)."""
-    with console.capture() as captured:
-        console.print(renderable)
-    yield from captured.get().splitlines()
