@@ -812,4 +812,5 @@ ID: dict[str, str] = {
     "{file}: {bad} of {lines} lines would be refused (nothing was written):": "{file}: {bad} dari {lines} baris akan ditolak (tidak ada yang ditulis):",
     "{name} is not a number kerang records.": "{name} bukan bilangan yang dicatat kerang.",
     "… and {count} more refused lines.": "… dan {count} baris lain yang ditolak.",
+    "; read as {encoding}": "; dibaca sebagai {encoding}",
 }

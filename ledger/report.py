@@ -301,6 +301,11 @@ def render_import(console: Console, result: ImportResult) -> None:
             already=result.already_recorded,
         )
         + (tr(" (check only: nothing written)") if result.checked_only else "")
+        + (
+            tr("; read as {encoding}", encoding=result.encoding)
+            if result.encoding != "utf-8"
+            else ""
+        )
     )
 
 
@@ -478,7 +483,7 @@ def render_infaq(console: Console, c: Any) -> None:
     for member, amount in c.by_member.items():
         table.add_row(
             (
-                tr("  from member {member}", member=member)
+                tr("  from member {member}", member=shown(member))
                 if member
                 else tr("  from the public (non-members)")
             ),
@@ -487,7 +492,7 @@ def render_infaq(console: Console, c: Any) -> None:
     table.add_section()
     table.add_row(tr("Penyaluran (disbursed)"), format_rupiah(-c.disbursed), style="bold")
     for purpose, amount in c.by_purpose.items():
-        table.add_row(f"  {purpose}", format_rupiah(-amount))
+        table.add_row(f"  {shown(purpose)}", format_rupiah(-amount))
     table.add_section()
     table.add_row(tr("Saldo akhir (closing)"), format_rupiah(c.closing), style="bold")
     console.print(fit(table))
@@ -533,7 +538,7 @@ def render_shu(console: Console, r: Any) -> None:
             )
         for m in r.members:
             members.add_row(
-                f"{m.member} {m.name}".strip(),
+                shown(f"{m.member} {m.name}".strip()),
                 format_rupiah(m.harvest_income),
                 format_rupiah(m.savings),
                 format_rupiah(m.jasa_usaha),

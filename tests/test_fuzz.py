@@ -145,3 +145,33 @@ def test_an_unexpected_error_is_a_bug_with_a_log(tmp_path: Path, monkeypatch) ->
     code, _, err, traceback = run_in_process(["summary", "--db", db])
     assert code == 3 and "Traceback" in err
     Path(err.split("details are in ")[1].split(". Please")[0]).unlink()
+
+
+def test_reports_never_print_a_raw_control_character(tmp_path: Path, monkeypatch) -> None:
+    """A ledger written before text was checked (simulated by switching the check off
+    while recording) still prints only visible characters."""
+    import ledger.text
+
+    db = new_db(tmp_path)
+    evil = "Ibu\x1b[2J\u202eSiti\x07 [bold]x[/]"
+    with monkeypatch.context() as m:
+        m.setattr(ledger.text, "read_field", lambda value, field: value)
+        for argv in (
+            ["init", "--name", evil, "--date", "2020-01-01"],
+            ["member", "add", "M1", "--name", evil, "--date", "2020-01-01"],
+            ["infaq", "receive", "--ref", "I\x1b1", "--date", "2020-01-02", "--amount", "9"],
+            ["infaq", "disburse", "--ref", "I2", "--date", "2020-01-03", "--amount", "5"]
+            + ["--purpose", evil],
+        ):
+            code, _, err, _ = run_in_process([*argv, "--db", db])
+            assert code == 0, err
+    for argv in (
+        ["summary"],
+        ["statement", "M1"],
+        ["report", "infaq", "--from", "2020-01-01", "--to", "2020-12-31"],
+        ["audit"],
+    ):
+        code, out, err, traceback = run_in_process([*argv, "--db", db])
+        assert not traceback and code in (0, 1), err
+        assert all(ch.isprintable() or ch in "\n" for ch in out + err), argv
+        assert "\\x1b" in out or argv[0] == "audit"
