@@ -506,16 +506,20 @@ def import_records(
     return Tally(lines, recorded, already, refused)
 
 
+def _count(decoded: Decoded) -> int:
+    return sum(1 for line in decoded.text.split("\n") if line.strip())
+
+
 def import_file(
     db: str, path: str, *, check: bool = False, progress: Progress | None = None
 ) -> ImportResult:
     file = Path(path)
     if not file.exists() or file.is_dir():  # a named pipe is a file too
         raise InvalidInput("file", msg("import file {path} does not exist.", path=path))
-    decoded = decode(file)
-    total = sum(1 for line in decoded.text.split("\n") if line.strip()) if progress else 0
     if check:
-        with scratch_ledger(db) as scratch:
+        with scratch_ledger(db) as scratch:  # first: a kill while reading leaves it to clean
+            decoded = decode(file)
+            total = _count(decoded) if progress else 0
             tally = import_records(
                 scratch,
                 read_records(file, decoded),
@@ -528,6 +532,8 @@ def import_file(
         return ImportResult(
             path, tally.lines, tally.recorded, tally.already, True, decoded.encoding
         )
+    decoded = decode(file)  # before the ledger: an unreadable file creates nothing
+    total = _count(decoded) if progress else 0
     app = open_ledger(db, create=True)
     tally = import_records(app, read_records(file, decoded), total=total, progress=progress)
     return ImportResult(path, tally.lines, tally.recorded, tally.already, False, decoded.encoding)
