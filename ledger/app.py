@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import urlparse
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -50,11 +50,16 @@ from ledger.errors import (
 )
 from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
-from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
+from ledger.money import (
+    checked_gross,
+    format_rupiah,
+    parse_date,
+    parse_kg,
+    parse_rupiah,
+    require_text,
+)
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
-
-SNAPSHOT_EVERY = 50
 
 
 class DateAsISO(Transcoding):
@@ -78,7 +83,10 @@ class LedgerApp(Application):
     """The event-sourced cooperative ledger."""
 
     name = "kerang"
-    is_snapshotting_enabled = True
+    # Snapshots are neither chained nor audited: a command that trusted one could record
+    # what the events forbid. The cooperative is rebuilt from its own events (a few
+    # hundred: members, bagan, policies, closes), which the chain and the audit cover.
+    is_snapshotting_enabled = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
@@ -117,26 +125,10 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
     """eventsourcing settings for a ``--db`` value: a SQLite path or a PostgreSQL URL."""
     env = {"APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder"}
     if is_postgres(db):
-        url = urlparse(db)
-        schema = parse_qs(url.query).get("schema", [os.environ.get("KERANG_SCHEMA") or "kerang"])[0]
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise InvalidInput(
-                "db",
-                msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
-            )
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
-            "POSTGRES_HOST": url.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": unquote(url.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_SCHEMA": schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
-            # readers (an auditor's role) may not create anything
-            "CREATE_TABLE": "yes" if write else "no",
-            "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
-        }
+        from ledger.pgstore import postgres_env
+
+        # readers (an auditor's role) may not create anything
+        env = {**postgres_env(db), "CREATE_TABLE": "yes" if write else "no"}
     else:
         env.update(
             {
@@ -297,7 +289,6 @@ class Batch:
         self.read = app.read
         self.basis = app.read.head()  # before reading anything else
         self.coop = app.cooperative()
-        self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
         self.events: list[Any] = []
         self.rows = BookRows(seal=self.read.seal)
@@ -329,9 +320,6 @@ class Batch:
         self.rows.basis = self.basis
         self.app.save(*self.events, books=self.rows)
         self.basis = self.app.read.head()
-        if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
-            self.app.take_snapshot(self.coop.id, version=self.coop.version)
-        self._coop_version = self.coop.version if self.coop else 0
         self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
         self._pending_refs.clear()
@@ -583,7 +571,11 @@ class Batch:
                 raise InvalidInput(
                     "revenue", msg("give either --kg and --price or --revenue, not both.")
                 )
-            gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
+            gross_in, kg_in, price_in = (
+                parse_rupiah(revenue, "revenue", allow_zero=False),
+                None,
+                None,
+            )
             gross = gross_in
         else:
             if kg in (None, "") or price in (None, ""):
@@ -597,7 +589,7 @@ class Batch:
                 parse_rupiah(price, "price", allow_zero=False),
                 None,
             )
-            gross = gross_of(kg_in, price_in)
+            gross = checked_gross(kg_in, price_in)
         cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
         buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
         command = domain.Harvest.line(

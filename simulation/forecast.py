@@ -140,19 +140,18 @@ def run_forecast(
     engine: str = "fast",
     workers: int = 1,
     target: int | None = None,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
     drivers: int = 3,
 ) -> Forecast:
     """Forecast ``years`` ahead over ``runs`` replications.
 
-    ``ledger`` (a database) or ``books`` (replayed ``ledger.views.Books``)
-    gives the start and calibrates yield and price; otherwise the scenario's
-    start is used."""
+    ``books`` (``ledger.read_books``: the ledger's read API) gives the start
+    and calibrates every parameter the books speak to; otherwise the
+    scenario's start is used."""
     scenario = _scenario(scenario)
     seed = _check_run(years, runs, seed, engine, workers, target)
-    start, scenario, calibration = _start(scenario, ledger, books)
+    start, scenario, calibration = _start(scenario, books)
     return _run(
         scenario,
         start,
@@ -224,11 +223,7 @@ def _check_run(years, runs, seed, engine, workers, target) -> int:
     return seed
 
 
-def _start(scenario, ledger, books):
-    if books is None and ledger is not None:
-        from ledger import read_books  # the ledger's public read API
-
-        books = read_books(ledger)
+def _start(scenario, books):
     if books is None:
         return start_from_scenario(scenario), scenario, None
     return start_from_books(books, scenario)
@@ -244,8 +239,10 @@ def simulate(
     engine: str = "fast",
     workers: int = 1,
     progress: Progress | None = None,
+    monthly: bool = False,
 ) -> Paths:
-    """Per replication results; the same whatever ``workers`` is."""
+    """Per replication results; the same whatever ``workers`` is (``monthly``:
+    keep every month's money and producing bagan)."""
     if engine == "fast":
         blocks = -(-runs // BLOCK)
         chunks = [range(b.start, b.stop) for b in _share(blocks, workers)]
@@ -253,7 +250,7 @@ def simulate(
     else:
         size = 20  # replications per job: frequent progress, results independent of it
         jobs = [
-            (run_simpy, (scenario, start, years, seed, lo, min(size, runs - lo)))
+            (run_simpy, (scenario, start, years, seed, lo, min(size, runs - lo), monthly))
             for lo in range(0, runs, size)
         ]
     if workers == 1 or len(jobs) == 1:
@@ -266,7 +263,7 @@ def simulate(
                 def tick(t, i=i):
                     progress((i + t / months) / len(jobs))
 
-            parts.append(fn(*job, on_month=tick) if fn is run_fast else fn(*job))
+            parts.append(fn(*job, on_month=tick, monthly=monthly) if fn is run_fast else fn(*job))
             if progress:
                 progress((i + 1) / len(jobs))
         return Paths.concat(parts)
@@ -274,7 +271,10 @@ def simulate(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(fn, *job) for fn, job in jobs]
+        futures = [
+            pool.submit(fn, *job, **({"monthly": monthly} if fn is run_fast else {}))
+            for fn, job in jobs
+        ]
         for done, _ in enumerate(concurrent.futures.as_completed(futures), 1):
             if progress:
                 progress(done / len(futures))
@@ -485,17 +485,12 @@ def compare(
     seed: int | None = DEFAULT_SEED,
     engine: str = "fast",
     workers: int = 1,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
 ) -> Comparison:
     """Scenario B against A on common random numbers (same seed, same streams)."""
     names = (str(a), str(b))
     seed = _check_run(years, runs, seed, engine, workers, None)
-    if ledger is not None and books is None:
-        from ledger import read_books
-
-        books = read_books(ledger)
     runs_of = []
     for i, sc in enumerate((a, b)):
         part = None if progress is None else (lambda f, i=i: progress((i + f) / 2))
@@ -619,14 +614,13 @@ def sensitivity(
     seed: int | None = DEFAULT_SEED,
     engine: str = "fast",
     workers: int = 1,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
 ) -> Tornado:
     """A tornado: each main parameter 20 % down and up, on common random numbers."""
     scenario = _scenario(scenario)
     seed = _check_run(years, runs, seed, engine, workers, None)
-    start, scenario, calibration = _start(scenario, ledger, books)  # calibrated once
+    start, scenario, calibration = _start(scenario, books)  # calibrated once
     return _tornado(scenario, start, calibration, years, runs, seed, engine, workers, progress)
 
 
