@@ -17,7 +17,7 @@ import attrs
 
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
-from ledger.money import format_percent
+from ledger.money import format_percent, parse_rupiah
 from ledger.split import DEFAULT_POLICY, SHARES, Policy
 
 SOURCES = ("books", "report", "literature", "assumed")
@@ -149,6 +149,9 @@ def check(scenario) -> None:
 
 
 def _check_value(p: Param, value: Any) -> int | float:
+    if p.unit.startswith("Rp") and isinstance(value, str):
+        # money as text reads as on the command line: "Rp 12.000.000" (one reading or refused)
+        value = parse_rupiah(value, p.key)
     wanted = "a whole number" if p.integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(
@@ -271,7 +274,7 @@ def scenario_toml(scenario=None) -> str:
         "# kerang forecast scenario. Every key is optional: a missing key keeps",
         "# its default.",
         "# Each line: value, then unit, allowed range and meaning.",
-        "# Money is whole rupiah (underscores are allowed: 12_000_000).",
+        '# Money is whole rupiah: 12_000_000, or as text "Rp 12.000.000".',
     ]
     for section in SECTIONS[:-1]:
         lines += ["", f"[{section}]"]
