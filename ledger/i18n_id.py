@@ -660,7 +660,6 @@ ID: dict[str, str] = {
     "--to is the ledger itself; give another place.": "--to adalah buku itu sendiri; berikan tempat lain.",
     "copied {events} events to {to}, but its audit fails": "{events} peristiwa disalin ke {to}, tetapi auditnya gagal",
     "copied {events} events to {to}; its audit holds with head {head}": "{events} peristiwa disalin ke {to}; auditnya sah dengan kepala {head}",
-    "the chain of this ledger breaks at event {seq}; nothing was copied, run 'kerang audit'.": "rantai buku ini putus pada peristiwa {seq}; tidak ada yang disalin, jalankan 'kerang audit'.",
     "the copy of {db} does not audit ({check}: {detail}); nothing was written, run 'kerang audit --db {db}'.": "salinan {db} tidak lolos audit ({check}: {detail}); tidak ada yang ditulis, jalankan 'kerang audit --db {db}'.",
     "{to} already holds a ledger; copy into an empty schema.": "{to} sudah berisi buku; salin ke skema yang kosong.",
     "a complete, audited copy of the ledger in one SQLite file": "salinan buku yang lengkap dan teraudit dalam satu berkas SQLite",
@@ -678,4 +677,7 @@ ID: dict[str, str] = {
     "granted: {what}": "diberikan: {what}",
     "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.": "skema {schema} milik PostgreSQL sendiri; berikan skema milik koperasi.",
     "the port in --db must be a whole number from 1 to 65535.": "port di --db harus bilangan bulat dari 1 sampai 65535.",
+    "another clerk wrote meanwhile; nothing was written, repeat the command.": "petugas lain menulis sementara itu; tidak ada yang ditulis, ulangi perintahnya.",
+    "line {line}: its chain is not an export's ({e}); nothing was written.": "baris {line}: rantainya bukan rantai ekspor ({e}); tidak ada yang ditulis.",
+    "the chain breaks at event {seq}; nothing was written, run 'kerang audit' or 'kerang verify'.": "rantai putus pada peristiwa {seq}; tidak ada yang ditulis, jalankan 'kerang audit' atau 'kerang verify'.",
 }

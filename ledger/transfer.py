@@ -212,6 +212,12 @@ def import_file(
                 scratch, read_records(file), total=total, progress=progress
             )
         return ImportResult(path, lines, recorded, already, True)
+    from ledger.backup import restore
+
+    restored = restore(db, path)  # an export: its stored events as they are, chain and all
+    if restored is not None:
+        lines, written = restored
+        return ImportResult(path, lines, written, lines - written, False)
     app = open_ledger(db, create=True)
     lines, recorded, already = import_records(
         app, read_records(file), total=total, progress=progress

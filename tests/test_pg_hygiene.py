@@ -212,17 +212,20 @@ def test_a_killed_check_on_postgresql_leaves_no_schema(pg_ledger: str, tmp_path:
 
 @needs_pg
 def test_a_check_on_postgresql_commits_nothing(pg_ledger: str, tmp_path: Path) -> None:
+    file = tmp_path / "lines.jsonl"
+    file.write_text("".join(LINES))
+    process = kerang_process("import", str(file), "--check", "--db", pg_ledger)
+    _, err = process.communicate()
+    assert process.returncode == 0, err
     conn = _connect_pg(PG)
     try:
-        schemas = {n for (n,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
-        file = tmp_path / "lines.jsonl"
-        file.write_text("".join(LINES))
-        done = kerang("import", str(file), "--check", "--db", pg_ledger)
-        assert done.returncode == 0, done.stderr
-        after = {n for (n,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
+        left = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (f"kerang_check_{process.pid}_%",),
+        ).fetchall()
     finally:
         conn.close()
-    assert not {n for n in after - schemas if n.startswith("kerang_check_")}
+    assert left == []
     assert ledger.audit_ledger(pg_ledger).events == 1
 
 
