@@ -158,7 +158,7 @@ GUIDE = (
     (
         "audit",
         "kerang audit   kerang export --format jsonl --out ledger.jsonl   kerang verify ledger.jsonl",
-        "",
+        "kerang head --sign > head.json   kerang audit --head head.json --public-key KEY",
     ),
     (
         "forecast",
@@ -504,6 +504,12 @@ def _add_admin_parsers(sub: Any) -> None:
         epilog="example: export KERANG_CIPHER_KEY=$(kerang keygen)",
     )
     _common(p, db=False)
+    # --- head signing: keygen --signing
+    p.add_argument(
+        "--signing",
+        action="store_true",
+        help="an Ed25519 key pair for signed head statements instead (KERANG_SIGNING_KEY and its public key)",
+    )
     p.set_defaults(handler=_run_keygen)
 
 
@@ -530,6 +536,13 @@ def _run_grant_auditor(args: argparse.Namespace) -> int:
 def _run_keygen(args: argparse.Namespace) -> int:
     import ledger
 
+    if args.signing:  # --- head signing
+        private, public = ledger.new_signing_key()
+        if args.json:
+            _emit_json({"signing_key": private, "public_key": public})
+        else:
+            sys.stdout.write(f"KERANG_SIGNING_KEY={private}\nKERANG_PUBLIC_KEY={public}\n")
+        return EXIT_OK
     key = ledger.new_cipher_key()
     if args.json:
         _emit_json({"key": key})
@@ -548,6 +561,7 @@ def _add_audit_parsers(sub: Any) -> None:
     )
     _common(p)
     p.add_argument("--as-of", type=_date_arg)
+    _head_arguments(p)  # --- head signing
     p.set_defaults(handler=_run_audit)
     p = sub.add_parser(
         "verify",
@@ -558,8 +572,52 @@ def _add_audit_parsers(sub: Any) -> None:
     )
     _common(p, db=False)
     p.add_argument("file")
-    p.add_argument("--head", help="a head written down earlier that the log must extend")
+    _head_arguments(p)  # --- head signing
     p.set_defaults(handler=_run_verify)
+    # --- head signing: kerang head [--sign]
+    p = sub.add_parser(
+        "head",
+        help="print the books' head (event count, last link, date), signed with --sign",
+        description="Print the current head of the books' hash chain. With --sign, a head "
+        "statement signed with KERANG_SIGNING_KEY that the programme officer keeps and later "
+        "checks with 'kerang audit --head FILE --public-key KEY'.",
+        epilog="example: kerang head --sign > head-2019-01.json",
+    )
+    _common(p)
+    p.add_argument("--sign", action="store_true", help="sign the statement with KERANG_SIGNING_KEY")
+    p.set_defaults(handler=_run_head)
+
+
+def _head_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--head",
+        help="a head written down earlier that the books must extend: 64 hex digits or a "
+        "statement file from 'kerang head'",
+    )
+    p.add_argument(
+        "--public-key",
+        help="the cooperative's public key (hex, base64 or a file) to check a signed head",
+    )
+
+
+def _run_head(args: argparse.Namespace) -> int:
+    import ledger
+
+    found = ledger.head(_db(args), sign=args.sign)
+    if args.json:
+        _emit_json(found.as_json())
+    elif args.sign:
+        sys.stdout.write(found.statement())
+    else:
+        _console(args).print(
+            tr(
+                "{events} events; head {head} ({date})",
+                events=found.events,
+                head=found.head,
+                date=found.date,
+            )
+        )
+    return EXIT_OK
 
 
 def _run_audit(args: argparse.Namespace) -> int:
@@ -567,7 +625,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     from ledger.report import render_audit
 
     progress = None if args.json or not sys.stderr.isatty() else _bar("auditing")
-    report = ledger.audit_ledger(_db(args), args.as_of, progress)
+    report = ledger.audit_ledger(_db(args), args.as_of, progress, args.head, args.public_key)
     if args.json:
         _emit_json(report.as_json())
     else:
@@ -579,7 +637,7 @@ def _run_verify(args: argparse.Namespace) -> int:
     import ledger
     from ledger.report import render_verify
 
-    report = ledger.verify_log(args.file, args.head)
+    report = ledger.verify_log(args.file, args.head, args.public_key)
     if args.json:
         _emit_json(report.as_json())
     else:
@@ -615,12 +673,19 @@ def _run_import(args: argparse.Namespace) -> int:
         progress = _bar(f"importing {args.file}")
     try:
         result = ledger.import_file(_db(args), args.file, check=args.check, progress=progress)
+    except ledger.ImportChecked as checked:  # --check: every bad line, each on its own line
+        message = i18n.localise(checked.message)
+        sys.stderr.write(tr("kerang: {message}", message=message) + "\n")
+        if args.json:
+            _emit_json({"error": {"code": checked.code, "message": message}, **checked.as_json()})
+        return EXIT_REFUSED
     except ledger.ImportStopped as stop:
-        sys.stderr.write(f"kerang: {stop.message}\n")
+        message = i18n.localise(stop.message)
+        sys.stderr.write(tr("kerang: {message}", message=message) + "\n")
         if args.json:
             _emit_json(
                 {
-                    "error": {"code": stop.cause_code, "message": stop.message, "line": stop.line},
+                    "error": {"code": stop.cause_code, "message": message, "line": stop.line},
                     "recorded": stop.recorded,
                 }
             )
@@ -1007,14 +1072,14 @@ def _forecast_common(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "engine": args.engine,
         "workers": args.workers,
-        "ledger": _db(args) if args.from_ledger and not args.as_of else None,
         "books": _books_as_of(args),
     }
 
 
 def _books_as_of(args: argparse.Namespace) -> Any:
-    """The books at --as-of for --from-ledger (a ledger whose last entry is in the past)."""
-    if not (args.from_ledger and args.as_of):
+    """The books for --from-ledger, as they stand or at --as-of: the forecast
+    reads the ledger only through its read API."""
+    if not args.from_ledger:
         return None
     import ledger
 
@@ -1141,9 +1206,27 @@ def _add_assess_parsers(sub: Any) -> None:
         "--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)"
     )
     p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
+    p.add_argument(
+        "--respondents",
+        type=int,
+        metavar="N",
+        help="a table of indicator means over N respondents: average the unrounded k/N scores "
+        "(as a report that rounded only its printed scores did)",
+    )
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
     _common(p)
     p.set_defaults(handler=_cmd_assess)
+
+
+def _books_reader(db: str) -> Callable[[Any], Any]:
+    """The ledger's read API as a function of the date (assessment reads only that)."""
+    from pathlib import Path
+
+    import ledger
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    return lambda as_of: ledger.read_books(db, as_of)
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
@@ -1162,12 +1245,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         args.survey,
         scale_max=args.scale_max,
         # the ledger is read for --from-ledger, or for its stories when --db is named
-        db=_db(args) if args.from_ledger or args.db else None,
+        books=_books_reader(_db(args)) if args.from_ledger or args.db else None,
         from_ledger=args.from_ledger,
         before=args.before,
         after=args.after,
         rubric=args.rubric,
         wages=args.wages,
+        respondents=args.respondents,
     )
     if result.errors:
         first = result.errors[0]
@@ -1252,7 +1336,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         )
     slia = assessment.assess_survey(
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
-        db=db,
+        books=_books_reader(db),
         from_ledger=True,
         before=demo.BEFORE,
         after=demo.AFTER,
@@ -1319,29 +1403,60 @@ def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in argv
+    # >>> boundary: every failure becomes one sentence and an exit code; no traceback
+    new_ledger = _new_ledger_file(argv)
     try:
-        i18n.set_language(None)
-        argv, lang = _take_lang(argv)
-        i18n.set_language(lang)
-        i18n.translate_argparse()
-        parser = build_parser()
-        if not argv:
-            sys.stdout.write(_guide())
-            return EXIT_OK
-        args = parser.parse_args(argv)
-        handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            _subparser(parser, argv).print_help()
-            return EXIT_OK
-        return handler(args)
+        status = _main(argv)
     except SystemExit as stop:  # --help
-        return int(stop.code or 0)
-    except Exception as error:  # noqa: BLE001 - user mistakes become one sentence
-        from ledger.errors import Refused
+        status = stop.code if isinstance(stop.code, int) else EXIT_REFUSED
+    except KeyboardInterrupt:
+        sys.stderr.write(tr("kerang: interrupted; nothing more was written.") + "\n")
+        status = 130
+    except Exception as error:  # noqa: BLE001 - the one place errors become sentences
+        from ledger.boundary import explain
 
-        if isinstance(error, Refused | UsageError):
-            return _refuse(error.code, i18n.localise(error.message), want_json)
-        raise
+        code, message, status = explain(error, argv)
+        sys.stderr.write(tr("kerang: {message}", message=message) + "\n")
+        if want_json:
+            _emit_json({"error": {"code": code, "message": message}})
+    if status != EXIT_OK and new_ledger:
+        from ledger.boundary import remove_if_empty
+
+        remove_if_empty(new_ledger)  # a refused command leaves no new file behind
+    return status
+
+
+def _new_ledger_file(argv: list[str]) -> str | None:
+    """The SQLite file the command names, when it does not exist yet."""
+    db = os.environ.get("KERANG_DB") or "kerang.db"
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            db = argv[i + 1]
+        elif arg.startswith("--db="):
+            db = arg.split("=", 1)[1]
+    if "://" in db or os.path.lexists(db):
+        return None
+    return db
+
+
+# <<< boundary
+
+
+def _main(argv: list[str]) -> int:
+    i18n.set_language(None)
+    argv, lang = _take_lang(argv)
+    i18n.set_language(lang)
+    i18n.translate_argparse()
+    parser = build_parser()
+    if not argv:
+        sys.stdout.write(_guide())
+        return EXIT_OK
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        _subparser(parser, argv).print_help()
+        return EXIT_OK
+    return handler(args)
 
 
 def _refuse(code: str, message: str, want_json: bool) -> int:

@@ -50,11 +50,16 @@ from ledger.errors import (
 )
 from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
-from ledger.money import format_rupiah, gross_of, parse_date, parse_kg, parse_rupiah, require_text
+from ledger.money import (
+    checked_gross,
+    format_rupiah,
+    parse_date,
+    parse_kg,
+    parse_rupiah,
+    require_text,
+)
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.store import POSTGRES, SQLITE, BookRows, ReadModel, Seal, canonical
-
-SNAPSHOT_EVERY = 50
 
 
 class DateAsISO(Transcoding):
@@ -78,7 +83,10 @@ class LedgerApp(Application):
     """The event-sourced cooperative ledger."""
 
     name = "kerang"
-    is_snapshotting_enabled = True
+    # Snapshots are neither chained nor audited: a command that trusted one could record
+    # what the events forbid. The cooperative is rebuilt from its own events (a few
+    # hundred: members, bagan, policies, closes), which the chain and the audit cover.
+    is_snapshotting_enabled = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
@@ -281,7 +289,6 @@ class Batch:
         self.read = app.read
         self.basis = app.read.head()  # before reading anything else
         self.coop = app.cooperative()
-        self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
         self.events: list[Any] = []
         self.rows = BookRows(seal=self.read.seal)
@@ -313,9 +320,6 @@ class Batch:
         self.rows.basis = self.basis
         self.app.save(*self.events, books=self.rows)
         self.basis = self.app.read.head()
-        if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
-            self.app.take_snapshot(self.coop.id, version=self.coop.version)
-        self._coop_version = self.coop.version if self.coop else 0
         self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
         self._pending_refs.clear()
@@ -567,7 +571,11 @@ class Batch:
                 raise InvalidInput(
                     "revenue", msg("give either --kg and --price or --revenue, not both.")
                 )
-            gross_in, kg_in, price_in = parse_rupiah(revenue, "revenue"), None, None
+            gross_in, kg_in, price_in = (
+                parse_rupiah(revenue, "revenue", allow_zero=False),
+                None,
+                None,
+            )
             gross = gross_in
         else:
             if kg in (None, "") or price in (None, ""):
@@ -581,7 +589,7 @@ class Batch:
                 parse_rupiah(price, "price", allow_zero=False),
                 None,
             )
-            gross = gross_of(kg_in, price_in)
+            gross = checked_gross(kg_in, price_in)
         cost = parse_rupiah(costs, "costs") if costs not in (None, "") else 0
         buyer_name = require_text(buyer, "buyer") if buyer not in (None, "") else None
         command = domain.Harvest.line(

@@ -217,7 +217,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
 TABLES = (
     "stored_events",
-    "kerang_snapshots",
     "kerang_refs",
     "kerang_postings",
     "kerang_monthly",
