@@ -341,6 +341,19 @@ def restore(db: str, path: str) -> tuple[int, int] | None:
 
     if not is_export(path):
         return None
+    from ledger.verify import verify_export
+
+    checked = verify_export(path)  # every link, and every line's command its events
+    if not checked.ok:
+        raise InvalidInput(
+            "file",
+            msg(
+                "{path} is an export that does not hold ({problem}); nothing was recorded. "
+                "To record its lines as new transactions, remove their 'chain' fields.",
+                path=path,
+                problem=checked.problems[0],
+            ),
+        )
     app = open_ledger(db, create=True)
     basis = _basis(app)
     lines: set[int] = set()

@@ -758,4 +758,5 @@ ID: dict[str, str] = {
     "{file}: {bad} of {lines} lines would be refused (nothing was written):": "{file}: {bad} dari {lines} baris akan ditolak (tidak ada yang ditulis):",
     "{name} is not a number kerang records.": "{name} bukan bilangan yang dicatat kerang.",
     "… and {count} more refused lines.": "… dan {count} baris lain yang ditolak.",
+    "{path} is an export that does not hold ({problem}); nothing was recorded. To record its lines as new transactions, remove their 'chain' fields.": "{path} adalah ekspor yang tidak sah ({problem}); tidak ada yang dicatat. Untuk mencatat baris-barisnya sebagai transaksi baru, hapus kolom 'chain'-nya.",
 }
