@@ -456,9 +456,31 @@ def _add_ledger_parsers(sub: Any) -> None:
     p.add_argument("--check", action="store_true", help="validate the whole file, write nothing")
     p.set_defaults(handler=_run_import)
 
-    p = command(sub, "statement", "a member's statement", "kerang statement M01 --as-of 2018-12-31")
+    p = command(
+        sub,
+        "statement",
+        "a member's statement and passbook",
+        "kerang statement M01 --from 2018-01-01 --to 2018-12-31",
+    )
     p.add_argument("member")
     p.add_argument("--as-of", type=_date_arg)
+    # >>> passbook period
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=_named_date("from"),
+        help="passbook lines from this date (default: a year before --to)",
+    )
+    p.add_argument(
+        "--to",
+        dest="last",
+        type=_named_date("to"),
+        help="passbook lines and balances up to this date (the same as --as-of)",
+    )
+    p.add_argument(
+        "--all", dest="everything", action="store_true", help="every line since the member joined"
+    )
+    # <<< passbook period
     p.set_defaults(handler=_run_statement)
 
     p = command(sub, "summary", "the cooperative's summary", "kerang summary --as-of 2019-01-31")
@@ -722,7 +744,14 @@ def _run_statement(args: argparse.Namespace) -> int:
     import ledger
     from ledger.report import render_statement
 
-    result = ledger.statement(_db(args), args.member, args.as_of)
+    result = ledger.statement(
+        _db(args),
+        args.member,
+        args.as_of,
+        first=args.first,
+        last=args.last,
+        everything=args.everything,
+    )
     if args.json:
         _emit_json(result.as_json())
     else:
