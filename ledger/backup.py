@@ -324,8 +324,8 @@ def is_export(path: str) -> bool:
         with open(path, encoding="utf-8-sig") as f:
             first = next((line for line in f if line.strip()), "")
         chain = json.loads(first).get("chain") if first else None
-    except (OSError, ValueError, AttributeError, UnicodeDecodeError):
-        return False
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return False  # not an export: the import reads it line by line and says why
     return isinstance(chain, dict) and bool(chain.get("events"))
 
 
