@@ -534,6 +534,13 @@ def import_file(
         )
     decoded = decode(file)  # before the ledger: an unreadable file creates nothing
     total = _count(decoded) if progress else 0
+
+    from ledger.backup import restore
+
+    restored = restore(db, path)  # an export: its stored events as they are, chain and all
+    if restored is not None:
+        lines, written = restored
+        return ImportResult(path, lines, written, lines - written, False, decoded.encoding)
     app = open_ledger(db, create=True)
     tally = import_records(app, read_records(file, decoded), total=total, progress=progress)
     return ImportResult(path, tally.lines, tally.recorded, tally.already, False, decoded.encoding)
