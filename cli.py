@@ -954,6 +954,50 @@ def _add_close_parsers(sub: Any) -> None:
     p.add_argument("year", metavar="YEAR")
     p.add_argument("--bylaws", help="bylaws for the preview of a year not yet closed")
     p.set_defaults(handler=_run_statements, statement="shu")
+    # >>> report pack
+    p = command(
+        report,
+        "pack",
+        "one shareable HTML report: summary, balance, audit, passbooks, infaq, SHU, forecast, SLIA",
+        "kerang report pack --out laporan-2019.html --as-of 2019-01-31 --lang id",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write")
+    p.add_argument(
+        "--as-of", type=_date_arg, help="the books as of this date (default: the last entry)"
+    )
+    p.add_argument(
+        "--survey",
+        metavar="FILE.csv",
+        help="SLIA survey scores (default: the demo survey shipped with kerang, said so)",
+    )
+    p.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="also print this member's passbook line by line (repeatable)",
+    )
+    p.add_argument("--runs", type=int, default=1000, help="forecast replications (default 1000)")
+    p.set_defaults(handler=_run_pack)
+    # <<< report pack
+
+
+def _run_pack(args: argparse.Namespace) -> int:
+    from ledger import pack
+    from ledger.files import guard_output
+
+    guard_output(args.out, db=_db(args))  # refused before the forecast runs
+    built = pack.build(
+        _db(args), args.as_of, survey=args.survey, members=tuple(args.member), runs=args.runs
+    )
+    path = pack.write(built, args.out, db=_db(args))
+    if args.json:
+        _emit_json({"out": str(path), "as_of": built.as_of.isoformat(), "head": built.audit.head})
+    else:
+        _console(args).print(
+            tr("wrote {out}: the books as of {as_of}", out=path, as_of=built.as_of)
+        )
+    return EXIT_OK
 
 
 def _named_date(field: str):
