@@ -26,11 +26,12 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger import domain
-from ledger.app import Batch, LedgerApp, is_postgres, open_ledger, run_batch
+from ledger.app import LedgerApp, is_postgres, open_ledger
 from ledger.errors import InvalidInput, Refused
 from ledger.i18n import msg
 from ledger.money import format_percent
-from ledger.operations import apply
+from ledger.services import apply
+from ledger.uow import UnitOfWork, run
 
 BATCH_LINES = 1000
 
@@ -149,7 +150,7 @@ def _run(
 ) -> tuple[int, int, tuple[int, Refused] | None]:
     """Apply records in one batch; the batch is retried if a concurrent writer won."""
 
-    def work(batch: Batch) -> tuple[int, int, tuple[int, Refused] | None]:
+    def work(batch: UnitOfWork) -> tuple[int, int, tuple[int, Refused] | None]:
         recorded = already = 0
         batch.preload_refs([r["ref"] for _, r in records if isinstance(r.get("ref"), str)])
         for number, record in records:
@@ -164,7 +165,7 @@ def _run(
             already += not outcome.recorded
         return recorded, already, None
 
-    return run_batch(app, work)
+    return run(app, work)
 
 
 def import_records(

@@ -1,0 +1,325 @@
+"""The ledger's read-side commands on the command line: import, reports, audit, export.
+
+``register(sub, cli, wanted)`` adds them to ``kerang``'s parser; each report is one row
+of ``REPORTS`` (what it computes and how it is drawn), served by one handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+# name -> (help, example, compute(db, args) -> result, renderer in ledger.report)
+Compute = Callable[[str, argparse.Namespace], Any]
+
+
+def _statement(db: str, a: argparse.Namespace) -> Any:
+    import ledger
+
+    return ledger.statement(db, a.member, a.as_of)
+
+
+def _summary(db: str, a: argparse.Namespace) -> Any:
+    import ledger
+
+    return ledger.summary(db, a.as_of)
+
+
+def _balance(db: str, a: argparse.Namespace) -> Any:
+    import ledger
+
+    return ledger.balance(db, a.as_of)
+
+
+def _financial(kind: str) -> Compute:
+    def compute(db: str, a: argparse.Namespace) -> Any:
+        from ledger import statements
+        from ledger.app import open_ledger
+        from ledger.commands import year
+
+        app = open_ledger(db)
+        if kind == "position":
+            return statements.position(app, a.as_of)
+        if kind == "shu":
+            return statements.shu(app, year(a.year), a.bylaws)
+        return getattr(statements, kind)(app, a.first, a.last)
+
+    return compute
+
+
+REPORTS: dict[tuple[str, ...], tuple[str, str, Compute, str]] = {
+    ("statement",): (
+        "a member's statement",
+        "kerang statement M01 --as-of 2018-12-31",
+        _statement,
+        "render_statement",
+    ),
+    ("summary",): (
+        "the cooperative's summary",
+        "kerang summary --as-of 2019-01-31",
+        _summary,
+        "render_summary",
+    ),
+    ("balance",): (
+        "double-entry trial balance",
+        "kerang balance --as-of 2018-12-31",
+        _balance,
+        "render_balance",
+    ),
+    ("report", "position"): (
+        "statement of financial position (laporan posisi keuangan, SAK EP)",
+        "kerang report position --as-of 2015-12-31",
+        _financial("position"),
+        "render_position",
+    ),
+    ("report", "income"): (
+        "income statement for a period (perhitungan hasil usaha)",
+        "kerang report income --from 2015-01-01 --to 2015-12-31",
+        _financial("income"),
+        "render_income",
+    ),
+    ("report", "infaq"): (
+        "changes in the infaq fund (PSAK 109), apart from commercial results",
+        "kerang report infaq --from 2015-01-01 --to 2015-12-31",
+        _financial("infaq"),
+        "render_infaq",
+    ),
+    ("report", "shu"): (
+        "a year's SHU per fund and per member",
+        "kerang report shu 2015",
+        _financial("shu"),
+        "render_shu",
+    ),
+}
+
+
+def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
+    """Add the read-side commands; only the ``wanted`` ones get their options."""
+    names = {
+        "import": "record transactions from a .jsonl or .csv file",
+        "statement": REPORTS[("statement",)][0],
+        "summary": REPORTS[("summary",)][0],
+        "balance": REPORTS[("balance",)][0],
+        "export": "export the ledger",
+        "audit": "rebuild everything from the stored events and check it",
+        "verify": "check an exported jsonl log offline",
+        "db": "database administration (PostgreSQL)",
+        "keygen": "make a key for KERANG_CIPHER_KEY (encryption at rest)",
+        "report": "the cooperative's financial statements",
+    }
+    for name, help in names.items():
+        if not wanted(name):
+            sub.add_parser(name, help=help)
+            continue
+        if name in ("statement", "summary", "balance"):
+            _report(sub, cli, (name,))
+        elif name == "report":
+            report = cli.group(sub, "report", help)
+            for words in REPORTS:
+                if words[0] == "report":
+                    _report(report, cli, words)
+        else:
+            globals()[f"_add_{name}"](sub, cli, help)
+
+
+def _report(parent: Any, cli: ModuleType, words: tuple[str, ...]) -> None:
+    help, example, compute, render = REPORTS[words]
+    p = cli.command(parent, words[-1], help, example)
+    if words == ("statement",):
+        p.add_argument("member", help="the member's ID")
+    if words in (("report", "income"), ("report", "infaq")):
+        required = words[-1] == "income"
+        p.add_argument(
+            "--from",
+            dest="first",
+            required=required,
+            type=cli.date_arg("from"),
+            metavar="YYYY-MM-DD",
+            help="the first day of the period",
+        )
+        p.add_argument(
+            "--to",
+            dest="last",
+            required=required,
+            type=cli.date_arg("to"),
+            metavar="YYYY-MM-DD",
+            help="the last day of the period",
+        )
+    elif words == ("report", "shu"):
+        p.add_argument("year", metavar="YEAR", help="the financial year, e.g. 2015")
+        p.add_argument("--bylaws", help="bylaws for the preview of a year not yet closed")
+    else:
+        p.add_argument(
+            "--as-of",
+            type=cli.date_arg("as-of"),
+            metavar="YYYY-MM-DD",
+            help="the books as they stood at the end of this day (default: as they stand)",
+        )
+    p.set_defaults(handler=lambda args: _run_report(cli, args, compute, render))
+
+
+def _run_report(cli: ModuleType, args: argparse.Namespace, compute: Compute, render: str) -> int:
+    from ledger import report
+
+    return cli.show(args, compute(cli.db_of(args), args), getattr(report, render))
+
+
+# ---------------------------------------------------------------- import and export
+def _add_import(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "import", help, "kerang import buku-kas-2015.csv --check")
+    p.add_argument("file", help="a .jsonl or .csv file, one transaction a line")
+    p.add_argument("--check", action="store_true", help="validate the whole file, write nothing")
+    p.set_defaults(handler=lambda args: _run_import(cli, args))
+
+
+def _run_import(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_import
+
+    progress = cli.bar(f"importing {args.file}") if not args.json and sys.stderr.isatty() else None
+    try:
+        result = ledger.import_file(cli.db_of(args), args.file, check=args.check, progress=progress)
+    except ledger.ImportStopped as stop:
+        extra = {"recorded": stop.recorded}
+        error = {"code": stop.cause_code, "message": stop.message, "line": stop.line}
+        sys.stderr.write(f"kerang: {stop.message}\n")
+        if args.json:
+            cli.emit_json({"error": error, **extra})
+        return cli.EXIT_REFUSED
+    return cli.show(args, result, render_import)
+
+
+def _add_export(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "export", help, "kerang export --format jsonl --out ledger.jsonl")
+    p.add_argument(
+        "--format",
+        choices=["beancount", "jsonl"],
+        required=True,
+        help="jsonl (an import file that rebuilds the ledger) or beancount",
+    )
+    p.add_argument("--out", help="the file to write (default: standard output)")
+    p.set_defaults(handler=lambda args: _run_export(cli, args))
+
+
+def _run_export(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.i18n import tr
+
+    export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
+    lines = export(cli.db_of(args))
+    if not args.out:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        return cli.EXIT_OK
+    count = 0
+    with open(args.out, "w", encoding="utf-8") as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    if args.json:
+        cli.emit_json({"format": args.format, "out": args.out, "lines": count})
+    else:
+        cli.console(args).print(tr("wrote {count} lines to {out}", count=count, out=args.out))
+    return cli.EXIT_OK
+
+
+# ---------------------------------------------------------------- audit and verify
+def _add_audit(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "audit", help, "kerang audit --as-of 2018-12-31")
+    p.description = cli.i18n.help_text(
+        "Rebuild every balance from the stored events alone and run the audit checks. "
+        "Exit 0 when the books hold, 1 when a check fails."
+    )
+    p.add_argument(
+        "--as-of",
+        type=cli.date_arg("as-of"),
+        metavar="YYYY-MM-DD",
+        help="the books as they stood at the end of this day (default: as they stand)",
+    )
+    p.set_defaults(handler=lambda args: _run_audit(cli, args))
+
+
+def _run_audit(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_audit
+
+    progress = None if args.json or not sys.stderr.isatty() else cli.bar("auditing")
+    report = ledger.audit_ledger(cli.db_of(args), args.as_of, progress)
+    cli.show(args, report, render_audit)
+    return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
+
+
+def _add_verify(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "verify", help, "kerang verify ledger.jsonl --head 754f18…", db=False)
+    p.description = cli.i18n.help_text(
+        "Check the hash chain of an exported jsonl log without the database. "
+        "Exit 0 when every link holds (and the log extends --head), 1 otherwise."
+    )
+    p.add_argument("file", help="an exported jsonl log")
+    p.add_argument("--head", help="a head written down earlier that the log must extend")
+    p.set_defaults(handler=lambda args: _run_verify(cli, args))
+
+
+def _run_verify(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_verify
+
+    report = ledger.verify_log(args.file, args.head)
+    cli.show(args, report, render_verify)
+    return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
+
+
+# ---------------------------------------------------------------- administration
+def _add_db(sub: Any, cli: ModuleType, help: str) -> None:
+    db = cli.group(sub, "db", help)
+    p = cli.command(
+        db,
+        "grant-auditor",
+        "create a read-only role that can run every report and the audit",
+        "kerang db grant-auditor auditor --db postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+    )
+    p.description = cli.i18n.help_text(
+        "Create (or update) a PostgreSQL role that can read this ledger's schema but never write."
+    )
+    p.add_argument("role", help="the role's name: lower-case letters, digits and _")
+    p.set_defaults(handler=lambda args: _run_grant_auditor(cli, args))
+
+
+def _run_grant_auditor(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.i18n import tr
+
+    url = ledger.grant_auditor(cli.db_of(args), args.role)
+    if args.json:
+        cli.emit_json({"role": args.role, "db": url})
+    else:
+        cli.console(args).print(
+            tr(
+                "role {role} may now read this ledger: kerang audit --db '{url}'",
+                role=args.role,
+                url=url,
+            )
+        )
+    return cli.EXIT_OK
+
+
+def _add_keygen(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "keygen", help, "export KERANG_CIPHER_KEY=$(kerang keygen)", db=False)
+    p.description = cli.i18n.help_text(
+        "Print a new AES-256 key. Keep it safe: without it an encrypted ledger cannot be read."
+    )
+    p.set_defaults(handler=lambda args: _run_keygen(cli, args))
+
+
+def _run_keygen(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+
+    key = ledger.new_cipher_key()
+    if args.json:
+        cli.emit_json({"key": key})
+    else:
+        sys.stdout.write(key + "\n")
+    return cli.EXIT_OK
