@@ -9,52 +9,54 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names are loaded on first use (``kerang --help`` needs none)
+# The light modules load with the package; everything that needs eventsourcing or a
+# database loads on first use, so that ``ledger.money``, ``ledger.split``,
+# ``ledger.errors`` and ``ledger.i18n`` stay leaves for simulation and assessment.
+from ledger.errors import Refused
+from ledger.i18n import msg
+from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
+from ledger.views import Books
+
+if TYPE_CHECKING:
     from ledger import transfer
     from ledger.app import LedgerApp, open_ledger
     from ledger.audit import AuditReport
-    from ledger.commands import COMMANDS as OPERATIONS
-    from ledger.errors import Refused
+    from ledger.commands import OPERATIONS
     from ledger.queries import MemberStatement, Summary, TrialBalance
     from ledger.services import Outcome
-    from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
     from ledger.transfer import ImportResult, ImportStopped
     from ledger.verify import VerifyReport
-    from ledger.views import Books
 
-# name -> (module, attribute): what ``ledger.NAME`` loads when first asked for
 _LAZY = {
-    "OPERATIONS": ("ledger.commands", "COMMANDS"),
-    "DEFAULT_POLICY": ("ledger.split", "DEFAULT_POLICY"),
-    "Policy": ("ledger.split", "Policy"),
-    "Split": ("ledger.split", "Split"),
-    "divide_equally": ("ledger.split", "divide_equally"),
-    "split_net": ("ledger.split", "split_net"),
-    "Refused": ("ledger.errors", "Refused"),
-    "Books": ("ledger.views", "Books"),
-    "LedgerApp": ("ledger.app", "LedgerApp"),
-    "open_ledger": ("ledger.app", "open_ledger"),
-    "Outcome": ("ledger.services", "Outcome"),
-    "AuditReport": ("ledger.audit", "AuditReport"),
-    "MemberStatement": ("ledger.queries", "MemberStatement"),
-    "Summary": ("ledger.queries", "Summary"),
-    "TrialBalance": ("ledger.queries", "TrialBalance"),
-    "ImportResult": ("ledger.transfer", "ImportResult"),
-    "ImportStopped": ("ledger.transfer", "ImportStopped"),
-    "VerifyReport": ("ledger.verify", "VerifyReport"),
+    "LedgerApp": "ledger.app",
+    "Outcome": "ledger.services",
+    "open_ledger": "ledger.app",
+    "AuditReport": "ledger.audit",
+    "OPERATIONS": "ledger.commands",
+    "MemberStatement": "ledger.queries",
+    "Summary": "ledger.queries",
+    "TrialBalance": "ledger.queries",
+    "ImportResult": "ledger.transfer",
+    "ImportStopped": "ledger.transfer",
+    "VerifyReport": "ledger.verify",
 }
 
 
 def __getattr__(name: str) -> Any:
+    """The heavy part of the API (and any submodule), imported when first asked for."""
     if name in _LAZY:
-        module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ledger' has no attribute {name!r}")
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def record(db: str, op: str, **fields: Any) -> Outcome:
@@ -114,18 +116,18 @@ def export_beancount(db: str) -> Iterator[str]:
 
 def audit_ledger(db: str, as_of: dt.date | None = None, progress: Any = None) -> AuditReport:
     """Rebuild everything from the stored events alone and check it."""
-    from ledger import audit as _audit
+    from ledger import audit
     from ledger.app import open_ledger
 
     open_ledger(db)  # refuses a missing ledger with the usual sentence
-    return _audit.audit(db, as_of, progress)
+    return audit.audit(db, as_of, progress)
 
 
 def verify_log(path: str, head: str | None = None) -> VerifyReport:
     """Check an exported jsonl log offline."""
-    from ledger import verify as _verify
+    from ledger import verify
 
-    return _verify.verify_export(path, head)
+    return verify.verify_export(path, head)
 
 
 def grant_auditor(db: str, role: str) -> str:
@@ -135,7 +137,6 @@ def grant_auditor(db: str, role: str) -> str:
 
     from ledger.app import is_postgres, open_ledger
     from ledger.errors import InvalidInput
-    from ledger.i18n import msg
 
     if not is_postgres(db):
         raise InvalidInput(
@@ -164,13 +165,28 @@ def new_cipher_key() -> str:
 
 
 def export_jsonl(db: str) -> Iterator[str]:
-    import json
-
     from ledger import transfer
     from ledger.app import open_ledger
 
     for line in transfer.export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
+
+
+def write_export(db: str, format: str, out: str) -> int:
+    """Export into the file ``out``; returns the number of lines.
+
+    ``out`` may not be a ledger or part of one; the file appears complete or not at all.
+    """
+    from ledger.files import atomic_output, guard_output
+
+    path = guard_output(out, db=db)
+    lines = export_beancount(db) if format == "beancount" else export_jsonl(db)
+    count = 0
+    with atomic_output(path) as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    return count
 
 
 __all__ = [
@@ -195,6 +211,7 @@ __all__ = [
     "divide_equally",
     "export_beancount",
     "export_jsonl",
+    "write_export",
     "import_file",
     "open_ledger",
     "read_books",

@@ -28,6 +28,7 @@ from ledger.errors import (
     InvalidInput,
     NotInitialised,
 )
+from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
 from ledger.store import POSTGRES, SQLITE, ReadModel, Seal
 
@@ -112,7 +113,8 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
         env.update(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": db,
+                # a quoted file: URI, so that '%', '?', '#' or ':memory:' in a name stay a name
+                "SQLITE_DBNAME": sqlite_uri(db, mode="rwc"),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         )
@@ -179,14 +181,7 @@ def ledger_exists(db: str) -> bool:
 
 
 def _is_kerang_file(path: str) -> bool:
-    import sqlite3
-
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
-            names = {n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError:
-        return False
-    return {"stored_events", "kerang_refs"} <= names
+    return is_kerang_file(path)
 
 
 def check_cipher(app: LedgerApp) -> None:

@@ -12,7 +12,7 @@ from ledger.i18n import tr
 
 def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
     """The options of ``kerang demo``."""
-    from ledger.serang import DEFAULT_SEED
+    from ledger.demo import DEFAULT_SEED
 
     p.description = cli.i18n.help_text(
         "Build a ledger of the Serang programme from a seeded generator (50 "
@@ -39,23 +39,23 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
     import simulation
     from assessment.plot import save_pentagon
-    from ledger import serang
+    from ledger import demo
     from ledger.report import render_audit, render_import, render_statement, render_summary
     from simulation import report as forecast_report
     from simulation.plot import save_fan_charts
 
-    db, out, as_of = cli.db_of(args), Path(args.out), serang.CUTOFF
+    db, out, as_of = cli.db_of(args), Path(args.out), demo.CUTOFF
     progress = None if args.json or not sys.stderr.isatty() else cli.bar("building the demo ledger")
-    built = serang.build_ledger(db, args.seed, progress)
+    built = demo.build_ledger(db, args.seed, progress)
     summary = ledger.summary(db, as_of)
     audit = ledger.audit_ledger(db)
-    statement = ledger.statement(db, serang.STATEMENT_MEMBER, as_of)
+    statement = ledger.statement(db, demo.STATEMENT_MEMBER, as_of)
     with forecast_report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
             years=10,
             runs=args.runs,
             seed=args.seed,
-            target=serang.TARGET_BAGAN,
+            target=demo.TARGET_BAGAN,
             books=ledger.read_books(db, as_of),
             progress=progress,
         )
@@ -63,8 +63,8 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
         db=db,
         from_ledger=True,
-        before=serang.BEFORE,
-        after=serang.AFTER,
+        before=demo.BEFORE,
+        after=demo.AFTER,
     )
     out.mkdir(parents=True, exist_ok=True)
     charts = [

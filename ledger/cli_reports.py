@@ -108,6 +108,8 @@ def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
         "verify": "check an exported jsonl log offline",
         "db": "database administration (PostgreSQL)",
         "keygen": "make a key for KERANG_CIPHER_KEY (encryption at rest)",
+        "backup": "a complete, audited copy of the ledger in one SQLite file",
+        "copy": "copy the ledger to another file or database, keeping its chain and head",
         "report": "the cooperative's financial statements",
     }
     for name, help in names.items():
@@ -208,17 +210,13 @@ def _run_export(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import tr
 
-    export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
-    lines = export(cli.db_of(args))
     if not args.out:
-        for line in lines:
+        export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
+        for line in export(cli.db_of(args)):
             sys.stdout.write(line + "\n")
         return cli.EXIT_OK
-    count = 0
-    with open(args.out, "w", encoding="utf-8") as f:
-        for line in lines:
-            f.write(line + "\n")
-            count += 1
+    # the output never touches a ledger and appears complete or not at all
+    count = ledger.write_export(cli.db_of(args), args.format, args.out)
     if args.json:
         cli.emit_json({"format": args.format, "out": args.out, "lines": count})
     else:
@@ -323,3 +321,58 @@ def _run_keygen(cli: ModuleType, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(key + "\n")
     return cli.EXIT_OK
+
+
+# ---------------------------------------------------------------- storage: backup, copy
+def _add_backup(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "backup", help, "kerang backup --out backup-2019-01-31.db")
+    p.description = cli.i18n.help_text(
+        "Copy the ledger with SQLite's online backup API (safe while others write), "
+        "audit the copy and only then put it in place. --out may not be a ledger."
+    )
+    p.add_argument("--out", required=True, help="the backup file to write")
+    p.set_defaults(handler=lambda args: _run_copied(cli, args, "backup", args.out))
+
+
+def _add_copy(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(
+        sub,
+        "copy",
+        help,
+        "kerang copy --to postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+    )
+    p.description = cli.i18n.help_text(
+        "Write the stored events as they are into a new SQLite file or an empty "
+        "PostgreSQL schema; the audit of the copy gives the same head."
+    )
+    p.add_argument("--to", required=True, help="a new SQLite file or a postgresql:// URL")
+    p.set_defaults(handler=lambda args: _run_copied(cli, args, "copy", args.to))
+
+
+def _run_copied(cli: ModuleType, args: argparse.Namespace, how: str, target: str) -> int:
+    from ledger import backup
+    from ledger.i18n import localise, tr
+
+    try:
+        copied = getattr(backup, how)(cli.db_of(args), target)
+    except backup.CopyNotSound as failed:  # a check failed: exit 1, nothing written
+        cli.refuse(failed.code, localise(failed.message), args.json)
+        return cli.EXIT_CHECK_FAILED
+    if args.json:
+        cli.emit_json(copied.as_json())
+    else:
+        cli.console(args).print(
+            tr(
+                "copied {events} events to {to}; its audit holds with head {head}",
+                events=copied.events,
+                to=copied.to,
+                head=copied.head,
+            )
+            if copied.ok
+            else tr(
+                "copied {events} events to {to}, but its audit fails",
+                events=copied.events,
+                to=copied.to,
+            )
+        )
+    return cli.EXIT_OK if copied.ok else cli.EXIT_CHECK_FAILED

@@ -507,6 +507,8 @@ COMMANDS: dict[str, Command] = {
     ]
 }
 
+OPERATIONS = COMMANDS  # the table's name in the public API (``ledger.OPERATIONS``)
+
 # the command-line groups (kerang member add ...) and their help
 GROUPS: dict[str, str] = {
     "policy": "harvest split policies",

@@ -8,9 +8,13 @@ both or neither. ``kerang audit`` re-derives them from the events alone.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import datetime as dt
 import json
+import sqlite3
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -244,6 +248,11 @@ def _harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
 class LedgerRecorder(SQLiteApplicationRecorder):
     """SQLite event store that writes the read models in the same transaction."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _OPEN.add(self)
+        _PATHS.add(self.datastore.pool.db_name)
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -290,6 +299,52 @@ class LedgerRecorder(SQLiteApplicationRecorder):
         self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]
     ) -> None:
         extend_chain(c, stored_events, ids, SQLITE)
+
+
+# Every SQLite ledger opened by this process is checkpointed when the process ends, so
+# that the main file holds every committed transaction whenever no command runs (a
+# copy of the .db alone is then complete; ``kerang backup`` is complete at any time).
+_OPEN: weakref.WeakSet[LedgerRecorder] = weakref.WeakSet()
+_PATHS: set[str] = set()  # their file: URIs, for ledgers whose objects are gone already
+
+
+def checkpoint(recorder: Any) -> bool:
+    """Copy the WAL into the main file; True when all of it went in.
+
+    PASSIVE never waits: frames a running reader still needs stay in the WAL, and the
+    last command to end copies them."""
+    if not isinstance(recorder, LedgerRecorder):
+        return True
+    try:
+        with recorder.datastore.get_connection(commit=True) as conn:
+            busy, frames, copied = (
+                conn.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            )
+    except Exception:  # a read-only file or a closed pool: nothing of ours to copy
+        return False
+    return not busy and frames == copied
+
+
+def close_ledgers() -> None:
+    """Checkpoint and close every SQLite ledger this process opened."""
+    for recorder in list(_OPEN):
+        checkpoint(recorder)
+        with contextlib.suppress(Exception):
+            recorder.datastore.close()  # the last connection to close removes the WAL
+        _OPEN.discard(recorder)
+    for uri in list(_PATHS):
+        # the last connection to close copies the WAL in and removes it (a read-only
+        # reader such as the audit cannot); mode=rw never creates a file that is gone
+        with contextlib.suppress(sqlite3.Error):
+            conn = sqlite3.connect(uri.replace("mode=rwc", "mode=rw"), uri=True)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        _PATHS.discard(uri)
+
+
+atexit.register(close_ledgers)
 
 
 def extend_chain(

@@ -107,6 +107,15 @@ def clone(source: str, directory: Path | str, name: str = "copy") -> str:
     return target
 
 
+def guard_refusal(db: str) -> type[Exception]:
+    """The exception the database raises when its append-only guard refuses a change."""
+    if is_pg(db):
+        import psycopg.errors
+
+        return psycopg.errors.RaiseException  # the guard trigger's RAISE EXCEPTION
+    return sqlite3.IntegrityError  # the guard trigger's RAISE(ABORT, ...)
+
+
 def drop_append_only_guards(db: str, conn: Any) -> None:
     """What a tamperer with full rights would do first."""
     if is_pg(db):

@@ -14,15 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import cli  # noqa: E402
+from cli_helpers import kerang  # noqa: E402
 
 DEMO = ROOT / "assessment" / "data" / "demo_survey.csv"
-
-
-def kerang(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -42,17 +36,16 @@ def ledger_db(tmp_path, capsys) -> str:
         " --text 'Now I can pay school fees.'",
     ]
     for command in commands:
-        code, _, err = kerang(capsys, *shlex.split(command), "--db", db)
+        code, _, err = kerang(*shlex.split(command), "--db", db, capsys=capsys)
         assert code == 0, (command, err)
     return db
 
 
 def test_assess_from_the_ledger(ledger_db, capsys):
     code, out, err = kerang(
-        capsys,
         "assess", "--survey", str(DEMO), "--from-ledger",
         "--before", "2015-01-01..2015-12-31", "--after", "2016-01-01..2016-12-31",
-        "--db", ledger_db, "--json",
+        "--db", ledger_db, "--json", capsys=capsys,
     )  # fmt: skip
     assert code == 0, err
     document = json.loads(out)
@@ -79,24 +72,25 @@ def test_assess_from_the_ledger(ledger_db, capsys):
         }
     ]
     # the survey's own scores are untouched by the ledger's: they stand side by side
-    code, out, _ = kerang(capsys, "assess", "--survey", str(DEMO), "--json")
+    code, out, _ = kerang("assess", "--survey", str(DEMO), "--json", capsys=capsys)
     assert document["capitals"] == json.loads(out)["capitals"]
 
 
 def test_rich_report_from_the_ledger_lists_stories(ledger_db, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     code, out, err = kerang(
-        capsys,
         "assess", "--survey", str(DEMO), "--from-ledger",
         "--before", "2015-01-01..2015-12-31", "--after", "2016-01-01..2016-12-31",
-        "--db", ledger_db,
+        "--db", ledger_db, capsys=capsys,
     )  # fmt: skip
     assert code == 0, err
     assert "From the ledger" in out and "Sekolah anak" in out and "2 distinct buyers" in out
 
 
 def test_stories_are_listed_when_a_db_is_named(ledger_db, capsys):
-    code, out, _ = kerang(capsys, "assess", "--survey", str(DEMO), "--db", ledger_db, "--json")
+    code, out, _ = kerang(
+        "assess", "--survey", str(DEMO), "--db", ledger_db, "--json", capsys=capsys
+    )
     document = json.loads(out)
     assert code == 0 and "ledger" not in document
     assert [s["title"] for s in document["stories"]] == ["Sekolah anak"]
@@ -104,9 +98,8 @@ def test_stories_are_listed_when_a_db_is_named(ledger_db, capsys):
 
 def test_a_missing_ledger_is_refused(tmp_path, capsys):
     code, _, err = kerang(
-        capsys,
         "assess", "--survey", str(DEMO), "--from-ledger",
         "--before", "2015-01-01..2015-12-31", "--after", "2016-01-01..2016-12-31",
-        "--db", new_db(tmp_path, "none"),
+        "--db", new_db(tmp_path, "none"), capsys=capsys,
     )  # fmt: skip
     assert code == 2 and "no ledger" in err

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import cli  # noqa: E402
+from cli_helpers import kerang  # noqa: E402
+
 from assessment import assess, read_survey  # noqa: E402
 from assessment.survey import capital_of, parse_score  # noqa: E402
 from ledger.errors import InvalidInput  # noqa: E402
@@ -30,12 +31,6 @@ def write_survey(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "survey.csv"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def kerang(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assess_text(text: str, scale_max: object = 5):
@@ -309,7 +304,7 @@ def test_blank_respondent_and_unknown_column_are_warnings():
 # ----------------------------------------------------------------- the command
 def test_cli_out_of_range_exits_2_with_one_sentence_naming_row_and_value(tmp_path, capsys):
     path = write_survey(tmp_path, FIVE.replace("Transport,1,4", "Transport,1,7"))
-    code, out, err = kerang(capsys, "assess", "--survey", str(path))
+    code, out, err = kerang("assess", "--survey", str(path), capsys=capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert "row 3" in err and "after score 7" in err
@@ -320,7 +315,7 @@ def test_cli_json_error_document_lists_all_errors(tmp_path, capsys):
         tmp_path,
         FIVE.replace("Transport,1,4", "Transport,1,7") + "social,Gotong royong,3,5\n",
     )
-    code, out, err = kerang(capsys, "assess", "--survey", str(path), "--json")
+    code, out, err = kerang("assess", "--survey", str(path), "--json", capsys=capsys)
     assert code == 2
     document = json.loads(out)
     assert document["error"]["code"] == "out_of_range"
@@ -335,20 +330,20 @@ def test_cli_json_error_document_lists_all_errors(tmp_path, capsys):
 
 def test_cli_warnings_do_not_fail(tmp_path, capsys):
     path = write_survey(tmp_path, FIVE + "social,Gotong royong,3,4\n")
-    code, out, _ = kerang(capsys, "assess", "--survey", str(path), "--json")
+    code, out, _ = kerang("assess", "--survey", str(path), "--json", capsys=capsys)
     assert code == 0
     assert [w["code"] for w in json.loads(out)["warnings"]] == ["duplicate_indicator"]
 
 
 def test_cli_missing_file_and_bad_options_exit_2(tmp_path, capsys):
-    code, out, err = kerang(capsys, "assess", "--survey", str(tmp_path / "no.csv"), "--json")
+    code, out, err = kerang("assess", "--survey", str(tmp_path / "no.csv"), "--json", capsys=capsys)
     assert code == 2 and "does not exist" in err and json.loads(out)["error"]["code"]
     path = write_survey(tmp_path, FIVE)
-    code, _, err = kerang(capsys, "assess", "--survey", str(path), "--from-ledger")
+    code, _, err = kerang("assess", "--survey", str(path), "--from-ledger", capsys=capsys)
     assert code == 2 and "--before" in err
     code, _, err = kerang(
-        capsys, "assess", "--survey", str(path), "--before", "2015-01-01..2015-12-31"
+        "assess", "--survey", str(path), "--before", "2015-01-01..2015-12-31", capsys=capsys
     )
     assert code == 2 and "--from-ledger" in err
-    code, _, err = kerang(capsys, "assess", "--survey", str(path), "--scale-max", "0")
+    code, _, err = kerang("assess", "--survey", str(path), "--scale-max", "0", capsys=capsys)
     assert code == 2 and "--scale-max" in err

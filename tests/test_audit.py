@@ -5,24 +5,17 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from backends import clone, drop_append_only_guards, new_db, raw, sql
+from backends import clone, drop_append_only_guards, guard_refusal, new_db, raw, sql
+from cli_helpers import kerang
 
 import ledger
 from ledger.audit import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +73,7 @@ def test_the_store_refuses_updates_and_deletes(copy: str) -> None:
         "DELETE FROM stored_events WHERE rowid = 5",
         "DELETE FROM kerang_chain WHERE id = 5",
     ):
-        with raw(copy) as c, pytest.raises(Exception, match="append-only"):
+        with raw(copy) as c, pytest.raises(guard_refusal(copy), match="append-only"):
             c.execute(sql(copy, statement))
 
 

@@ -23,6 +23,7 @@ from backends import new_db, raw
 from beancount import loader
 from beancount.core import account as bc_account
 from beancount.core import data
+from cli_helpers import kerang
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,6 @@ from ledger.errors import Refused
 
 BIN = Path(sys.executable).parent
 BEAN_CHECK = BIN / "bean-check"
-KERANG = BIN / "kerang"
 DEMO = Path(__file__).resolve().parents[1] / "ledger" / "data" / "demo-2015.jsonl"
 
 
@@ -122,17 +122,11 @@ def export(db: str, path: Path) -> Path:
 def test_demo_ledger_passes_bean_check_and_equals_kerang_balance(tmp_path: Path) -> None:
     db, out = new_db(tmp_path, "demo"), tmp_path / "demo.beancount"
 
-    def kerang(*args: str) -> str:
-        done = subprocess.run(
-            [str(KERANG), *args, "--db", db], capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    kerang("import", str(DEMO))
-    kerang("export", "--format", "beancount", "--out", str(out))
+    kerang("import", str(DEMO), db=db, check=True)
+    kerang("export", "--format", "beancount", "--out", str(out), db=db, check=True)
     txns = check_export(db, out)
 
-    balance = json.loads(kerang("balance", "--json"))["accounts"]
+    balance = json.loads(kerang("balance", "--json", db=db, check=True).stdout)["accounts"]
     totals, _, _ = beancount_books(out)
     assert {a: v for a, v in totals.items() if v} == {a: v for a, v in balance.items() if v}
     [reversal] = [t for t in txns if t.narration.startswith("reversal of")]

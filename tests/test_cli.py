@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 from backends import clone, exists, new_db, raw
+from cli_helpers import kerang
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def kerang(
-    *args: str, db: str | Path | None = None, check: bool = False
-) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    if db is not None:
-        args = (*args, "--db", str(db))
-    env = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=ROOT)
-    if check:
-        assert done.returncode == 0, done.stderr
-    return done
 
 
 def store_state(db: str) -> tuple:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from cli_helpers import kerang
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +25,6 @@ from ledger.app import open_ledger
 from ledger.audit import audit, decode, encode
 from ledger.errors import InvalidInput, PeriodClosed
 from ledger.shu import FUNDS, appropriate, bylaws_points, divide_by, resolve_bylaws
-from ledger.split import largest_remainder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "ledger" / "data" / "demo-2015.jsonl"
@@ -113,7 +111,35 @@ def test_equal_bases_break_ties_in_ascending_member_order(amount, k) -> None:
 def test_division_matches_the_one_remainder_rule() -> None:
     assert divide_by(10, {"M2": 1, "M1": 1, "M3": 1}) == {"M1": 4, "M2": 3, "M3": 3}
     assert divide_by(10, {"M1": 0, "M2": -3}) == {}
-    assert list(divide_by(100, {"B": 2, "A": 1}).values()) == largest_remainder(100, [1, 2])
+    # quotas 33 1/3 and 66 2/3: the one rupiah left goes to the larger fraction
+    assert divide_by(100, {"B": 2, "A": 1}) == {"A": 33, "B": 67}
+
+
+@given(
+    amount=st.integers(0, 10**9),
+    bases=st.dictionaries(
+        st.sampled_from([f"M{i}" for i in range(1, 9)]), st.integers(-5, 10**6), max_size=8
+    ),
+)
+def test_division_is_largest_remainder_by_its_definition(amount, bases) -> None:
+    """Checked against what largest remainder means, in exact fractions, not against code."""
+    parts = divide_by(amount, bases)
+    paid = {m: b for m, b in bases.items() if b > 0}
+    assert list(parts) == sorted(paid)
+    if not paid:
+        return
+    total = sum(paid.values())
+    quota = {m: Fraction(amount * b, total) for m, b in paid.items()}
+    assert sum(parts.values()) == amount
+    # every part is its quota rounded down, or up by the one rupiah
+    assert all(parts[m] - int(quota[m]) in (0, 1) for m in paid)
+    # whoever got the extra rupiah had a larger fraction, or an equal one and a lower ID
+    up = [m for m in paid if parts[m] > int(quota[m])]
+    down = [m for m in paid if parts[m] == int(quota[m])]
+    for a in up:
+        for b in down:
+            fa, fb = quota[a] - int(quota[a]), quota[b] - int(quota[b])
+            assert fa > fb or (fa == fb and a < b), (a, b)
 
 
 def test_bylaws_file_and_overrides() -> None:
@@ -303,15 +329,6 @@ def test_the_audit_catches_an_entry_slipped_into_a_closed_year(books: str) -> No
 
 
 # ------------------------------------------------------------------ the kerang command
-def kerang(*args: str, db: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    return subprocess.run(
-        [*command, *args, "--db", db], capture_output=True, text=True, env=env, cwd=ROOT
-    )
-
-
 def test_cli_close_reopen_and_reports(books: str) -> None:
     closed = kerang("close", "2015", "--date", "2016-01-15", "--json", db=books)
     assert closed.returncode == 0, closed.stderr

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from backends import new_db
+from cli_helpers import kerang
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cli  # noqa: E402
 from ledger import commands, domain  # noqa: E402
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("KERANG_LANG", None)
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 def _parser_of(words: tuple[str, ...]) -> argparse.ArgumentParser:
@@ -78,13 +70,23 @@ def _walk(parser, path=()):
 
 
 def test_did_you_mean_for_commands_and_options() -> None:
-    done = kerang("sumary")
+    done = kerang("sumary", columns=200)
     assert done.returncode == 2
     assert done.stderr == "kerang: 'sumary' is not a command; did you mean 'summary'?\n"
     done = kerang("member", "ad", "M01")
     assert done.returncode == 2 and "did you mean 'add'?" in done.stderr
     done = kerang(
-        "loan", "repay", "--ref", "R", "--date", "2015-01-01", "--member", "M", "--ammount", "5"
+        "loan",
+        "repay",
+        "--ref",
+        "R",
+        "--date",
+        "2015-01-01",
+        "--member",
+        "M",
+        "--ammount",
+        "5",
+        columns=200,
     )
     assert done.returncode == 2
     assert done.stderr == "kerang: loan repay: --ammount is not an option; did you mean --amount?\n"

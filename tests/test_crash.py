@@ -7,23 +7,18 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from backends import PG, exists, new_db, raw
+from cli_helpers import kerang_command
 
 import ledger
 from benchmarks.workload import write
 from ledger.audit import audit
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def kerang_command() -> list[str]:
-    script = Path(sys.executable).with_name("kerang")
-    return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
 
 
 @pytest.fixture(scope="module")

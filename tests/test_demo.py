@@ -4,47 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import kerang
 
 import ledger
-from ledger import serang
+from ledger import demo
 from ledger.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = serang.DEFAULT_SEED
-
-
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+SEED = demo.DEFAULT_SEED
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
     db = str(tmp_path_factory.mktemp("serang") / "demo.db")
-    result = serang.build_ledger(db, SEED)
+    result = demo.build_ledger(db, SEED)
     assert result.recorded == result.lines > 5000
     return db
 
 
 def test_the_generator_is_deterministic():
-    lines = serang.demo_lines(SEED)
-    assert lines == serang.demo_lines(SEED)
-    assert lines != serang.demo_lines(SEED + 1)
+    lines = demo.demo_lines(SEED)
+    assert lines == demo.demo_lines(SEED)
+    assert lines != demo.demo_lines(SEED + 1)
     json.dumps(lines)  # import lines: plain JSON values only
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_every_seed_lands_on_the_reports_figures(seed):
     # the generator keeps the ledger's arithmetic and asserts both targets itself
-    lines = serang.demo_lines(seed)
+    lines = demo.demo_lines(seed)
     ops = [line["op"] for line in lines]
     assert ops.count("member.add") == 50 and ops.count("bagan.add") == 90
     assert {"harvest", "repair", "correct", "loan.disburse", "loan.repay"} <= set(ops)
@@ -53,20 +44,20 @@ def test_every_seed_lands_on_the_reports_figures(seed):
 
 
 def test_the_summary_on_2019_01_31_has_the_reports_figures(demo_db):
-    s = ledger.summary(demo_db, serang.CUTOFF)
-    assert s.savings["harvest"] == 29_311_200 == serang.HARVEST_SAVINGS_TARGET
-    assert s.infaq_fund == 2_292_175 == serang.INFAQ_TARGET
+    s = ledger.summary(demo_db, demo.CUTOFF)
+    assert s.savings["harvest"] == 29_311_200 == demo.HARVEST_SAVINGS_TARGET
+    assert s.infaq_fund == 2_292_175 == demo.INFAQ_TARGET
     assert (s.members, s.bagan) == (50, 90)
     assert s.loans_outstanding > 0
     assert all(s.savings[k] > 0 for k in ("pokok", "wajib", "sukarela"))
 
 
 def test_50_members_36_partners_90_bagan(demo_db):
-    books = ledger.read_books(demo_db, serang.CUTOFF)
+    books = ledger.read_books(demo_db, demo.CUTOFF)
     assert len(books.members) == 50
     assert len(books.bagan) == 90
     assert len({p for b in books.bagan for p in b.partners}) == 36
-    assert max(h.date for h in ledger.read_books(demo_db).harvests) > serang.CUTOFF
+    assert max(h.date for h in ledger.read_books(demo_db).harvests) > demo.CUTOFF
 
 
 def test_the_audit_holds(demo_db):
@@ -77,7 +68,7 @@ def test_the_audit_holds(demo_db):
 def test_mussel_income_per_partner_household_is_2_to_3_million_a_month(demo_db):
     # DOMAIN.md: mussel harvests add Rp 2-3 million a month on average per household.
     # A partner's income is her share of the 60 % members' share; 2016-2018 is 36 months.
-    books = ledger.read_books(demo_db, serang.CUTOFF)
+    books = ledger.read_books(demo_db, demo.CUTOFF)
     partners = sorted({p for b in books.bagan for p in b.partners})
     start, end = dt.date(2015, 12, 31), dt.date(2018, 12, 31)
     monthly = [
@@ -94,14 +85,14 @@ def test_mussel_income_per_partner_household_is_2_to_3_million_a_month(demo_db):
 
 
 def test_building_again_records_nothing_and_a_foreign_db_is_refused(demo_db, tmp_path):
-    again = serang.build_ledger(demo_db, SEED)
+    again = demo.build_ledger(demo_db, SEED)
     assert again.recorded == 0 and again.already_recorded == again.lines
     with pytest.raises(InvalidInput, match="another seed"):
-        serang.build_ledger(demo_db, SEED + 1)
+        demo.build_ledger(demo_db, SEED + 1)
     foreign = tmp_path / "foreign.db"
     foreign.write_bytes(b"not a ledger")
     with pytest.raises(InvalidInput, match="is not (the demo|a kerang) ledger"):
-        serang.build_ledger(str(foreign), SEED)
+        demo.build_ledger(str(foreign), SEED)
     assert foreign.read_bytes() == b"not a ledger"
 
 

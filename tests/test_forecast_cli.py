@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from cli_helpers import kerang
 from rich.console import Console
 
 import cli
@@ -20,15 +21,9 @@ GOLDEN = Path(__file__).parent / "golden" / "forecast_report.txt"
 KEYS = ("p5", "p25", "p50", "p75", "p95", "mean")
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(["forecast", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_json_document(capsys):
-    code, out, err = run(
-        capsys,
+    code, out, err = kerang(
+        "forecast",
         "--json",
         "--years",
         "3",
@@ -38,6 +33,7 @@ def test_json_document(capsys):
         "5",
         "--target-bagan",
         "85",
+        capsys=capsys,
     )
     doc = json.loads(out)
     assert code == 0 and err == ""
@@ -55,14 +51,16 @@ def test_json_document(capsys):
     assert doc["bagan"]["p50"][0] == 90 and doc["fund"]["mean"][0] == 29_311_200
     assert doc["p_target"][0] == 1.0 and len(doc["p_target"]) == 4
     assert all(isinstance(v, int) for v in doc["fund"]["p50"])
-    code, out, _ = run(capsys, "--json", "--years", "2", "--runs", "50")
+    code, out, _ = kerang("forecast", "--json", "--years", "2", "--runs", "50", capsys=capsys)
     assert json.loads(out)["p_target"] is None
 
 
 def test_same_seed_same_document_and_simpy_engine(capsys):
-    _, a, _ = run(capsys, "--json", "--years", "2", "--runs", "200", "--seed", "8")
-    _, b, _ = run(
-        capsys,
+    _, a, _ = kerang(
+        "forecast", "--json", "--years", "2", "--runs", "200", "--seed", "8", capsys=capsys
+    )
+    _, b, _ = kerang(
+        "forecast",
         "--json",
         "--years",
         "2",
@@ -72,30 +70,43 @@ def test_same_seed_same_document_and_simpy_engine(capsys):
         "8",
         "--workers",
         "2",
+        capsys=capsys,
     )
     a, b = json.loads(a), json.loads(b)
     assert (a.pop("workers"), b.pop("workers")) == (1, 2)
     assert a == b
-    code, out, _ = run(capsys, "--json", "--years", "1", "--runs", "5", "--engine", "simpy")
+    code, out, _ = kerang(
+        "forecast", "--json", "--years", "1", "--runs", "5", "--engine", "simpy", capsys=capsys
+    )
     assert code == 0 and json.loads(out)["engine"] == "simpy"
 
 
 def test_print_scenario_then_use_it(capsys, tmp_path):
-    code, out, _ = run(capsys, "--print-scenario")
+    code, out, _ = kerang("forecast", "--print-scenario", capsys=capsys)
     assert code == 0 and out.startswith("#")
     path = tmp_path / "s.toml"
     path.write_text(out.replace("cost = 12_000_000", "cost = 9_000_000"))
-    code, out, _ = run(capsys, "--scenario", str(path), "--json", "--years", "2", "--runs", "100")
+    code, out, _ = kerang(
+        "forecast",
+        "--scenario",
+        str(path),
+        "--json",
+        "--years",
+        "2",
+        "--runs",
+        "100",
+        capsys=capsys,
+    )
     assert code == 0 and json.loads(out)["bagan"]["p50"][0] == 90
 
 
 def test_a_bad_scenario_exits_2_naming_the_key(capsys, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[price]\nmedian = 50000\n")
-    code, out, err = run(capsys, "--scenario", str(path), "--json")
+    code, out, err = kerang("forecast", "--scenario", str(path), "--json", capsys=capsys)
     assert code == 2 and "price.median" in err
     assert json.loads(out)["error"]["code"] == "invalid_input"
-    code, _, err = run(capsys, "--years", "0")
+    code, _, err = kerang("forecast", "--years", "0", capsys=capsys)
     assert code == 2 and "--years" in err
 
 
@@ -103,9 +114,20 @@ def test_a_bad_scenario_exits_2_naming_the_key(capsys, tmp_path):
 def test_plot(capsys, tmp_path, suffix):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"fan.{suffix}"
-    code, _, _ = run(capsys, "--years", "2", "--runs", "100", "--plot", str(path), "--json")
+    code, _, _ = kerang(
+        "forecast", "--years", "2", "--runs", "100", "--plot", str(path), "--json", capsys=capsys
+    )
     assert code == 0 and path.stat().st_size > 1000
-    code, _, err = run(capsys, "--years", "2", "--runs", "100", "--plot", str(tmp_path / "x.gif"))
+    code, _, err = kerang(
+        "forecast",
+        "--years",
+        "2",
+        "--runs",
+        "100",
+        "--plot",
+        str(tmp_path / "x.gif"),
+        capsys=capsys,
+    )
     assert code == 2 and "--plot" in err
 
 
@@ -142,14 +164,16 @@ def test_compare_uses_common_random_numbers(capsys, tmp_path):
 
 
 def test_sensitivity_tornado(capsys):
-    code, out, _ = run(capsys, "sensitivity", "--json", "--years", "2", "--runs", "200")
+    code, out, _ = kerang(
+        "forecast", "sensitivity", "--json", "--years", "2", "--runs", "200", capsys=capsys
+    )
     doc = json.loads(out)
     assert code == 0
     keys = [p["key"] for p in doc["parameters"]]
     assert "harvest.yield_kg" in keys and "policy.savings" in keys
     swings = [abs(p["bagan"]["high"] - p["bagan"]["low"]) for p in doc["parameters"]]
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
-    code, out, _ = run(capsys, "sensitivity", "--years", "1", "--runs", "50")
+    code, out, _ = kerang("forecast", "sensitivity", "--years", "1", "--runs", "50", capsys=capsys)
     assert code == 0 and "harvest.yield_kg" in out
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from backends import new_db
+from cli_helpers import kerang
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,7 +30,7 @@ from ledger.i18n_id import ID  # noqa: E402
 ALL_MODULES = sorted(
     [
         ROOT / "cli.py",
-        *(p for d in ("ledger", "simulation", "assessment") for p in (ROOT / d).glob("*.py")),
+        *(p for d in ("ledger", "simulation", "assessment") for p in (ROOT / d).rglob("*.py")),
     ]
 )
 # Renderers whose every label is translated (row labels, headers, titles, printed lines).
@@ -173,15 +174,6 @@ def test_catalog_is_indonesian_not_a_copy() -> None:
 
 
 # ------------------------------------------------------------------ behaviour
-def kerang(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    full = {**os.environ, "COLUMNS": "100", "KERANG_DB": "/nonexistent/should-not-be-used.db"}
-    full.pop("KERANG_LANG", None)
-    full.update(env or {})
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=full, cwd=ROOT)
-
-
 @pytest.mark.parametrize(
     "args, env",
     [

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_helpers import kerang
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def kerang(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("kerang")
-    command = [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
-    env = {**os.environ, "COLUMNS": "240"}  # findings on one line each
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=env)
-
-
 def test_usage_errors_in_bahasa_indonesia() -> None:
-    missing = kerang("--lang", "id", "harvest", "--ref", "X")
+    missing = kerang("--lang", "id", "harvest", "--ref", "X", columns=240)
     assert (
         missing.returncode == 2 and "argumen berikut wajib diisi: --date, --bagan" in missing.stderr
     )
-    choice = kerang("export", "--format", "pdf", "--lang", "id")
+    choice = kerang("export", "--format", "pdf", "--lang", "id", columns=240)
     assert choice.returncode == 2 and "tidak sah" in choice.stderr
-    english = kerang("harvest", "--ref", "X")
+    english = kerang("harvest", "--ref", "X", columns=240)
     assert english.returncode == 2 and "the following arguments are required" in english.stderr
 
 
@@ -47,7 +39,7 @@ def test_audit_findings_in_bahasa_indonesia(tmp_path: Path) -> None:
             "UPDATE stored_events SET state=? WHERE rowid=?",
             (state.replace(b":25000", b":25001"), rowid),
         )
-    done = kerang("audit", "--db", db, "--lang", "id")
+    done = kerang("audit", "--db", db, "--lang", "id", columns=240)
     assert done.returncode == 1
     assert "rantai putus di peristiwa" in done.stdout
     assert "The audit failed" not in done.stdout

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.errors import PolicyError
+from ledger.errors import InvalidInput, PolicyError
 from ledger.money import gross_of
 from ledger.split import SHARES, WHOLE, Policy, divide_equally, largest_remainder, split_net
 
@@ -113,7 +113,7 @@ def test_policy_parsing_and_refusals():
     assert Policy.parse("manager=29.75,members=60.25,savings=8,cooperative=2").manager == 2975
     with pytest.raises(PolicyError, match="add up to 100"):
         Policy.parse("manager=30,members=60,savings=8,cooperative=3")
-    with pytest.raises(Exception, match="two decimals"):
+    with pytest.raises(InvalidInput, match="two decimals"):
         Policy.parse("manager=29.755,members=60.245,savings=8,cooperative=2")
-    with pytest.raises(Exception, match="unknown"):
+    with pytest.raises(InvalidInput, match="unknown"):
         Policy.parse("boss=30,members=60,savings=8,cooperative=2")

@@ -4,7 +4,7 @@
 order) of a cooperative like the one in the programme report (DOMAIN.md):
 50 members of whom 36 are partners of 90 bagan, harvests from 2015 to March
 2019, pokok/wajib/sukarela savings, infaq, qardh loans, repairs and a few
-corrections. ``build_ledger(db, seed)`` imports them into a ledger.
+corrections. ``ledger.demo.build_ledger(db, seed)`` imports them into a ledger.
 
 Calibration, to the report's own figures:
 
@@ -37,20 +37,13 @@ so every line is accepted. The same seed gives the same lines.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
-import json
-import os
 import random
-import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from ledger.i18n import msg
 from ledger.money import format_rupiah, gross_of
 from ledger.split import DEFAULT_POLICY, divide_equally, split_net
 
@@ -588,57 +581,3 @@ class _Generator:
 def demo_lines(seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """The demo ledger's import lines, in recording order (pure; same seed, same lines)."""
     return _Generator(seed).run()
-
-
-def _holds_events(db: str) -> bool:
-    from ledger.app import is_postgres
-
-    if is_postgres(db):
-        return True  # ledger_exists has found the ledger's schema
-    uri = Path(db).resolve().as_uri() + "?mode=ro"
-    try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
-            found = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
-            ).fetchone()
-    except sqlite3.DatabaseError:
-        return False
-    return found is not None
-
-
-def build_ledger(db: str, seed: int = DEFAULT_SEED, progress=None):
-    """Import the demo lines into ``db``; an existing ledger must be this demo itself.
-
-    Re-running on the demo ledger records nothing new (import is idempotent).
-    Returns the ``ImportResult`` (its ``file`` names the lines, not the temporary file).
-    """
-    import attrs
-
-    from ledger import import_file, summary
-    from ledger.app import ledger_exists
-    from ledger.errors import InvalidInput
-
-    if ledger_exists(db):
-        try:  # a foreign SQLite file is only looked at, never opened as a ledger
-            name = summary(db).name if _holds_events(db) else None
-        except Exception:  # noqa: BLE001 - not a ledger at all, or not one we can read
-            name = None
-        if name != demo_name(seed):
-            hint = f" (it was built with another seed: {name})" if name and NAME in name else ""
-            raise InvalidInput(
-                "db",
-                msg(
-                    "--db {db} already exists and is not the demo ledger of seed {seed}{hint}; name a new file or delete it.",
-                    db=db,
-                    seed=seed,
-                    hint=hint,
-                ),
-            )
-    name = f"serang-demo-seed-{seed}.jsonl"
-    with tempfile.TemporaryDirectory(prefix="kerang-demo-") as folder:
-        path = os.path.join(folder, name)
-        with open(path, "w", encoding="utf-8") as f:
-            for line in demo_lines(seed):
-                f.write(json.dumps(line, ensure_ascii=False) + "\n")
-        result = import_file(db, path, progress=progress)
-    return attrs.evolve(result, file=name)

@@ -1,0 +1,177 @@
+"""The auditor: rebuild everything from the stored events alone and check it.
+
+In the manner of beancount's ``ops/validation.py``: a list of small check functions
+over the entries, each returning its findings. Made streaming, so that memory stays
+flat however long the ledger:
+
+- ``codec``  — the stored JSON form: the auditor's own decoder (orjson), the canonical
+  re-encoding, the ref identity scheme.
+- ``rules``  — the auditor's own statement of the ledger: the chart, each event's
+  schema, and the fold (``Fold``) that turns a stored row into an ``Entry``: its date,
+  ref, postings, and for a transaction the command text and harvest row it stores.
+- ``source`` — a read-only snapshot of a SQLite or PostgreSQL ledger, streaming the
+  stored events and the read-model rows as plain tuples.
+- ``checks`` — the checks. Each takes plain entries (and, for the read models and the
+  chain, their rows as plain iterables) and returns findings; none touches a database,
+  so each is unit-tested with a few hand-written entries (tests/test_audit_checks.py).
+
+Where a new event type goes: its schema, kind, command fields and fold rule in
+``rules`` (the places marked "NEW EVENTS"); a rule of its own as a check in ``checks``,
+listed in ``default_checks`` below; if it writes a new read-model table, that table's
+rows handed to ``ReadModelCheck`` (tests/test_tampering.py fails until it is).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from ledger.audit.checks import (
+    MAX_SHOWN,
+    ChainCheck,
+    Check,
+    DoubleEntryCheck,
+    HarvestCheck,
+    HeadCheck,
+    InfaqCheck,
+    NonNegativeCheck,
+    PeriodCheck,
+    ReadModelCheck,
+    ReversalCheck,
+    SchemaCheck,
+    SequenceCheck,
+    ShuCheck,
+    remainder_rule_broken,
+)
+from ledger.audit.codec import NAMESPACE, decode, encode, ref_identity
+from ledger.audit.rules import Entry, Fold
+from ledger.audit.source import Source
+from ledger.i18n import msg
+
+__all__ = [
+    "MAX_SHOWN",
+    "NAMESPACE",
+    "AuditReport",
+    "CheckResult",
+    "Entry",
+    "Fold",
+    "audit",
+    "decode",
+    "default_checks",
+    "encode",
+    "ref_identity",
+    "remainder_rule_broken",
+    "validate",
+]
+
+
+@attrs.frozen
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    findings: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@attrs.frozen
+class AuditReport:
+    ok: bool
+    events: int
+    head: str
+    as_of: dt.date | None
+    checks: tuple[CheckResult, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        out = {
+            "ok": self.ok,
+            "events": self.events,
+            "head": self.head,
+            "checks": [c.as_json() for c in self.checks],
+        }
+        if self.as_of:
+            out["as_of"] = self.as_of.isoformat()
+        return out
+
+
+def result(check: Check) -> CheckResult:
+    findings = check.findings()
+    if not findings:
+        return CheckResult(check.name, True, check.description, ())
+    shown = findings[:MAX_SHOWN]
+    more = len(findings) - len(shown) + check.more
+    detail = "; ".join(str(f) for f in shown)
+    if more:
+        detail += str(msg("; and {more} more", more=more))
+    return CheckResult(check.name, False, detail, tuple(findings))
+
+
+def validate(entries: Iterable[Entry], checks: list[Check]) -> int:
+    """Feed every entry to the checks that observe its topic; finish them. The number
+    of entries seen."""
+    observers: dict[str, list[Callable[[Entry], None]]] = {}
+    count = 0
+    for count, entry in enumerate(entries, start=1):  # noqa: B007 - the count is returned
+        chosen = observers.get(entry.topic)
+        if chosen is None:
+            chosen = observers[entry.topic] = [
+                c.observe for c in checks if c.topics is None or entry.topic in c.topics
+            ]
+        for observe in chosen:
+            observe(entry)
+    for check in checks:
+        check.finish()
+    return count
+
+
+def default_checks(
+    source: Source, as_of: dt.date | None = None, head: tuple[int | None, str] | None = None
+) -> list[Check]:
+    checks: list[Check] = [
+        ChainCheck(source.links()),
+        SchemaCheck(),
+        SequenceCheck(source.version_breaks()),
+        HarvestCheck(as_of),
+        DoubleEntryCheck(as_of),
+        NonNegativeCheck(as_of),
+        InfaqCheck(),
+        ReversalCheck(),
+        PeriodCheck(),
+        ShuCheck(),
+        ReadModelCheck(
+            refs=source.refs(),
+            postings=source.postings(),
+            harvests=source.harvests(),
+            monthly=source.monthly(),
+            totals=source.totals(),
+            unseal=source.unseal,
+        ),
+    ]
+    if head is not None:
+        checks.append(HeadCheck(*head))
+    return checks
+
+
+def audit(
+    db: str,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    head: tuple[int | None, str] | None = None,
+) -> AuditReport:
+    """Replay the ledger at ``db`` and run every check; with ``head`` (event count or
+    None, link), also check that the books pass through that earlier head."""
+    source = Source(db)
+    try:
+        checks = default_checks(source, as_of, head)
+        events = validate(source.entries(Fold(source.original), progress), checks)
+    finally:
+        source.close()
+    results = tuple(result(c) for c in checks)
+    chain = checks[0]
+    assert isinstance(chain, ChainCheck)
+    return AuditReport(all(r.ok for r in results), events, chain.head, as_of, results)
