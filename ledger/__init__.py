@@ -130,10 +130,10 @@ def verify_log(path: str, head: str | None = None) -> VerifyReport:
     return verify.verify_export(path, head)
 
 
-def grant_auditor(db: str, role: str) -> str:
-    """Create (or update) a read-only PostgreSQL role for an auditor; returns its --db URL."""
+def grant_auditor(db: str, role: str) -> Any:
+    """Create (or update) a read-only PostgreSQL role for an auditor; returns what it
+    granted and the auditor's --db URL (``pgstore.Granted``)."""
     import re
-    from urllib.parse import urlparse
 
     from ledger.app import is_postgres, open_ledger
     from ledger.errors import InvalidInput
@@ -152,9 +152,7 @@ def grant_auditor(db: str, role: str) -> str:
     open_ledger(db)  # refuses a missing ledger
     from ledger.pgstore import grant_auditor as grant
 
-    grant(db, role)
-    url = urlparse(db)
-    return url._replace(netloc=f"{role}@{url.hostname}:{url.port or 5432}").geturl()
+    return grant(db, role)
 
 
 def new_cipher_key() -> str:

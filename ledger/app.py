@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import urlparse
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -31,8 +30,6 @@ from ledger.errors import (
 from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
 from ledger.store import POSTGRES, SQLITE, ReadModel, Seal
-
-SNAPSHOT_EVERY = 50
 
 
 class DateAsISO(Transcoding):
@@ -56,7 +53,10 @@ class LedgerApp(Application):
     """The event-sourced cooperative ledger."""
 
     name = "kerang"
-    is_snapshotting_enabled = True
+    # Snapshots are neither chained nor audited: a command that trusted one could record
+    # what the events forbid. The cooperative is rebuilt from its own events (a few
+    # hundred: members, bagan, policies, closes), which the chain and the audit cover.
+    is_snapshotting_enabled = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
@@ -89,26 +89,10 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
     """eventsourcing settings for a ``--db`` value: a SQLite path or a PostgreSQL URL."""
     env = {"APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder"}
     if is_postgres(db):
-        url = urlparse(db)
-        schema = parse_qs(url.query).get("schema", [os.environ.get("KERANG_SCHEMA") or "kerang"])[0]
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise InvalidInput(
-                "db",
-                msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
-            )
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
-            "POSTGRES_HOST": url.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": unquote(url.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_SCHEMA": schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
-            # readers (an auditor's role) may not create anything
-            "CREATE_TABLE": "yes" if write else "no",
-            "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
-        }
+        from ledger.pgstore import postgres_env
+
+        # readers (an auditor's role) may not create anything
+        env = {**postgres_env(db), "CREATE_TABLE": "yes" if write else "no"}
     else:
         env.update(
             {

@@ -148,17 +148,13 @@ def _event_count(db: str) -> int:
 
 
 def _snapshot(db: str) -> None:
-    """The cooperative's snapshot, so that the first command need not replay it all."""
-    from eventsourcing.application import AggregateNotFoundError
-
+    """The copy checkpointed (commands rebuild the cooperative from its events: no
+    snapshot, which nothing would chain or audit)."""
     from ledger.app import is_postgres, open_ledger
-    from ledger.domain import Cooperative
     from ledger.store import checkpoint
 
     app = open_ledger(db)
     try:
-        with contextlib.suppress(AggregateNotFoundError):
-            app.take_snapshot(Cooperative.create_id())
         checkpoint(app.recorder)
     finally:
         app.close()

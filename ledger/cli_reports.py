@@ -290,15 +290,18 @@ def _run_grant_auditor(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import tr
 
-    url = ledger.grant_auditor(cli.db_of(args), args.role)
+    granted = ledger.grant_auditor(cli.db_of(args), args.role)
     if args.json:
-        cli.emit_json({"role": args.role, "db": url})
+        cli.emit_json(granted.as_json())
     else:
-        cli.console(args).print(
+        console = cli.console(args)
+        for line in granted.granted:  # say what was granted
+            console.print(tr("granted: {what}", what=line))
+        console.print(
             tr(
                 "role {role} may now read this ledger: kerang audit --db '{url}'",
                 role=args.role,
-                url=url,
+                url=granted.url,
             )
         )
     return cli.EXIT_OK

@@ -1,16 +1,27 @@
-"""PostgreSQL storage: imported only for ``postgresql://`` ledgers."""
+"""PostgreSQL storage: imported only for ``postgresql://`` ledgers.
+
+One schema per cooperative. ``?schema=NAME`` names it; without the parameter the
+schema is ``$KERANG_SCHEMA``, else ``kerang`` — never ``public`` unless asked for
+explicitly (``?schema=public``). An empty ``?schema=``, PostgreSQL's own schemas
+(``pg_*``, ``information_schema``) and a port that is not a port are refused.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import attrs
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from ledger.errors import InvalidInput
 from ledger.i18n import msg
 from ledger.store import (
     POSTGRES,
@@ -20,6 +31,65 @@ from ledger.store import (
     extend_chain,
     read_model_ddl,
 )
+
+DEFAULT_SCHEMA = "kerang"
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def postgres_env(db: str) -> dict[str, str]:
+    """eventsourcing's PostgreSQL settings for a ``postgresql://`` URL (one reading or a refusal)."""
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    url = urlparse(db)
+    given = parse_qs(url.query, keep_blank_values=True).get("schema")
+    if given is None:
+        schema = os.environ.get("KERANG_SCHEMA") or DEFAULT_SCHEMA
+    elif len(given) > 1:
+        raise InvalidInput("db", msg("--db names ?schema= more than once; give it once."))
+    else:
+        schema = given[0]
+    check_schema(schema)
+    try:
+        port = 5432 if url.port is None else url.port
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise InvalidInput("db", msg("the port in --db must be a whole number from 1 to 65535."))
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
+    }
+
+
+def check_schema(schema: str) -> None:
+    if not schema:
+        raise InvalidInput(
+            "db",
+            msg(
+                "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.",
+                default=DEFAULT_SCHEMA,
+            ),
+        )
+    if not SCHEMA_NAME.fullmatch(schema):
+        raise InvalidInput(
+            "db",
+            msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
+        )
+    if schema.startswith("pg_") or schema == "information_schema":
+        raise InvalidInput(
+            "db",
+            msg(
+                "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.",
+                schema=schema,
+            ),
+        )
 
 
 def connect(env: dict[str, str], **options: Any) -> Any:
@@ -147,7 +217,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
 TABLES = (
     "stored_events",
-    "kerang_snapshots",
     "kerang_refs",
     "kerang_postings",
     "kerang_monthly",
@@ -155,6 +224,82 @@ TABLES = (
     "kerang_harvests",
     "kerang_chain",
 )
+
+
+@contextmanager
+def checking_ledger(db: str) -> Iterator[Any]:
+    """A throw-away copy of the ledger inside ONE transaction that is rolled back.
+
+    ``import --check`` runs the real rules on it. DDL is transactional in PostgreSQL:
+    the scratch schema, its tables and its rows exist only inside this transaction,
+    so a kill (the server rolls it back) or an error leaves nothing behind. The copy
+    of the books is one REPEATABLE READ moment."""
+    import uuid
+
+    import psycopg
+    from eventsourcing.persistence import IntegrityError
+    from psycopg.rows import dict_row
+
+    from ledger.app import LedgerApp, ledger_env
+
+    env = ledger_env(db, write=False)
+    source = env["POSTGRES_SCHEMA"]
+    has_ledger = schema_has_ledger(env)
+    scratch = f"kerang_check_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with (
+        connect(
+            env,
+            autocommit=True,
+            row_factory=dict_row,
+            application_name=f"kerang-check-{os.getpid()}",  # whose transaction this is
+        ) as conn,
+        conn.transaction(force_rollback=True),
+    ):
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+        @contextmanager
+        def held() -> Iterator[Any]:  # every statement of the scratch ledger, on this one
+            try:
+                yield conn
+            except psycopg.IntegrityError as e:
+                raise IntegrityError(str(e)) from e
+
+        app = LedgerApp(env={**env, "POSTGRES_SCHEMA": scratch, "CREATE_TABLE": "no"})
+        for recorder in (app.recorder, getattr(app.snapshots, "recorder", None)):
+            if recorder is not None:
+                recorder.datastore.get_connection = held
+        conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(scratch)))
+        app.recorder.create_table()
+        if app.snapshots is not None:  # its row type is the events' one, made just now
+            for statement in app.snapshots.recorder.sql_create_statements:
+                with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
+                    conn.execute(statement)
+        if has_ledger:
+            for table in TABLES:
+                conn.execute(
+                    SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
+                        Identifier(scratch), Identifier(table), Identifier(source)
+                    )
+                )
+            _follow_sequences(conn, scratch)
+        yield app
+
+
+def _follow_sequences(conn: Any, schema: str) -> None:
+    """Serial columns continue after the copied rows."""
+    for table, column in (
+        ("stored_events", "notification_id"),
+        ("kerang_refs", "id"),
+        ("kerang_postings", "id"),
+        ("kerang_harvests", "id"),
+    ):
+        conn.execute(
+            SQL(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
+            ).format(Identifier(column), Identifier(schema), Identifier(table)),
+            (f"{schema}.{table}", column),
+        )
 
 
 def copy_schema(db: str) -> tuple[str, Any]:
@@ -204,28 +349,113 @@ def copy_schema(db: str) -> tuple[str, Any]:
     return scratch, drop
 
 
-def grant_auditor(db: str, role: str) -> None:
-    """A read-only role: every report and the audit, never a write."""
+@attrs.frozen
+class Granted:
+    """What ``db grant-auditor`` did."""
+
+    role: str
+    url: str
+    created: bool
+    granted: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "db": self.url,
+            "created": self.created,
+            "granted": list(self.granted),
+        }
+
+
+WRITES = "INSERT, UPDATE, DELETE, TRUNCATE"
+
+
+def grant_auditor(db: str, role: str) -> Granted:
+    """A read-only role: every report and the audit, never a write.
+
+    Refused: PUBLIC, PostgreSQL's predefined ``pg_*`` roles, superusers, roles that
+    bypass row security, and any role that could still write the ledger afterwards
+    (an owner, or a member of a role that writes); then nothing is changed."""
+    from urllib.parse import urlparse
 
     from ledger.app import ledger_env
 
+    if role == "public" or role.startswith("pg_"):
+        raise InvalidInput(
+            "role",
+            msg(
+                "ROLE {role} is PostgreSQL's own and reaches far beyond one auditor; name the auditor's own role.",
+                role=role,
+            ),
+        )
     env = ledger_env(db, write=False)
     schema = env["POSTGRES_SCHEMA"]
-    with connect(env, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-        if not exists:
-            conn.execute(SQL("CREATE ROLE {0} LOGIN").format(Identifier(role)))
-        for statement in (
-            "GRANT CONNECT ON DATABASE {db} TO {role}",
-            "GRANT USAGE ON SCHEMA {schema} TO {role}",
-            "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}",
-            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {schema} FROM {role}",
-        ):
-            conn.execute(
-                SQL(statement).format(
-                    db=Identifier(env["POSTGRES_DBNAME"]),
-                    schema=Identifier(schema),
-                    role=Identifier(role),
-                )
+    names = {
+        "db": Identifier(env["POSTGRES_DBNAME"]),
+        "schema": Identifier(schema),
+        "role": Identifier(role),
+    }
+    with connect(env, autocommit=True) as conn, conn.transaction():
+        found = conn.execute(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", (role,)
+        ).fetchone()
+        if found and found[0]:
+            raise InvalidInput(
+                "role",
+                msg(
+                    "ROLE {role} is a superuser and could still write; name a role that is not.",
+                    role=role,
+                ),
             )
+        if found and found[1]:
+            raise InvalidInput(
+                "role",
+                msg(
+                    "ROLE {role} bypasses row security (BYPASSRLS); name a role that does not.",
+                    role=role,
+                ),
+            )
+        granted = []
+        if not found:
+            conn.execute(SQL("CREATE ROLE {role} LOGIN").format(**names))
+            granted.append(f"created role {role} (LOGIN)")
+        tables = conn.execute(
+            "SELECT COUNT(*) FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchone()[0]
+        for statement, said in (
+            (
+                "GRANT CONNECT ON DATABASE {db} TO {role}",
+                f"CONNECT on database {env['POSTGRES_DBNAME']}",
+            ),
+            ("GRANT USAGE ON SCHEMA {schema} TO {role}", f"USAGE on schema {schema}"),
+            (
+                "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+                f"SELECT on the {tables} tables of {schema}",
+            ),
+            (
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}",
+                f"SELECT on tables made later in {schema}",
+            ),
+            (f"REVOKE {WRITES} ON ALL TABLES IN SCHEMA {{schema}} FROM {{role}}", ""),
+        ):
+            conn.execute(SQL(statement).format(**names))
+            if said:
+                granted.append(said)
+        writable = conn.execute(
+            "SELECT string_agg(tablename, ', ' ORDER BY tablename) FROM pg_tables "
+            "WHERE schemaname = %s AND has_table_privilege(%s, "
+            "quote_ident(schemaname) || '.' || quote_ident(tablename), %s)",
+            (schema, role, WRITES),
+        ).fetchone()[0]
+        if writable:  # through ownership or membership: undo everything above
+            raise InvalidInput(
+                "role",
+                msg(
+                    "ROLE {role} could still write {tables} (it owns them or belongs to a role that writes); nothing was granted.",
+                    role=role,
+                    tables=writable,
+                ),
+            )
+    url = urlparse(db)
+    address = url._replace(netloc=f"{role}@{url.hostname}:{env['POSTGRES_PORT']}").geturl()
+    return Granted(role, address, not found, tuple(granted))

@@ -13,7 +13,10 @@ import base64
 import contextlib
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +28,7 @@ import attrs
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger import domain
+from ledger import domain, faults
 from ledger.accounts import Entry, entries_of
 from ledger.chain import GENESIS, link
 from ledger.i18n import msg
@@ -360,6 +363,7 @@ def extend_chain(
         previous = link(previous, seq, oid, s.originator_version, s.topic, s.state)
         links.append((seq, previous))
     c.executemany(dialect.sql("INSERT INTO kerang_chain (id, link) VALUES (?, ?)"), links)
+    faults.reach("write")  # a crash test may cut the transaction short here
 
 
 @attrs.frozen
@@ -563,3 +567,53 @@ def _where(account: str, member: str | None) -> tuple[str, tuple]:
     if member is None:
         return "account=?", (account,)
     return "account=? AND member=?", (account, member)
+
+
+# ------------------------------------------------------------------ scratch copies
+SCRATCH_PREFIX = "kerang-check-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def clean_stale_scratch(folder: str | None = None) -> list[str]:
+    """Remove scratch copies left by a killed ``import --check`` (their process is gone)."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = entry.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.path)
+    return removed
+
+
+@contextmanager
+def scratch_sqlite(db: str) -> Iterator[str]:
+    """A throw-away copy of a SQLite ledger under a name that tells which process owns it
+    (``kerang-check-PID-…``): removed at the end, or by the next run if this one is killed."""
+    from ledger.files import connect_readonly
+
+    clean_stale_scratch()
+    folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    try:
+        scratch = os.path.join(folder, "check.db")
+        if os.path.exists(db) and os.path.getsize(db) > 0:
+            with (
+                contextlib.closing(connect_readonly(db)) as source,
+                contextlib.closing(sqlite3.connect(scratch)) as target,
+            ):
+                source.backup(target)
+        yield scratch
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

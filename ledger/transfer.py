@@ -9,13 +9,10 @@ missing (refs and register entries are idempotent).
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import json
-import os
 import re
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +22,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import StoredEvent
 
-from ledger import domain
+from ledger import domain, faults
 from ledger.app import LedgerApp, is_postgres, open_ledger
 from ledger.errors import InvalidInput, Refused
 from ledger.i18n import msg
@@ -163,6 +160,7 @@ def _run(
                 return recorded, already, (number, error)  # the lines before it still commit
             recorded += outcome.recorded
             already += not outcome.recorded
+            faults.reach("line")  # a crash test may kill the import here
         return recorded, already, None
 
     return run(app, work)
@@ -206,16 +204,13 @@ def import_file(
     db: str, path: str, *, check: bool = False, progress: Progress | None = None
 ) -> ImportResult:
     file = Path(path)
-    if not file.is_file():
+    if not file.exists() or file.is_dir():  # a named pipe is a file too
         raise InvalidInput("file", msg("import file {path} does not exist.", path=path))
     total = count_lines(file) if progress else 0
     if check:
-        with _scratch_copy(db) as scratch:
+        with scratch_ledger(db) as scratch:
             lines, recorded, already = import_records(
-                open_ledger(scratch, create=True),
-                read_records(file),
-                total=total,
-                progress=progress,
+                scratch, read_records(file), total=total, progress=progress
             )
         return ImportResult(path, lines, recorded, already, True)
     app = open_ledger(db, create=True)
@@ -225,31 +220,25 @@ def import_file(
     return ImportResult(path, lines, recorded, already, False)
 
 
-class _scratch_copy:
-    """A throw-away copy of the ledger: ``--check`` runs the real rules on it."""
+@contextlib.contextmanager
+def scratch_ledger(db: str) -> Iterator[LedgerApp]:
+    """A throw-away copy of the ledger: ``--check`` runs the real rules on it and a
+    kill leaves nothing (PostgreSQL: one rolled-back transaction; SQLite: a scratch
+    file the next run removes)."""
+    if is_postgres(db):
+        from ledger.pgstore import checking_ledger
 
-    def __init__(self, db: str) -> None:
-        self.db = db
+        with checking_ledger(db) as app:
+            yield app
+        return
+    from ledger.store import scratch_sqlite
 
-    def __enter__(self) -> str:
-        if is_postgres(self.db):
-            from ledger.pgstore import copy_schema
-
-            self.scratch, self.drop = copy_schema(self.db)
-            return self.scratch
-        self.drop = None
-        self.dir = tempfile.mkdtemp(prefix="kerang-check-")
-        scratch = os.path.join(self.dir, "check.db")
-        if os.path.exists(self.db):
-            with sqlite3.connect(self.db) as source, sqlite3.connect(scratch) as target:
-                source.backup(target)
-        return scratch
-
-    def __exit__(self, *exc: object) -> None:
-        if self.drop is not None:
-            self.drop()
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+    with scratch_sqlite(db) as scratch:
+        app = open_ledger(scratch, create=True)
+        try:
+            yield app
+        finally:
+            app.close()
 
 
 # ------------------------------------------------------------------ exporting

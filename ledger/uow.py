@@ -29,7 +29,6 @@ from ledger.store import BookRows, canonical
 if TYPE_CHECKING:
     from ledger.app import LedgerApp
 
-SNAPSHOT_EVERY = 50
 RETRIES = 25
 T = TypeVar("T")
 
@@ -42,7 +41,6 @@ class UnitOfWork:
         self.read = app.read
         self.basis = app.read.head()  # before reading anything else
         self.coop = app.cooperative()
-        self._coop_version = self.coop.version if self.coop else 0
         self.txns: dict[str, Transaction] = {}
         self.events: list[Any] = []
         self.rows = BookRows(seal=self.read.seal)
@@ -75,9 +73,6 @@ class UnitOfWork:
         self.rows.basis = self.basis
         self.app.save(*self.events, books=self.rows)
         self.basis = self.app.read.head()
-        if self.coop and self.coop.version // SNAPSHOT_EVERY > self._coop_version // SNAPSHOT_EVERY:
-            self.app.take_snapshot(self.coop.id, version=self.coop.version)
-        self._coop_version = self.coop.version if self.coop else 0
         self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
         self._pending_refs.clear()

@@ -8,6 +8,8 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from ledger.i18n import msg
+
 
 def _forecast_options(p: argparse.ArgumentParser, cli: ModuleType, suppress: bool) -> None:
     # On the compare/sensitivity subparsers defaults are suppressed, so options
@@ -85,6 +87,27 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
     s.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
     _forecast_options(s, cli, suppress=True)
     s.set_defaults(handler=lambda args: _forecast_sensitivity(cli, args))
+    b = kinds.add_parser(
+        "backtest",
+        help="forecast from the books at one date and compare with the books at a later one",
+        description="Start from the books as they stood on --from, forecast to --to and "
+        "compare with what the books recorded by then: recorded value, median, 80 % band.",
+        epilog="example: kerang forecast backtest --from 2017-01-01 --to 2019-01-31 --db demo.db",
+    )
+    b.add_argument(
+        "--from", dest="first", type=cli.date_arg("from"), required=True, help="start date"
+    )
+    b.add_argument("--to", dest="last", type=cli.date_arg("to"), required=True, help="end date")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="replace a calibrated parameter, e.g. bagan.life_years=1 (repeatable)",
+    )
+    b.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
+    _forecast_options(b, cli, suppress=True)
+    b.set_defaults(handler=lambda args: _forecast_backtest(cli, args))
 
 
 def _forecast_common(cli: ModuleType, args: argparse.Namespace) -> dict:
@@ -160,4 +183,34 @@ def _forecast_sensitivity(cli: ModuleType, args: argparse.Namespace) -> int:
         cli.emit_json(tornado.as_json())
     else:
         report.render_tornado(tornado, cli.console(args))
+    return cli.EXIT_OK
+
+
+def _forecast_backtest(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from simulation import report
+    from simulation.backtest import backtest
+
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        try:
+            overrides[key.strip()] = float(value) if sep else None
+        except ValueError:
+            overrides[key.strip()] = None
+        if overrides[key.strip()] is None:
+            raise cli.UsageError("set", msg("--set {item!r} must be KEY=NUMBER.", item=item))
+    db = cli.db_of(args)
+    result = backtest(
+        ledger.read_books(db, args.first),
+        ledger.read_books(db, args.last),
+        getattr(args, "scenario", None),
+        runs=getattr(args, "runs", 2000),
+        seed=getattr(args, "seed", 2019),
+        overrides=overrides,
+    )
+    if getattr(args, "json", False):
+        cli.emit_json(result.as_json())
+    else:
+        report.render_backtest(result, cli.console(args))
     return cli.EXIT_OK

@@ -1,12 +1,14 @@
 """The fast engine: the same model as ``reference``, stepping months over all
 replications at once.
 
-Bagan of the same age are interchangeable, so each replication only counts
-its bagan by age (a ring of build + life + 1 slots; the slot of age a at month
-t is (t - a) mod slots). Exact in distribution, not an approximation:
+A bagan's life is a constant hazard, so bagan that harvest in the same month
+of the cycle are interchangeable: each replication only counts its producing
+bagan by that month (a ring of ``cycle`` slots) and its new bagan by the month
+of their first harvest. Exact in distribution, not an approximation:
 
-- the sum of n gamma(k, s) yields is gamma(n k, s): one draw per month;
-- each bagan independently destroyed by a storm or needing a repair: binomial;
+- the sum of n gamma(k, s) yields is gamma(n k, s): one draw per month for the
+  whole harvests and one for the spoilt ones, whose number is binomial;
+- each harvesting bagan independently spoilt, needing a repair or retiring: binomial;
 - one lot per month split by ``ledger.split`` (tabulated, see model.split_table).
 
 Random numbers come in blocks of ``BLOCK`` replications with a stream per
@@ -24,20 +26,21 @@ from ledger.split import WHOLE, Policy
 from simulation.model import (
     BLOCK,
     FAST,
+    FINANCE,
     Paths,
     Start,
-    clip_ages,
     grid,
+    run_parameters,
     seasonal,
+    share_of,
     split_table,
     streams,
 )
 
 
 @functools.lru_cache(maxsize=8)
-def _tables(policy: Policy) -> tuple[np.ndarray, np.ndarray]:
-    table = split_table(policy)
-    return np.ascontiguousarray(table[:, 1]), np.ascontiguousarray(table[:, 2])
+def _tables(policy: Policy) -> np.ndarray:
+    return np.ascontiguousarray(split_table(policy).T)
 
 
 class _Block:
@@ -48,10 +51,9 @@ class _Block:
         self.cols = slice(lo, hi)
         n = hi - lo
         # State-independent draws come first and whole: the same seed gives
-        # two scenarios the same prices, wipe-outs and storm months.
+        # two scenarios the same prices and the same per-run parameters.
+        self.params = run_parameters(scenario, self.rng["params"], n, months // 12)
         self.z = self.rng["price"].standard_normal((months + 1, n))
-        self.wipe = self.rng["weather"].random((months, n))
-        self.storm = self.rng["storm"].random((months, n))
 
 
 def run_fast(
@@ -72,14 +74,17 @@ def run_fast(
     ``trace`` (for the benchmark) collects the arguments of every
     state-dependent random draw, so that the draws can be replayed alone."""
     s, g = scenario, grid(scenario, years)
-    months, slots = g.months, g.end_age + 1
+    months, cycle = g.months, g.cycle
     offset = blocks.start * BLOCK
     parts = [
         _Block(seed, b, b * BLOCK - offset, (b + 1) * BLOCK - offset, months, s) for b in blocks
     ]
     width = parts[-1].cols.stop
+    params = np.concatenate([p.params for p in parts])
+    # the mean yield of each run and model year (columns: years)
+    seasons = g.yield_scale * np.exp(params[:, :1] + params[:, 3:]).T.copy()
 
-    # Prices: AR(1) deviations in logs around a seasonal median.
+    # Prices: AR(1) deviations in logs around a seasonal, trending median.
     z = np.concatenate([p.z for p in parts], axis=1)
     innovation = s.price_volatility * np.sqrt(1 - s.price_persistence**2)
     log_price = np.empty_like(z)
@@ -88,87 +93,163 @@ def run_fast(
         x = s.price_persistence * x + innovation * z[t]
         log_price[t] = x
     log_price += seasonal(s, start.month, months)[:, None]
+    log_price += params[:, 1] + params[:, 2] * (np.arange(months + 1)[:, None] / 12)
     price = np.maximum(1.0, np.floor(s.price_median * np.exp(log_price) + 0.5))
-    kept = 1.0 - s.harvest_wipeout_loss
-    factor = np.where(
-        np.concatenate([p.wipe for p in parts], axis=1) < s.harvest_wipeout_probability,
-        kept,
-        1.0,
-    )
-    storm = np.concatenate([p.storm for p in parts], axis=1) < s.storms_probability
-    storm_blocks = [storm[:, p.cols].any(axis=1) for p in parts]
 
-    counts = np.zeros((slots, width), np.int64)
-    for a in clip_ages(start, g):
-        counts[-a % slots] += 1
-    total = np.full(width, len(start.ages), np.int64)
+    ring = np.zeros((cycle, width), np.int64)  # producing bagan by harvest month mod cycle
+    joining = np.zeros((months + g.first_harvest + 1, width), np.int64)  # by first harvest
+    for m in start.next_harvest:
+        joining[m] += 1
+    total = np.full(width, start.bagan, np.int64)
     fund = np.full(width, start.fund, np.int64)
-    share = np.zeros(width, np.int64)
-    out_bagan = np.zeros((years + 1, width), np.int64)
-    out_fund = np.zeros((years + 1, width), np.int64)
-    out_share = np.zeros((years + 1, width), np.int64)
-    monthly = np.zeros((months + 1, width), np.int64)
+    pools = np.zeros((len(FINANCE) - 1, width), np.int64)  # capital, cooperative, partners
+    to_rebuild = np.zeros(width, np.int64)
+    coop_year = np.zeros(width, np.int64)
+    out = {
+        "bagan": np.zeros((years + 1, width), np.int64),
+        "fund": np.zeros((years + 1, width), np.int64),
+        "members_share": np.zeros((years + 1, width), np.int64),
+        "manager_share": np.zeros((years + 1, width), np.int64),
+    }
+    monthly = {
+        k: np.zeros((months + 1, width), np.int64)
+        for k in ("bagan", "producing", "members", "manager", "savings", "fund")
+    }
     first = np.full(width, -1, np.int64)
-    built = np.zeros(width, np.int64)
-    destroyed = np.zeros(width, np.int64)
-    out_bagan[0], out_fund[0], monthly[0] = total, fund, total
-    mtab, stab = _tables(start.policy)
-    pm, ps = start.policy.members, start.policy.savings
+    built = np.zeros((len(FINANCE), width), np.int64)
+    rebuilt = np.zeros(width, np.int64)
+    retired = np.zeros((2, width), np.int64)
+    out["bagan"][0] = monthly["bagan"][0] = total
+    monthly["producing"][0] = sum(1 for m in start.next_harvest if m <= g.cycle)
+    out["fund"][0] = monthly["fund"][0] = fund
+    year_members = np.zeros(width, np.int64)
+    year_manager = np.zeros(width, np.int64)
+    table = _tables(start.policy)
+    points = np.asarray(start.policy.points(), np.int64)[:, None]
     kg = np.empty(width)
     repairs = np.empty(width, np.int64)
-    p_repair, p_destroy = s.bagan_repair_probability, s.storms_destroyed
-    harvest_ages = np.asarray(g.harvest_ages)
+    lost = np.zeros(width, np.int64)
+    gone = np.zeros(width, np.int64)
+    p_repair, p_loss = s.bagan_repair_probability, s.harvest_loss_probability
+    reinvest, shu = s.finance_reinvest_share, s.finance_shu_share
+    gone_worn = np.zeros(width, np.int64)
 
+    trend = params[:, 2]
+    needed = np.zeros((12, width), np.int64)  # repair money needed, last 12 months
+    paid = np.zeros((12, width), np.int64)  # of which paid
+    run_down = np.zeros(width)  # chance a kept-up survivor retires for want of repairs
     for t in range(1, months + 1):
-        for p, hit in zip(parts, storm_blocks, strict=True):
-            if hit[t - 1]:  # a storm somewhere in this block: thin those replications
-                cols = np.flatnonzero(storm[t - 1, p.cols]) + p.cols.start
-                lost = p.rng["storm"].binomial(counts[:, cols], p_destroy)
-                if trace is not None:
-                    trace.append((p, "storm", counts[:, cols].copy(), p_destroy))
-                counts[:, cols] -= lost
-                lost = lost.sum(axis=0)
-                total[cols] -= lost
-                destroyed[cols] += lost
-        harvesting = counts[(t - harvest_ages) % slots].sum(axis=0)
-        shape = harvesting * g.yield_shape
+        growth = np.exp(trend * (t / 12))
+        harvest_cost = np.floor(g.harvest_cost * growth + 0.5).astype(np.int64)
+        repair_cost = np.floor(g.repair_cost * growth + 0.5).astype(np.int64)
+        cost = np.floor(g.cost * growth + 0.5).astype(np.int64)
+        rebuild_cost = np.floor(g.rebuild_cost * growth + 0.5).astype(np.int64)
+        yield_scale = seasons[(t - 1) // 12]
+        slot = ring[t % cycle]
+        slot += joining[t]
+        worn = run_down.any()
+        gone_worn[:] = 0
         for p in parts:
-            repairs[p.cols] = p.rng["repair"].binomial(total[p.cols], p_repair)
-            kg[p.cols] = p.rng["yield"].gamma(shape[p.cols], g.yield_scale)
+            c = p.cols
+            repairs[c] = p.rng["repair"].binomial(slot[c], p_repair)
+            if p_loss > 0:
+                lost[c] = p.rng["loss"].binomial(slot[c], p_loss)
+            kg[c] = p.rng["yield"].gamma((slot[c] - lost[c]) * g.yield_shape, yield_scale[c])
+            if p_loss > 0:
+                kg[c] += g.kept * p.rng["yield"].gamma(lost[c] * g.yield_shape, yield_scale[c])
+            if g.retire_kept_up > 0:
+                gone[c] = p.rng["retire"].binomial(slot[c], g.retire_kept_up)
+            if worn:  # only the runs whose fund left repairs undone
+                idx = np.flatnonzero(run_down[c]) + c.start
+                gone_worn[idx] = p.rng["retire"].binomial(slot[idx] - gone[idx], run_down[idx])
             if trace is not None:
-                trace.append((p, "repair", total[p.cols].copy(), p_repair))
-                trace.append((p, "yield", shape[p.cols].copy(), g.yield_scale))
-        gross = np.floor(kg * factor[t - 1] * price[t] + 0.5).astype(np.int64)
-        net = gross - harvesting * g.harvest_cost
+                trace.append((p, "repair", slot[c].copy(), p_repair))
+                trace.append((p, "loss", slot[c].copy(), p_loss))
+                shapes = (slot[c] - lost[c]) * g.yield_shape, lost[c] * g.yield_shape
+                trace.append((p, "yield", shapes[0], yield_scale[c].copy()))
+                trace.append((p, "yield", shapes[1], yield_scale[c].copy()))
+                trace.append((p, "retire", slot[c].copy(), g.retire_kept_up))
+                if worn:
+                    trace.append((p, "retire", slot[idx] - gone[idx], run_down[idx]))
+        harvesting = slot.copy()
+        if g.retire_kept_up > 0 or worn:
+            out_now = gone + gone_worn if worn else gone
+            slot -= out_now
+            total -= out_now
+            to_rebuild += out_now
+            retired[0] += gone
+            if worn:
+                retired[1] += gone_worn
+
+        # the cooperative settles the month
+        gross = np.floor(kg * price[t] + 0.5).astype(np.int64)
+        net = gross - harvesting * harvest_cost
         shortfall = np.maximum(-net, 0)
         np.maximum(net, 0, out=net)
-        q, r = np.divmod(net, WHOLE)
-        share += q * pm + mtab[r]
-        fund += q * ps + stab[r]
-        fund -= np.minimum(fund, repairs * g.repair_cost + shortfall)
-        old = (t + 1) % slots  # the slot at the end of its service life
-        total -= counts[old]
-        counts[old] = 0
-        builds = np.clip((fund - g.reserve) // g.cost, 0, g.capacity)
-        fund -= builds * g.cost
-        counts[t % slots] = builds
-        total += builds
-        built += builds
-        first[(first < 0) & (builds > 0)] = t
-        monthly[t] = total
+        whole, rest = np.divmod(net, WHOLE)
+        split = whole * points + table[:, rest]  # manager, members, savings, cooperative
+        put_by = share_of(split[1], reinvest) if reinvest else 0
+        members = split[1] - put_by
+        pools[2] += put_by
+        fund += split[2]
+        coop_year += split[3]
+        # the fund pays repairs first; what it cannot pay is left undone
+        need = repairs * repair_cost + shortfall
+        pay = np.minimum(fund, need)
+        fund -= pay
+        needed[t % 12], paid[t % 12] = need, pay
+        short = needed.sum(axis=0) - paid.sum(axis=0)
+        run_down = g.run_down_extra * short / np.maximum(needed.sum(axis=0), 1)
+        if t % 12 == 0 and shu:
+            pools[1] += share_of(coop_year, shu)
+        if t % 12 == 0:
+            coop_year[:] = 0
+        if t % 12 == 1 and g.capital:
+            pools[0] += g.capital
+        room = np.full(width, g.capacity, np.int64)
+        new = np.zeros(width, np.int64)
+        for k in range(len(FINANCE)):
+            money = pools[k] if k < 3 else np.maximum(fund - g.reserve, 0)
+            n = np.minimum(np.minimum(to_rebuild, room), money // rebuild_cost)
+            spent = n * rebuild_cost
+            to_rebuild -= n
+            rebuilt += n
+            room -= n
+            more = np.minimum(room, (money - spent) // cost)
+            spent += more * cost
+            room -= more
+            built[k] += more
+            if k < 3:
+                pools[k] -= spent
+            else:
+                fund -= spent
+            new += n + more
+        joining[t + g.first_harvest] += new
+        total += new
+        first[(first < 0) & (new > 0)] = t
+
+        year_members += members
+        year_manager += split[0]
+        monthly["bagan"][t] = total
+        monthly["producing"][t] = ring.sum(axis=0)
+        monthly["members"][t] = members
+        monthly["manager"][t] = split[0]
+        monthly["savings"][t] = split[2]
+        monthly["fund"][t] = fund
         if t % 12 == 0:
             y = t // 12
-            out_bagan[y], out_fund[y], out_share[y] = total, fund, share
-            share[:] = 0
+            out["bagan"][y], out["fund"][y] = total, fund
+            out["members_share"][y], out["manager_share"][y] = year_members, year_manager
+            year_members[:] = 0
+            year_manager[:] = 0
         if on_month is not None:
             on_month(t)
     keep = slice(0, min(runs, blocks.stop * BLOCK) - offset)  # whole blocks run, cut here
     return Paths(
-        bagan=out_bagan.T[keep].copy(),
-        fund=out_fund.T[keep].copy(),
-        members_share=out_share.T[keep].copy(),
-        monthly_bagan=monthly.T[keep].copy(),
+        **{k: v.T[keep].copy() for k, v in out.items()},
+        **{f"monthly_{k}": v.T[keep].copy() for k, v in monthly.items()},
         first_build=first[keep],
-        built=built[keep],
-        destroyed=destroyed[keep],
+        built=built.T[keep].copy(),
+        rebuilt=rebuilt[keep],
+        retired=retired.T[keep].copy(),
     )

@@ -19,11 +19,11 @@ import numpy as np
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
 from ledger.split import WHOLE, Policy
-from simulation.books import Calibration, start_from_books
+from simulation.books import Calibration, Learnt, start_from_books
 from simulation.fast import run_fast
-from simulation.model import BLOCK, Paths, Start, grid, start_from_scenario
+from simulation.model import BLOCK, FINANCE, Paths, Start, grid, start_from_scenario
 from simulation.reference import run_simpy
-from simulation.scenario import PARAM_BY_KEY, Scenario, check, load_scenario
+from simulation.scenario import PARAM_BY_KEY, PARAMS, Scenario, check, load_scenario
 
 ENGINES = ("fast", "simpy")
 DEFAULT_SEED = 2019
@@ -73,12 +73,16 @@ class Forecast:
     bagan: Bands
     fund: Bands
     member_income_monthly: Bands
+    household_income_monthly: Bands
     target: int | None
     p_target: tuple[float, ...] | None  # P(target reached by each year end)
     first_build_by_year: tuple[float, ...]  # P(first self-funded bagan by each year end)
     first_build_months: tuple[float, ...] | None  # its p5..p95 in months, among those built
     p_loss_year: tuple[float, ...]  # P(the year ends with fewer bagan than it began)
     p_any_loss_year: float
+    p_more_bagan: float  # P(more bagan at the horizon than at the start)
+    drivers: Drivers
+    parameters: tuple[Learnt, ...]
     seconds: float
 
     def as_json(self) -> dict:
@@ -90,6 +94,12 @@ class Forecast:
             "bagan": self.bagan.as_json(),
             "fund": self.fund.as_json(),
             "member_income_monthly": self.member_income_monthly.as_json(),
+            "household_income_monthly": self.household_income_monthly.as_json(),
+            "p_more_bagan": self.p_more_bagan,
+            "drivers": self.drivers.as_json(),
+            "parameters": {
+                p.key: {"unit": PARAM_BY_KEY[p.key].unit, **p.as_json()} for p in self.parameters
+            },
             "p_target": list(self.p_target) if self.p_target is not None else None,
             "target_bagan": self.target,
             "first_bagan": {
@@ -109,12 +119,14 @@ class Forecast:
             "start": {
                 "source": self.start.source,
                 "as_of": self.start.as_of.isoformat() if self.start.as_of else None,
-                "bagan": len(self.start.ages),
+                "bagan": self.start.bagan,
                 "fund": self.start.fund,
                 "members": self.start.members,
+                "households": self.start.members,
+                "managed_in_household": round(self.start.managed_in_household, 4),
                 "policy": self.start.policy.as_dict(),
             },
-            "calibration": attrs.asdict(self.calibration) if self.calibration else None,
+            "calibration": self.calibration.as_json() if self.calibration else None,
             "workers": self.workers,
         }
 
@@ -131,6 +143,7 @@ def run_forecast(
     ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
+    drivers: int = 3,
 ) -> Forecast:
     """Forecast ``years`` ahead over ``runs`` replications.
 
@@ -151,13 +164,15 @@ def run_forecast(
         workers,
         target,
         progress,
+        drivers,
     )
 
 
-def _run(scenario, start, calibration, years, runs, seed, engine, workers, target, progress):
+def _run(scenario, start, calibration, years, runs, seed, engine, workers, target, progress, top=0):
     began = time.perf_counter()
-    paths = simulate(scenario, start, years, runs, seed, engine, workers, progress)
-    return summarise(
+    main = progress if progress is None or not top else (lambda f: progress(0.8 * f))
+    paths = simulate(scenario, start, years, runs, seed, engine, workers, main)
+    forecast = summarise(
         paths,
         scenario,
         start,
@@ -169,6 +184,13 @@ def _run(scenario, start, calibration, years, runs, seed, engine, workers, targe
         target,
         time.perf_counter() - began,
     )
+    if top:
+        rest = None if progress is None else (lambda f: progress(0.8 + 0.2 * f))
+        runs = min(runs, DRIVER_RUNS)
+        tornado = _tornado(scenario, start, calibration, years, runs, seed, "fast", 1, rest)
+        drivers = attrs.evolve(forecast.drivers, top=tornado.bars[:top])
+        forecast = attrs.evolve(forecast, drivers=drivers, seconds=time.perf_counter() - began)
+    return forecast
 
 
 def _scenario(scenario) -> Scenario:
@@ -266,6 +288,68 @@ def _share(n: int, workers: int) -> list[range]:
     return [range(edges[i], edges[i + 1]) for i in range(k)]
 
 
+@attrs.frozen
+class Drivers:
+    """Why the fleet changes: the mean over runs of bagan built from each
+    financing source, rebuilt and retired by cause over the horizon, and the
+    parameters that move the headline most (from a tornado)."""
+
+    start: int
+    end: float  # mean standing bagan at the horizon
+    built: dict[str, float]  # by FINANCE source
+    rebuilt: float
+    retired: dict[str, float]  # kept up (worn or lost despite repairs), run down
+    top: tuple[Bar, ...] = ()
+
+    def as_json(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "built": self.built,
+            "rebuilt": self.rebuilt,
+            "retired": self.retired,
+            "top_parameters": [
+                {
+                    "key": b.key,
+                    "low": b.low,
+                    "high": b.high,
+                    "bagan": {"low": b.bagan[0], "high": b.bagan[1]},
+                    "household_income_monthly": {"low": b.income[0], "high": b.income[1]},
+                }
+                for b in self.top
+            ],
+        }
+
+
+def drivers_of(paths: Paths, start: Start) -> Drivers:
+    def mean(values) -> float:
+        return round(float(np.mean(values)), 2)
+
+    return Drivers(
+        start=start.bagan,
+        end=mean(paths.bagan[:, -1]),
+        built={k: mean(paths.built[:, i]) for i, k in enumerate(FINANCE)},
+        rebuilt=mean(paths.rebuilt),
+        retired={"kept_up": mean(paths.retired[:, 0]), "run_down": mean(paths.retired[:, 1])},
+    )
+
+
+def household_income(paths: Paths, start: Start) -> np.ndarray:
+    """Rp per partner household per month in each year: the partners' share
+    and the managers' share of the bagan managed from a partner household."""
+    return (
+        (paths.members_share + start.managed_in_household * paths.manager_share)
+        / start.members
+        / 12
+    )
+
+
+def parameters_of(scenario, calibration: Calibration | None) -> tuple[Learnt, ...]:
+    if calibration is not None:
+        return calibration.learnt
+    return tuple(Learnt(p.key, getattr(scenario, p.field), p.source, p.basis) for p in PARAMS)
+
+
 def summarise(
     paths,
     scenario,
@@ -279,7 +363,12 @@ def summarise(
     seconds=0.0,
 ) -> Forecast:
     income = paths.members_share / start.members / 12
-    income[:, 0] = start.income if start.income is not None else expected_income(scenario, start)
+    household = household_income(paths, start)
+    if start.income is not None:
+        income[:, 0] = start.member_income
+        household[:, 0] = start.income
+    else:
+        income[:, 0], household[:, 0] = expected_income(scenario, start)
     p_target = None
     if target is not None:
         reached = np.maximum.accumulate(paths.monthly_bagan >= target, axis=1)
@@ -303,12 +392,16 @@ def summarise(
         bagan=Bands.of(paths.bagan),
         fund=Bands.of(paths.fund, 0),
         member_income_monthly=Bands.of(np.round(income), 0),
+        household_income_monthly=Bands.of(np.round(household), 0),
         target=target,
         p_target=p_target,
         first_build_by_year=by_year,
         first_build_months=months,
         p_loss_year=(0.0, *(_p(loss[:, y]) for y in range(years))),
         p_any_loss_year=_p(loss.any(axis=1)),
+        p_more_bagan=_p(paths.bagan[:, -1] > start.bagan),
+        drivers=drivers_of(paths, start),
+        parameters=parameters_of(scenario, calibration),
         seconds=seconds,
     )
 
@@ -317,15 +410,18 @@ def _p(flags: np.ndarray) -> float:
     return round(float(np.mean(flags)), 4)
 
 
-def expected_income(scenario, start: Start) -> float:
-    """Member income/month the starting bagan earn on average (no ledger)."""
+def expected_income(scenario, start: Start) -> tuple[float, float]:
+    """Partners' share and household income per household per month that
+    the starting bagan earn on average (no ledger)."""
     g = grid(scenario, 1)
     kg = scenario.harvest_yield_kg * (
-        1 - scenario.harvest_wipeout_probability * scenario.harvest_wipeout_loss
+        1 - scenario.harvest_loss_probability * scenario.harvest_loss_fraction
     )
     net = max(0.0, kg * scenario.price_median - g.harvest_cost)
-    share = net * start.policy.members / WHOLE
-    return len(start.ages) * share / g.cycle / start.members
+    per_month = start.bagan * net / g.cycle / start.members
+    members = per_month * start.policy.members / WHOLE
+    manager = per_month * start.policy.manager / WHOLE
+    return members, members + start.managed_in_household * manager
 
 
 # ------------------------------------------------------------------ compare
@@ -364,7 +460,7 @@ class Comparison:
     names: tuple[str, str]
     bagan: Difference
     fund: Difference
-    member_income_monthly: Difference
+    household_income_monthly: Difference
 
     def as_json(self) -> dict:
         return {
@@ -376,7 +472,7 @@ class Comparison:
             "b": self.names[1],
             "bagan": self.bagan.as_json(),
             "fund": self.fund.as_json(),
-            "member_income_monthly": self.member_income_monthly.as_json(),
+            "household_income_monthly": self.household_income_monthly.as_json(),
         }
 
 
@@ -416,17 +512,17 @@ def compare(
             )
         )
     fa, fb = runs_of
-    ia = fa.paths.members_share / fa.start.members / 12
-    ib = fb.paths.members_share / fb.start.members / 12
-    ia[:, 0] = fa.member_income_monthly.mean[0]
-    ib[:, 0] = fb.member_income_monthly.mean[0]
+    ia = household_income(fa.paths, fa.start)
+    ib = household_income(fb.paths, fb.start)
+    ia[:, 0] = fa.household_income_monthly.mean[0]
+    ib[:, 0] = fb.household_income_monthly.mean[0]
     return Comparison(
         a=fa,
         b=fb,
         names=names,
         bagan=Difference.of(fa.paths.bagan.astype(float), fb.paths.bagan.astype(float)),
         fund=Difference.of(fa.paths.fund.astype(float), fb.paths.fund.astype(float)),
-        member_income_monthly=Difference.of(ia, ib),
+        household_income_monthly=Difference.of(ia, ib),
     )
 
 
@@ -436,13 +532,14 @@ SENSITIVE = (
     "price.median",
     "harvest.cycle_months",
     "harvest.costs",
-    "harvest.wipeout_probability",
+    "harvest.loss_probability",
     "bagan.cost",
-    "bagan.service_life_years",
+    "bagan.life_years",
     "bagan.repair_probability",
-    "storms.probability",
+    "bagan.repair_cost",
     "policy.savings",
 )
+DRIVER_RUNS = 400  # runs of the small tornado behind a forecast's drivers
 SWING = 0.2  # each parameter moved 20 % down and up, held to its range
 
 
@@ -452,11 +549,18 @@ class Bar:
     low: float
     high: float
     bagan: tuple[float, float]  # mean bagan at the horizon, parameter low / high
-    income: tuple[float, float]  # mean member income/month in the last year
+    income: tuple[float, float]  # mean household income/month in the last year
 
     @property
     def swing(self) -> float:
         return abs(self.bagan[1] - self.bagan[0])
+
+    def weight(self, base_bagan: float, base_income: float) -> float:
+        """The larger relative swing of the two headlines."""
+        return max(
+            abs(self.bagan[1] - self.bagan[0]) / max(base_bagan, 1.0),
+            abs(self.income[1] - self.income[0]) / max(base_income, 1.0),
+        )
 
 
 @attrs.frozen
@@ -478,7 +582,7 @@ class Tornado:
             "swing": SWING,
             "base": {
                 "bagan": self.base_bagan,
-                "member_income_monthly": self.base_income,
+                "household_income_monthly": self.base_income,
             },
             "parameters": [
                 {
@@ -486,7 +590,7 @@ class Tornado:
                     "low": b.low,
                     "high": b.high,
                     "bagan": {"low": b.bagan[0], "high": b.bagan[1]},
-                    "member_income_monthly": {"low": b.income[0], "high": b.income[1]},
+                    "household_income_monthly": {"low": b.income[0], "high": b.income[1]},
                 }
                 for b in self.bars
             ],
@@ -523,14 +627,19 @@ def sensitivity(
     scenario = _scenario(scenario)
     seed = _check_run(years, runs, seed, engine, workers, None)
     start, scenario, calibration = _start(scenario, ledger, books)  # calibrated once
+    return _tornado(scenario, start, calibration, years, runs, seed, engine, workers, progress)
+
+
+def _tornado(scenario, start, calibration, years, runs, seed, engine, workers, progress):
     total = 1 + 2 * len(SENSITIVE)
     done = [0]
 
     def one(sc, st):
         part = None if progress is None else (lambda f: progress((done[0] + f) / total))
-        f = _run(sc, st, calibration, years, runs, seed, engine, workers, None, part)
+        paths = simulate(sc, st, years, runs, seed, engine, workers, part)
         done[0] += 1
-        return f.bagan.mean[-1], f.member_income_monthly.mean[-1]
+        income = household_income(paths, st)[:, -1]
+        return round(float(paths.bagan[:, -1].mean()), 2), round(float(income.mean()), 0)
 
     base = one(scenario, start)
     bars = []
@@ -539,7 +648,7 @@ def sensitivity(
         hi_sc, hi_st, hi = moved(scenario, start, key, 1 + SWING)
         (bl, il), (bh, ih) = one(lo_sc, lo_st), one(hi_sc, hi_st)
         bars.append(Bar(key=key, low=_num(lo), high=_num(hi), bagan=(bl, bh), income=(il, ih)))
-    bars.sort(key=lambda b: -b.swing)
+    bars.sort(key=lambda b: (-b.weight(*base), b.key))
     return Tornado(
         years=years,
         runs=runs,

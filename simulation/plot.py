@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
+from ledger.i18n import msg, tr
 from simulation.forecast import Bands, Forecast
 
 
@@ -26,20 +26,33 @@ def save_fan_charts(f: Forecast, path: str | Path) -> Path:
         ) from None
     years = list(range(f.years + 1))
     panels = [
-        ("Standing bagan", f.bagan, 1.0),
-        ("Harvest savings fund (Rp million)", f.fund, 1e-6),
-        ("Income per member per month (Rp million)", f.member_income_monthly, 1e-6),
+        (tr("Standing bagan"), f.bagan, 1.0),
+        (tr("Harvest savings fund (Rp million)"), f.fund, 1e-6),
+        (
+            tr("Mussel income per partner household per month (Rp million)"),
+            f.household_income_monthly,
+            1e-6,
+        ),
     ]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, (title, b, scale) in zip(axes, panels, strict=True):
         _fan(ax, years, b, scale)
         ax.set_title(title)
-        ax.set_xlabel("year")
+        ax.set_xlabel(tr("year"))
         ax.grid(alpha=0.3)
     if f.target is not None:
-        axes[0].axhline(f.target, color="tab:red", linestyle="--", label=f"target {f.target}")
+        axes[0].axhline(
+            f.target, color="tab:red", linestyle="--", label=tr("target {target}", target=f.target)
+        )
         axes[0].legend(loc="best")
-    fig.suptitle(f"kerang forecast: {f.runs:,} runs, seed {f.seed}, {f.engine} engine")
+    fig.suptitle(
+        tr(
+            "kerang forecast: {runs:,} runs, seed {seed}, {engine} engine",
+            runs=f.runs,
+            seed=f.seed,
+            engine=f.engine,
+        )
+    )
     fig.tight_layout()
     try:
         fig.savefig(path)

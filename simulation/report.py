@@ -92,9 +92,9 @@ def render_forecast(f: Forecast, console: Console) -> None:
             seed=f.seed,
         ),
         tr(
-            "start from {where}: {bagan} bagan, savings fund Rp {fund} jt, {members} members",
+            "start from {where}: {bagan} bagan, savings fund Rp {fund} jt, {members} households",
             where=where,
-            bagan=len(start.ages),
+            bagan=start.bagan,
             fund=_jt(start.fund),
             members=start.members,
         ),
@@ -114,8 +114,8 @@ def render_forecast(f: Forecast, console: Console) -> None:
     console.print()
     console.print(
         fan_table(
-            tr("Income per member per month over the year (Rp juta)"),
-            f.member_income_monthly,
+            tr("Mussel income per partner household per month over the year (Rp juta)"),
+            f.household_income_monthly,
             _jt,
         )
     )
@@ -162,6 +162,93 @@ def render_forecast(f: Forecast, console: Console) -> None:
         )
     )
     console.print(Group(*(Text(n) for n in notes)))
+    console.print()
+    render_parameters(f, console)
+    console.print()
+    render_drivers(f, console)
+
+
+def render_parameters(f: Forecast, console: Console) -> None:
+    """Every parameter with its value, unit and source."""
+    from simulation.scenario import PARAM_BY_KEY
+
+    table = Table(
+        title=tr("Parameters and where they come from"),
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
+    for name, justify in (
+        (tr("parameter"), "left"),
+        (tr("value"), "right"),
+        (tr("unit"), "left"),
+        (tr("source"), "left"),
+        (tr("basis"), "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == tr("parameter"))
+    for p in f.parameters:
+        value = p.value
+        shown = (
+            f"{value:,}"
+            if isinstance(value, int)
+            else (f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}")
+        )
+        labels = {
+            "books": "books",
+            "report": "report",
+            "literature": "literature",
+            "assumed": "assumed",
+        }
+        table.add_row(p.key, shown, PARAM_BY_KEY[p.key].unit, tr(labels[p.source]), p.basis)
+    console.print(table)
+
+
+def render_drivers(f: Forecast, console: Console) -> None:
+    """Why the forecast says what it says: the fleet change and the parameters
+    that move the headline most."""
+    d = f.drivers
+    labels = {
+        "capital": "outside capital",
+        "cooperative": "cooperative's SHU",
+        "partners": "partners' income",
+        "savings": "savings fund",
+    }
+    built = ", ".join(f"{tr(labels[k])} {_count(round(v, 1))}" for k, v in d.built.items())
+    lines = [
+        tr(
+            "Fleet: {start} bagan at the start, {end} at year {years} (mean of runs); "
+            "more than today in {share} of runs.",
+            start=d.start,
+            end=_count(round(d.end, 1)),
+            years=f.years,
+            share=_pct(f.p_more_bagan),
+        ),
+        tr("  new bagan built, by who paid: {built}", built=built),
+        tr("  retired bagan rebuilt: {rebuilt}", rebuilt=_count(round(d.rebuilt, 1))),
+        tr(
+            "  retired: {kept_up} though kept up (worn or lost), {run_down} for want of "
+            "repairs the fund could not pay",
+            kept_up=_count(round(d.retired["kept_up"], 1)),
+            run_down=_count(round(d.retired["run_down"], 1)),
+        ),
+    ]
+    if d.top:
+        lines.append(tr("Moves the forecast most (each 20 % down and up):"))
+        for b in d.top:
+            lines.append(
+                tr(
+                    "  {key} {low} … {high}: bagan {bagan_low} … {bagan_high}, "
+                    "household income Rp {income_low} … {income_high} jt/month",
+                    key=b.key,
+                    low=_count(b.low),
+                    high=_count(b.high),
+                    bagan_low=_count(round(b.bagan[0], 1)),
+                    bagan_high=_count(round(b.bagan[1], 1)),
+                    income_low=_jt(b.income[0]),
+                    income_high=_jt(b.income[1]),
+                )
+            )
+    console.print(Panel("\n".join(lines), title=tr("Drivers"), expand=False))
 
 
 def render_comparison(c: Comparison, console: Console) -> None:
@@ -184,7 +271,11 @@ def render_comparison(c: Comparison, console: Console) -> None:
     for title, d, fmt in (
         (tr("Standing bagan at year end (mean)"), c.bagan, _count),
         (tr("Harvest savings fund at year end (mean, Rp juta)"), c.fund, _jt),
-        (tr("Income per member per month (mean, Rp juta)"), c.member_income_monthly, _jt),
+        (
+            tr("Mussel income per partner household per month (mean, Rp juta)"),
+            c.household_income_monthly,
+            _jt,
+        ),
     ):
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
         for name in (tr("year"), "A", "B", "B − A", tr("± 2 s.e."), tr("± without CRN")):
@@ -207,8 +298,8 @@ def render_tornado(t: Tornado, console: Console) -> None:
         Panel(
             tr(
                 "Each parameter 20 % down and up; {runs:,} runs × {years} years, seed {seed}."
-                "\nBase: {bagan:,.1f} bagan at year {years}, member income Rp {income} jt/month "
-                "in the last year",
+                "\nBase: {bagan:,.1f} bagan at year {years}, household income Rp {income} "
+                "jt/month in the last year",
                 runs=t.runs,
                 years=t.years,
                 seed=t.seed,
@@ -253,6 +344,70 @@ def render_tornado(t: Tornado, console: Console) -> None:
             _jt(b.income[1]),
         )
     console.print(table)
+
+
+def render_backtest(b, console: Console) -> None:
+    """Recorded against forecast, value by value."""
+    console.print(
+        Panel(
+            tr(
+                "From the books as they stood on {first} to {last} ({months} months); "
+                "{runs:,} runs, seed {seed}.",
+                first=b.first,
+                last=b.last,
+                months=b.months,
+                runs=b.runs,
+                seed=b.seed,
+            ),
+            title=tr("kerang forecast backtest"),
+            expand=False,
+        )
+    )
+    table = Table(box=None, pad_edge=False)
+    for name, justify in (
+        (tr("value"), "left"),
+        (tr("recorded"), "right"),
+        (tr("median"), "right"),
+        (tr("80 % band"), "right"),
+        (tr("inside"), "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)
+    labels = {
+        "bagan producing": "bagan producing",
+        "harvest savings credited": "harvest savings credited",
+        "infaq received": "infaq received",
+        "household income/month": "household income/month",
+        "harvest savings balance": "harvest savings balance",
+    }
+    for v in b.values:
+        fmt = _count if v.unit == "bagan" else (lambda rupiah: f"{rupiah / 1e6:,.2f}")
+        table.add_row(
+            tr(labels[v.name]),
+            fmt(v.recorded),
+            fmt(v.median),
+            f"{fmt(v.low)} … {fmt(v.high)}",
+            tr("yes") if v.inside else tr("NO"),
+        )
+    console.print(table)
+    console.print(
+        Text(
+            tr(
+                "Money in Rp juta; credited and received: over the period; household "
+                "income: partners' and linked managers' shares per household per month "
+                "over the last 12 months; 80 % band: 10th to 90th percentile of the runs."
+            )
+        )
+    )
+    if b.overrides:
+        changed = ", ".join(f"{k} = {_count(v)}" for k, v in b.overrides.items())
+        console.print(Text(tr("Parameters set by hand: {changed}", changed=changed)))
+    console.print(
+        Text(
+            tr("Every recorded value is inside its band.")
+            if b.all_inside
+            else tr("Some recorded values fall outside their band: the model misses them.")
+        )
+    )
 
 
 @contextlib.contextmanager

@@ -20,6 +20,8 @@ from ledger.i18n import msg
 from ledger.money import format_percent
 from ledger.split import DEFAULT_POLICY, SHARES, Policy
 
+SOURCES = ("books", "report", "literature", "assumed")
+
 
 @attrs.frozen
 class Param:
@@ -29,6 +31,8 @@ class Param:
     low: int | float
     high: int | float
     doc: str
+    source: str = "assumed"  # where the default comes from: one of SOURCES
+    basis: str = ""  # which document or figure, in a few words
 
     @property
     def field(self) -> str:
@@ -39,203 +43,91 @@ class Param:
         return isinstance(self.default, int)
 
 
+REPORT = "programme report (LAZ Dompet Dhuafa, Serang 2015-2021)"
+P = Param
 PARAMS: tuple[Param, ...] = (
-    Param(
-        "start.bagan",
-        90,
-        "bagan",
-        0,
-        5000,
-        "standing bagan at the start (replaced by the books with --from-ledger)",
-    ),
-    Param(
-        "start.fund",
-        29_311_200,
-        "Rp",
-        0,
-        10**12,
-        "harvest savings fund at the start (DOMAIN: Rp 29,311,200 in Jan 2019)",
-    ),
-    Param(
-        "start.members",
-        36,
-        "members",
-        1,
-        10_000,
-        "partners sharing the members' share (DOMAIN: 36 partners)",
-    ),
-    Param(
-        "start.month",
-        1,
-        "calendar month",
-        1,
-        12,
-        "calendar month of the start (for the seasonal price)",
-    ),
-    Param(
-        "harvest.cycle_months",
-        6,
-        "months",
-        4,
-        8,
-        "grow-out cycle from seeding to harvest",
-    ),
-    Param(
-        "harvest.yield_kg",
-        3000.0,
-        "kg/bagan/harvest",
-        500.0,
-        10_000.0,
-        "mean shell-on yield of one bagan's harvest",
-    ),
-    Param(
-        "harvest.yield_cv",
-        0.35,
-        "ratio",
-        0.05,
-        1.5,
-        "spread of the yield (standard deviation / mean, gamma distributed)",
-    ),
-    Param(
-        "harvest.costs",
-        0.30,
-        "share of bagan cost",
-        0.0,
-        0.7,
-        "costs per harvest (bamboo replaced after each harvest), deducted "
-        "before the split like the ledger's --costs",
-    ),
-    Param(
-        "harvest.wipeout_probability",
-        0.15,
-        "per harvest",
-        0.0,
-        0.5,
-        "chance that weather or pollution ruins a month's harvests in the bay",
-    ),
-    Param(
-        "harvest.wipeout_loss",
-        0.5,
-        "fraction",
-        0.3,
-        1.0,
-        "share of the catch lost when that happens",
-    ),
-    Param(
-        "price.median",
-        10_000,
-        "Rp/kg",
-        7_000,
-        15_000,
-        "median farm-gate price of shell-on mussels",
-    ),
-    Param(
-        "price.volatility",
-        0.15,
-        "log-sd",
-        0.0,
-        0.5,
-        "spread of the price around its seasonal median (log scale)",
-    ),
-    Param(
-        "price.persistence",
-        0.8,
-        "per month",
-        0.0,
-        0.99,
-        "month-to-month autocorrelation of price deviations",
-    ),
-    Param(
-        "price.seasonal_amplitude",
-        0.05,
-        "log",
-        0.0,
-        0.3,
-        "seasonal swing of the log price (assumed; no Banten data)",
-    ),
-    Param(
-        "price.peak_month",
-        1,
-        "calendar month",
-        1,
-        12,
-        "month of the seasonal price peak (west monsoon: rough seas, less supply)",
-    ),
-    Param(
-        "bagan.cost",
-        12_000_000,
-        "Rp",
-        8_000_000,
-        25_000_000,
-        "cost of a new bagan (~120 bamboo poles + ~200 kg rope)",
-    ),
-    Param(
-        "bagan.build_months",
-        1,
-        "months",
-        0,
-        6,
-        "build delay before a new bagan starts its first grow-out",
-    ),
-    Param(
-        "bagan.service_life_years",
-        2.0,
-        "years",
-        1.0,
-        3.0,
-        "structure life from the first grow-out; then the bagan is retired",
-    ),
-    Param(
-        "bagan.reserve",
-        6_000_000,
-        "Rp",
-        0,
-        10**11,
-        "fund kept back: a bagan is built when fund >= cost + reserve",
-    ),
-    Param(
-        "bagan.build_capacity",
-        4,
-        "bagan/month",
-        1,
-        50,
-        "most bagan the cooperative can build in one month",
-    ),
-    Param(
-        "bagan.repair_probability",
-        0.02,
-        "per bagan-month",
-        0.0,
-        0.5,
-        "chance a standing bagan needs a repair in a month",
-    ),
-    Param(
-        "bagan.repair_cost",
-        0.10,
-        "share of bagan cost",
-        0.0,
-        0.7,
-        "cost of one repair, paid from the harvest savings fund",
-    ),
-    Param(
-        "storms.probability",
-        0.02,
-        "per month",
-        0.0,
-        0.2,
-        "chance of a destructive storm in the bay in a month (assumed)",
-    ),
-    Param(
-        "storms.destroyed",
-        0.25,
-        "fraction",
-        0.0,
-        1.0,
-        "chance each standing bagan is destroyed by such a storm",
-    ),
-)
+    P("start.bagan", 90, "bagan", 0, 5000,
+      "standing bagan at the start (replaced by the books with --from-ledger)",
+      "report", f"{REPORT}: 90 bagan"),
+    P("start.fund", 29_311_200, "Rp", 0, 10**12,
+      "harvest savings fund at the start",
+      "report", f"{REPORT}: Rp 29,311,200 in January 2019"),
+    P("start.members", 36, "households", 1, 10_000,
+      "partner households sharing the members' share",
+      "report", f"{REPORT}: 36 partners"),
+    P("start.managed_in_household", 1.0, "share of bagan", 0.0, 1.0,
+      "bagan whose manager belongs to a partner's household (his 30 % is household income)",
+      "report", f"{REPORT}: the partner's husband or family is appointed manager"),
+    P("start.month", 1, "calendar month", 1, 12,
+      "calendar month of the start (for the seasonal price)"),
+    P("harvest.cycle_months", 6, "months", 4, 8,
+      "grow-out cycle from seeding to harvest",
+      "literature", "Rejeki et al. 2020 (Aquaculture Research); Kasemen 5, Karangantu 6 months"),
+    P("harvest.yield_kg", 750.0, "kg/bagan/harvest", 100.0, 10_000.0,
+      "mean shell-on yield of one bagan's harvest in a normal season",
+      "literature", "Lampung 0.7-1 t per unit in a good season"),
+    P("harvest.yield_cv", 0.3, "ratio", 0.05, 1.5,
+      "spread of the yield (standard deviation / mean, gamma distributed)"),
+    P("harvest.season_sd", 0.15, "log-sd", 0.0, 1.0,
+      "spread of a year's mean yield around the mean: good and bad seasons",
+      "assumed", "Lampung: 0.7-1 t a unit in a good season, 0.1 t in a bad one"),
+    P("harvest.yield_uncertainty", 0.0, "log-sd", 0.0, 0.5,
+      "uncertainty of the mean yield itself, drawn once per run (from the books: its standard error)"),
+    P("harvest.costs", 570_000, "Rp/harvest", 0, 10_000_000,
+      "costs of one bagan's harvest (boat, fuel, crew), deducted before the split",
+      "assumed", "the Serang demo books: Rp 0.52-0.57 M a harvest"),
+    P("harvest.loss_probability", 0.08, "per harvest", 0.0, 0.5,
+      "chance that weather, a bad spat fall or pollution spoils a harvest"),
+    P("harvest.loss_fraction", 0.5, "fraction", 0.0, 1.0,
+      "share of that harvest lost"),
+    P("price.median", 10_000, "Rp/kg", 5_000, 30_000,
+      "median farm-gate price of shell-on mussels at the start",
+      "literature", "Lampung Rp 10-12k/kg, Karangantu 2024 up to Rp 15k"),
+    P("price.volatility", 0.15, "log-sd", 0.0, 0.5,
+      "spread of the price around its seasonal median (log scale)"),
+    P("price.persistence", 0.8, "per month", 0.0, 0.99,
+      "month-to-month autocorrelation of price deviations"),
+    P("price.seasonal_amplitude", 0.05, "log", 0.0, 0.3,
+      "seasonal swing of the log price (no Banten data)"),
+    P("price.peak_month", 1, "calendar month", 1, 12,
+      "month of the seasonal price peak (west monsoon: rough seas, less supply)"),
+    P("price.trend", 0.0, "log/year", -0.2, 0.2,
+      "yearly growth of the price and, with it, of every cost (books: a log-linear fit)"),
+    P("price.uncertainty", 0.0, "log-sd", 0.0, 0.5,
+      "uncertainty of the median price, drawn once per run"),
+    P("price.trend_uncertainty", 0.0, "log/year", 0.0, 0.2,
+      "uncertainty of the trend, drawn once per run"),
+    P("bagan.cost", 12_000_000, "Rp", 8_000_000, 25_000_000,
+      "cost of a new bagan (~120-200 bamboo poles + rope)",
+      "literature", "Panimbang 12x8 m bagan: ~200 poles, 800 kg rope"),
+    P("bagan.rebuild_cost", 12_000_000, "Rp", 1_000_000, 25_000_000,
+      "cost of rebuilding a retired bagan on its site (no rebuild recorded: a new one's)"),
+    P("bagan.build_months", 1, "months", 0, 6,
+      "build delay before a new bagan starts its first grow-out"),
+    P("bagan.life_years", 200.0, "years", 0.5, 200.0,
+      "mean life of a bagan kept up from the repair fund (retirement hazard 1/life)",
+      "report", f"{REPORT}: all 90 bagan of 2015 still harvesting in late 2018, "
+      "0 retired in ~300 bagan-years"),
+    P("bagan.unmaintained_life_years", 3.0, "years", 0.5, 20.0,
+      "mean life of a bagan whose repairs the fund cannot pay",
+      "assumed", "one low-authority source: 'umur teknis 3 tahun' of a bamboo bagan"),
+    P("bagan.repair_probability", 0.45, "per harvest", 0.0, 1.0,
+      "chance a bagan needs a repair (bamboo, rope) after a harvest"),
+    P("bagan.repair_cost", 1_000_000, "Rp/repair", 0, 25_000_000,
+      "cost of one repair, paid first from the harvest savings fund"),
+    P("bagan.reserve", 6_000_000, "Rp", 0, 10**11,
+      "savings fund kept back: the fund builds a bagan only above cost + reserve"),
+    P("bagan.build_capacity", 4, "bagan/month", 1, 50,
+      "most bagan the cooperative can build (or rebuild) in one month"),
+    P("finance.reinvest_share", 0.0, "share of income", 0.0, 0.5,
+      "share of the partners' 60 % set aside to build bagan"),
+    P("finance.shu_share", 0.0, "share of SHU", 0.0, 1.0,
+      "share of the cooperative's yearly 2 % (its SHU from harvests) spent on bagan"),
+    P("finance.capital_per_year", 0, "Rp/year", 0, 10**10,
+      "outside capital raised each January to build bagan"),
+)  # fmt: skip
 PARAM_BY_KEY = {p.key: p for p in PARAMS}
-SECTIONS = ("start", "harvest", "price", "bagan", "storms", "policy")
+SECTIONS = ("start", "harvest", "price", "bagan", "finance", "policy")
 
 
 def _scenario_class() -> type:
@@ -249,22 +141,10 @@ Scenario.__doc__ = "All parameters of a forecast, in the units of PARAMS; see sc
 Scenario.__module__ = __name__
 
 
-def service_life_months(scenario) -> int:
-    return max(1, round(12 * scenario.bagan_service_life_years))
-
-
 def check(scenario) -> None:
     """Refuse any parameter outside its range, naming the key."""
     for p in PARAMS:
         _check_value(p, getattr(scenario, p.field))
-    if service_life_months(scenario) < scenario.harvest_cycle_months:
-        raise InvalidInput(
-            "bagan.service_life_years",
-            msg(
-                "bagan.service_life_years must last at least one harvest cycle ({harvest_cycle_months} months).",
-                harvest_cycle_months=scenario.harvest_cycle_months,
-            ),
-        )
 
 
 def _check_value(p: Param, value: Any) -> int | float:

@@ -119,8 +119,11 @@ def guard_refusal(db: str) -> type[Exception]:
 def drop_append_only_guards(db: str, conn: Any) -> None:
     """What a tamperer with full rights would do first."""
     if is_pg(db):
-        for table in ("stored_events", "kerang_chain"):
-            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
         return
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")

@@ -67,7 +67,7 @@ def many_harvests(n: int) -> tuple[HarvestView, ...]:
     for i in range(n):
         kg = float(np.round(rng.gamma(4.0, 500.0), 1))  # mean 2000 kg, cv 0.5
         price = int(9000 * np.exp(0.1 * rng.standard_normal()))
-        out.append(harvest(i, "B1", dt.date(2024, 7, 10) - dt.timedelta(days=3 * i), kg, price))
+        out.append(harvest(i, "B1", dt.date(2024, 7, 10) - dt.timedelta(days=2 * i), kg, price))
     return tuple(out)
 
 
@@ -83,45 +83,56 @@ def test_the_start_is_the_books():
     assert start.fund == 1_000_000 + 2_500_000 + 700_001
     assert start.policy == POLICY and start.members == 4 and start.month == 1
     build, cycle = Scenario().bagan_build_months, Scenario().harvest_cycle_months
-    # B1: 12 months grown, last harvest 6 months ago: on its cycle. B2: 6. B3: 0.
-    assert start.ages == (build + 12, build + 6, build + 0)
-    assert (start.ages[0] - build) % cycle == months_between(dt.date(2024, 7, 10), AS_OF) % cycle
-    assert start.income == pytest.approx(split_net(30_000_000, POLICY).members / 4 / 12)
+    # B1 harvested 6 months ago: due now (next month); B2 added 6 months ago,
+    # B3 a month ago: due at the end of build and first grow-out
+    assert start.next_harvest == (1, max(1, build + cycle - 6), build + cycle - 0)
+    share = split_net(30_000_000, POLICY)
+    assert start.member_income == pytest.approx(share.members / 4 / 12)
+    assert start.income == pytest.approx(share.members / 4 / (365 / 30.4375))
+    assert start.managed_in_household == 0  # no manager recorded as of a household
     assert cal.yield_used == 0 and cal.price_used == 0 and scenario == Scenario()
     assert any("1 of 1" in n for n in cal.notes())
 
 
-def test_a_last_harvest_moves_the_age_onto_its_cycle():
-    # B1 grew 12 months but was harvested 2 months ago: its age moves 2 months on
+def test_a_last_harvest_sets_the_next_one():
     last = (harvest(1, "B1", dt.date(2024, 11, 14), 3000, 10_000),)
     start, _, _ = start_from_books(books(last), Scenario())
-    build, cycle = Scenario().bagan_build_months, Scenario().harvest_cycle_months
-    assert (start.ages[0] - build) % cycle == 2
-    assert start.ages[0] == build + 14
+    assert start.next_harvest[0] == Scenario().harvest_cycle_months - 2
 
 
 def test_enough_harvests_calibrate_yield_and_price():
     hv = many_harvests(60)
     _, scenario, cal = start_from_books(books(hv), Scenario())
     kgs = np.array([float(h.kg) for h in hv])
-    assert cal.yield_used == 60 and cal.price_used == 60
-    assert scenario.harvest_yield_kg == pytest.approx(kgs.mean())
-    assert scenario.harvest_yield_cv == pytest.approx(kgs.std(ddof=1) / kgs.mean())
+    whole = kgs[kgs >= 0.5 * np.median(kgs)]
+    assert cal.yield_used == len(whole) and cal.price_used == 60
+    assert scenario.harvest_yield_kg == pytest.approx(whole.mean())
+    assert scenario.harvest_yield_cv == pytest.approx(whole.std(ddof=1) / whole.mean())
+    # what is below half the median is the loss, and the mean of the record is kept
+    p, f = scenario.harvest_loss_probability, scenario.harvest_loss_fraction
+    assert p == pytest.approx(1 - len(whole) / len(kgs))
+    assert (1 - p * f) * scenario.harvest_yield_kg == pytest.approx(kgs.mean())
     assert 8500 < scenario.price_median < 9500 and 0.05 < scenario.price_volatility < 0.15
-    assert any("calibrated from 60" in n for n in cal.notes())
+    learnt = {i.key: i for i in cal.learnt}
+    assert learnt["harvest.yield_kg"].source == "books"
+    assert learnt["harvest.yield_kg"].count == len(whole)
+    assert learnt["bagan.unmaintained_life_years"].source == "assumed"
+    assert learnt["start.bagan"].source == "report"
+    assert any("harvest.yield_kg" in n for n in cal.notes())
 
 
 def test_too_few_harvests_fall_back_to_the_scenario():
     hv = many_harvests(MIN_HARVESTS - 1) + (harvest(99, "B2", dt.date(2024, 8, 1), None, None),)
     _, scenario, cal = start_from_books(books(hv), Scenario())
     assert cal.harvests == MIN_HARVESTS and cal.yield_used == 0 and cal.price_used == 0
-    assert scenario == Scenario()
+    assert scenario.harvest_yield_kg == Scenario().harvest_yield_kg
+    assert scenario.price_median == Scenario().price_median
 
 
 def test_a_forecast_from_books_starts_there():
-    f = run_forecast(books=books(many_harvests(20)), years=2, runs=300, seed=1)
+    f = run_forecast(books=books(many_harvests(20)), years=2, runs=300, seed=1, drivers=0)
     assert f.bagan.p50[0] == 3 and f.fund.mean[0] == 4_200_001
-    assert f.calibration.yield_used == 20 and f.start.source == "ledger"
+    assert f.calibration.yield_used >= 15 and f.start.source == "ledger"
 
 
 def _kerang(*args: str) -> None:
@@ -208,17 +219,3 @@ def test_forecast_from_a_real_ledger(tmp_path, capsys):
     assert out["fund"]["p50"][0] == savings
     assert out["calibration"]["harvests"] == 4 and out["calibration"]["yield_used"] == 0
     assert len(out["bagan"]["p50"]) == 4
-
-
-def test_a_bagan_still_harvesting_counts_from_its_latest_renewal() -> None:
-    from simulation.books import renewed
-
-    for grown in range(0, 80):
-        for cycle, life in ((6, 24), (6, 22), (4, 30)):
-            age = renewed(grown, cycle, life)
-            assert 0 <= age < max(life, grown + 1)
-            assert (grown - age) % cycle == 0  # the harvest timing is kept
-            if grown < life:
-                assert age == grown  # young bagan are left as they are
-            else:
-                assert age < life

@@ -43,7 +43,7 @@ def test_json_document(capsys):
         5,
         "fast",
     )
-    for name in ("bagan", "fund", "member_income_monthly"):
+    for name in ("bagan", "fund", "member_income_monthly", "household_income_monthly"):
         assert set(doc[name]) == set(KEYS)
         for key in KEYS:
             assert len(doc[name][key]) == 4
@@ -51,6 +51,19 @@ def test_json_document(capsys):
     assert doc["bagan"]["p50"][0] == 90 and doc["fund"]["mean"][0] == 29_311_200
     assert doc["p_target"][0] == 1.0 and len(doc["p_target"]) == 4
     assert all(isinstance(v, int) for v in doc["fund"]["p50"])
+    params = doc["parameters"]
+    assert params["start.bagan"] == {
+        "unit": "bagan",
+        "value": 90,
+        "source": "report",
+        "basis": params["start.bagan"]["basis"],
+    }
+    assert {p["source"] for p in params.values()} <= {"books", "report", "literature", "assumed"}
+    drivers = doc["drivers"]
+    assert set(drivers["built"]) == {"capital", "cooperative", "partners", "savings"}
+    assert set(drivers["retired"]) == {"kept_up", "run_down"}
+    assert len(drivers["top_parameters"]) == 3
+    assert 0 <= doc["p_more_bagan"] <= 1
     code, out, _ = kerang("forecast", "--json", "--years", "2", "--runs", "50", capsys=capsys)
     assert json.loads(out)["p_target"] is None
 
@@ -102,7 +115,7 @@ def test_print_scenario_then_use_it(capsys, tmp_path):
 
 def test_a_bad_scenario_exits_2_naming_the_key(capsys, tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text("[price]\nmedian = 50000\n")
+    path.write_text("[price]\nmedian = 50_000\n")
     code, out, err = kerang("forecast", "--scenario", str(path), "--json", capsys=capsys)
     assert code == 2 and "price.median" in err
     assert json.loads(out)["error"]["code"] == "invalid_input"
@@ -157,7 +170,7 @@ def test_compare_uses_common_random_numbers(capsys, tmp_path):
     assert fund["diff"][0] == 0 and fund["se"][0] == 0
     y = 1
     assert fund["diff"][y] == pytest.approx(fund["b"][y] - fund["a"][y], abs=1)
-    income = doc["member_income_monthly"]
+    income = doc["household_income_monthly"]
     assert 0 < income["se"][y] < income["se_independent"][y] / 3  # CRN pays off
     bagan = doc["bagan"]
     assert bagan["diff"][3] > 0  # cheaper bagan: more of them
@@ -171,7 +184,16 @@ def test_sensitivity_tornado(capsys):
     assert code == 0
     keys = [p["key"] for p in doc["parameters"]]
     assert "harvest.yield_kg" in keys and "policy.savings" in keys
-    swings = [abs(p["bagan"]["high"] - p["bagan"]["low"]) for p in doc["parameters"]]
+    base = doc["base"]
+
+    def weight(p):  # the larger relative swing of the two headlines
+        return max(
+            abs(p["bagan"]["high"] - p["bagan"]["low"]) / base["bagan"],
+            abs(p[k]["high"] - p[k]["low"]) / base[k],
+        )
+
+    k = "household_income_monthly"
+    swings = [weight(p) for p in doc["parameters"]]
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
     code, out, _ = kerang("forecast", "sensitivity", "--years", "1", "--runs", "50", capsys=capsys)
     assert code == 0 and "harvest.yield_kg" in out

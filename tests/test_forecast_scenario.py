@@ -23,6 +23,8 @@ def test_defaults_are_in_range_and_come_from_the_domain():
     for p in PARAMS:
         assert p.low <= getattr(s, p.field) <= p.high, p.key
         assert p.unit and p.doc
+        assert p.source in ("report", "literature", "assumed"), p.key
+        assert p.source == "assumed" or p.basis, p.key  # a document named
     assert (s.start_bagan, s.start_members, s.start_fund) == (90, 36, 29_311_200)
     assert s.harvest_cycle_months == 6 and s.bagan_cost == 12_000_000
     assert s.policy == DEFAULT_POLICY
@@ -56,10 +58,10 @@ def test_a_partial_file_keeps_the_other_defaults(tmp_path):
         ("[price]\nmedian = 3000\n", "price.median"),
         ("[price]\nmedian = 'cheap'\n", "price.median"),
         ("[bagan]\ncost = 30_000_000\n", "bagan.cost"),
-        ("[bagan]\nservice_life_years = 5\n", "bagan.service_life_years"),
+        ("[bagan]\nlife_years = 500\n", "bagan.life_years"),
         ("[bagan]\ncolour = 'red'\n", "bagan.colour"),
         ("[weather]\nrain = 1\n", "weather"),
-        ("[storms]\nprobability = true\n", "storms.probability"),
+        ("[finance]\ncapital_per_year = true\n", "finance.capital_per_year"),
         ("[policy]\nmanager=30\nmembers=60\nsavings=9\ncooperative=2\n", "policy"),
         ("[policy]\nmanager=30\nmembers=60\nsavings=8\nzakat=2\n", "policy.zakat"),
         ("[harvest\n", "scenario"),
