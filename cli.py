@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger import i18n
-from ledger.errors import Refused, UsageError
+from ledger.errors import UsageError
 from ledger.i18n import msg, tr
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 GLOBAL_OPTIONS = ("--db", "--json", "--lang", "--help", "--version")
 
 
@@ -149,6 +149,17 @@ def show(args: argparse.Namespace, result: Any, render: Callable[[Any, Any], Non
     else:
         render(console(args), result)
     return EXIT_OK
+
+
+def books_reader(db: str) -> Callable[[Any], Any]:
+    """The ledger's read API as a function of the date (the assessment reads only that)."""
+    from pathlib import Path
+
+    import ledger
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    return lambda as_of: ledger.read_books(db, as_of)
 
 
 def date_arg(field: str) -> Callable[[str], Any]:
@@ -364,7 +375,7 @@ GUIDE = (
     (
         "audit",
         "kerang audit   kerang export --format jsonl --out ledger.jsonl   kerang verify ledger.jsonl",
-        "",
+        "kerang head --sign > head.json   kerang audit --head head.json --public-key KEY",
     ),
     (
         "forecast",
@@ -454,39 +465,56 @@ def _first_word(argv: list[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in argv
+    # every failure becomes one sentence and an exit code; no traceback
+    new_ledger = _new_ledger_file(argv)
     try:
-        i18n.set_language(None)
-        argv, lang = _take_lang(argv)
-        i18n.set_language(lang)
-        i18n.translate_argparse()
-        if not argv:
-            sys.stdout.write(_guide())
-            return EXIT_OK
-        parser = build_parser(_first_word(argv) or "")
-        _check_words(parser, argv)
-        args = parser.parse_args(argv)
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            _subparser(parser, argv).print_help()
-            return EXIT_OK
-        return handler(args)
+        status = _main(argv)
     except SystemExit as stop:  # --help, --version
-        return int(stop.code or 0)
-    except Refused as error:
-        return refuse(error.code, i18n.localise(error.message), want_json)
-    except Exception as error:  # a bug: one sentence, the traceback only when asked for
-        if os.environ.get("KERANG_TRACEBACK"):
-            raise
-        sys.stderr.write(
-            tr(
-                "kerang: internal error ({kind}: {error}); this is a bug, please report it "
-                "(KERANG_TRACEBACK=1 shows where).",
-                kind=type(error).__name__,
-                error=error,
-            )
-            + "\n"
-        )
-        return EXIT_BUG
+        status = stop.code if isinstance(stop.code, int) else EXIT_REFUSED
+    except KeyboardInterrupt:
+        sys.stderr.write(tr("kerang: interrupted; nothing more was written.") + "\n")
+        status = 130
+    except Exception as error:  # noqa: BLE001 - the one place errors become sentences
+        from ledger.boundary import explain
+
+        code, message, status = explain(error, argv)
+        refuse(code, message, want_json)
+    if status != EXIT_OK and new_ledger:
+        from ledger.boundary import remove_if_empty
+
+        remove_if_empty(new_ledger)  # a refused command leaves no new file behind
+    return status
+
+
+def _main(argv: list[str]) -> int:
+    i18n.set_language(None)
+    argv, lang = _take_lang(argv)
+    i18n.set_language(lang)
+    i18n.translate_argparse()
+    if not argv:
+        sys.stdout.write(_guide())
+        return EXIT_OK
+    parser = build_parser(_first_word(argv) or "")
+    _check_words(parser, argv)
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        _subparser(parser, argv).print_help()
+        return EXIT_OK
+    return handler(args)
+
+
+def _new_ledger_file(argv: list[str]) -> str | None:
+    """The SQLite file the command names, when it does not exist yet."""
+    db = os.environ.get("KERANG_DB") or "kerang.db"
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            db = argv[i + 1]
+        elif arg.startswith("--db="):
+            db = arg.split("=", 1)[1]
+    if "://" in db or os.path.lexists(db):
+        return None
+    return db
 
 
 def refuse(code: str, message: str, want_json: bool, **extra: Any) -> int:

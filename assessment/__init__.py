@@ -8,6 +8,8 @@ from the replayed ledger (``ledger_indicators`` on ``ledger.views.Books``, or
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from assessment.aggregate import assess
@@ -32,6 +34,9 @@ from assessment.model import (
 )
 from assessment.rubric import Rubric, WageTable, load_rubric, load_wages
 from assessment.survey import Survey, load_survey, read_survey
+from ledger.errors import InvalidInput
+from ledger.i18n import msg
+from ledger.views import Books
 
 __all__ = [
     "CAPITALS",
@@ -65,34 +70,42 @@ def assess_survey(
     survey: str | Path,
     *,
     scale_max: object = 5,
-    db: str | None = None,
+    books: Callable[[dt.date | None], Books] | None = None,
     from_ledger: bool = False,
     before: str | None = None,
     after: str | None = None,
     rubric: str | Path | None = None,
     wages: str | Path | None = None,
+    respondents: int | None = None,
 ) -> Assessment:
     """Everything ``kerang assess`` does short of rendering.
 
-    With ``from_ledger`` the financial indicators are measured from the ledger
-    at ``db`` over the ``before`` and ``after`` periods (``FROM..TO``); with a
-    ``db`` the ledger's Most Significant Change stories are listed. Input
+    ``books(as_of)`` gives the ledger's books as of a date (``ledger.read_books``;
+    None: as they stand). With ``from_ledger`` the financial indicators are
+    measured from them over the ``before`` and ``after`` periods
+    (``FROM..TO``); with ``books`` the ledger's Most Significant Change stories
+    are listed. Input
     that cannot be read raises ``ledger.errors.InvalidInput``; problems in the
     survey's rows are in ``Assessment.errors`` and ``.warnings``.
     """
     loaded = load_survey(survey, scale_max)
     ledger = stories = None
     if from_ledger:
-        if db is None:
-            raise ValueError("from_ledger needs a db")
+        if books is None:
+            raise ValueError("from_ledger needs the books")
         ledger, stories = read_ledger(
-            db,
+            books,
             parse_period(before, "before"),
             parse_period(after, "after"),
             rubric=load_rubric(rubric),
             wages=load_wages(wages),
             scale_max=float(loaded.scale_max),
         )
-    elif db is not None:
-        stories = read_stories(db)
-    return assess(loaded, ledger=ledger, stories=stories)
+    elif books is not None:
+        stories = read_stories(books)
+    if respondents is not None and not 1 <= respondents <= 100_000:
+        raise InvalidInput(
+            "respondents",
+            msg("--respondents must be 1..100000, not {n}.", n=respondents),
+        )
+    return assess(loaded, ledger=ledger, stories=stories, respondents=respondents)

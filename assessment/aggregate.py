@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
+import attrs
+
 from assessment.model import (
     CAPITALS,
     Assessment,
@@ -179,17 +181,137 @@ def _check_change(row: SurveyRow, issues: list[Issue]) -> None:
         )
 
 
+MAX_RESPONDENTS = 100  # the largest N tried when guessing the scores' k/N
+
+
+def _unrounded(score: Score | None, n: int) -> Fraction | None:
+    """The k/N that a written score was rounded from, if one is within its rounding."""
+    if score is None:
+        return None
+    k = round(score.value * n)
+    exact = Fraction(k, n)
+    return exact if abs(exact - score.value) <= _rounding(score) else None
+
+
+def guess_respondents(rows: list[SurveyRow]) -> int | None:
+    """The smallest N for which every written score with decimals is a rounded k/N."""
+    written = [s for r in rows for s in (r.before, r.after) if s is not None and s.decimals]
+    if len(written) < 4:
+        return None
+    for n in range(2, MAX_RESPONDENTS + 1):
+        if all(_unrounded(s, n) is not None for s in written):
+            return n
+    return None
+
+
+def _as_unrounded(row: SurveyRow, n: int, issues: list[Issue]) -> SurveyRow:
+    """``row`` with each written score replaced by the k/N it was rounded from."""
+    changed = {}
+    for name in ("before", "after"):
+        score = getattr(row, name)
+        if score is None or not score.decimals:
+            continue
+        exact = _unrounded(score, n)
+        if exact is None:
+            issues.append(
+                Issue(
+                    "warning",
+                    "not_k_of_n",
+                    msg(
+                        "row {row}: {score} is no rounded k/{n}; kept as written.",
+                        row=row.row,
+                        score=score.text,
+                        n=n,
+                    ),
+                    row.row,
+                )
+            )
+            continue
+        changed[name] = Score(exact, score.text, 0)
+    return attrs.evolve(row, **changed) if changed else row
+
+
+def _capital_means(rows: list[SurveyRow]) -> dict[str, tuple[Fraction | None, Fraction | None]]:
+    """Capital before and after means from indicator means, as ``assess`` computes them."""
+    grouped: dict[str, dict[str, list[SurveyRow]]] = {c: {} for c in CAPITALS}
+    for row in rows:
+        grouped[row.capital].setdefault(indicator_key(row.indicator), []).append(row)
+    out = {}
+    for capital, indicators in grouped.items():
+        means = []
+        for name in ("before", "after"):
+            values = [
+                _mean(getattr(r, name).value for r in answers if getattr(r, name) is not None)
+                for answers in indicators.values()
+            ]
+            means.append(_mean(v for v in values if v is not None))
+        out[capital] = (means[0], means[1])
+    return out
+
+
+def _two_decimals(value: Fraction) -> str:
+    """Rounded half up to two decimals, exactly."""
+    cents = (value * 100 + Fraction(1, 2)).__floor__()
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _explain_rounding(rows: list[SurveyRow], n: int, given: bool, issues: list[Issue]) -> None:
+    """Say where capital scores from the written (rounded) indicator scores and
+    from their unrounded k/N differ at two decimals."""
+    written = _capital_means(rows)
+    exact = _capital_means([_as_unrounded(r, n, []) for r in rows])
+    for capital in CAPITALS:
+        for i, label in enumerate(("before", "after")):
+            a, b = written[capital][i], exact[capital][i]
+            if a is None or b is None or _two_decimals(a) == _two_decimals(b):
+                continue
+            how = (
+                msg("--respondents {n} averages the unrounded scores", n=n)
+                if given
+                else msg("--respondents {n} reproduces that", n=n)
+            )
+            issues.append(
+                Issue(
+                    "warning",
+                    "rounding",
+                    msg(
+                        "capital {capital} {label}: {written} from the indicator scores as "
+                        "written, {exact} from the unrounded k/{n} they were rounded from "
+                        "(a report that averaged unrounded scores prints {exact}; {how}).",
+                        capital=capital_label(capital),
+                        label=msg("before") if label == "before" else msg("after"),
+                        written=_two_decimals(a),
+                        exact=_two_decimals(b),
+                        n=n,
+                        how=how,
+                    ),
+                )
+            )
+
+
 def assess(
     survey: Survey,
     *,
     ledger: LedgerAssessment | None = None,
     stories: Iterable[StoryView] | None = None,
+    respondents: int | None = None,
 ) -> Assessment:
-    """Score a survey; ``ledger`` and ``stories`` are carried into the report."""
+    """Score a survey; ``ledger`` and ``stories`` are carried into the report.
+
+    ``respondents`` (a table of indicator means only): each written score is
+    taken as the k/N it was rounded from, as a report that averaged unrounded
+    scores did; without it, a difference that unrounded scores would make is
+    explained in a warning."""
     issues: list[Issue] = list(survey.issues)
     rows = _unique_rows(survey, issues)
     for row in rows:
         _check_change(row, issues)
+    if not survey.has_respondents:
+        n = respondents or guess_respondents(rows)
+        if n is not None:
+            _explain_rounding(rows, n, respondents is not None, issues)
+        if respondents is not None:
+            rows = [_as_unrounded(r, respondents, issues) for r in rows]
 
     # indicators in order of first appearance, within each capital
     grouped: dict[str, dict[str, list[SurveyRow]]] = {c: {} for c in CAPITALS}

@@ -42,6 +42,13 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         "--rubric", metavar="FILE.toml", help="override the rubric (assessment/data/rubric.toml)"
     )
     p.add_argument("--wages", metavar="FILE.csv", help="minimum wage by year (columns year,umk)")
+    p.add_argument(
+        "--respondents",
+        type=int,
+        metavar="N",
+        help="a table of indicator means over N respondents: average the unrounded k/N scores "
+        "(as a report that rounded only its printed scores did)",
+    )
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
     cli.common(p)
     p.set_defaults(handler=lambda args: _cmd_assess(cli, args))
@@ -61,12 +68,13 @@ def _cmd_assess(cli: ModuleType, args: argparse.Namespace) -> int:
         args.survey,
         scale_max=args.scale_max,
         # the ledger is read for --from-ledger, or for its stories when --db is named
-        db=cli.db_of(args) if args.from_ledger or args.db else None,
+        books=cli.books_reader(cli.db_of(args)) if args.from_ledger or args.db else None,
         from_ledger=args.from_ledger,
         before=args.before,
         after=args.after,
         rubric=args.rubric,
         wages=args.wages,
+        respondents=args.respondents,
     )
     if result.errors:
         first = result.errors[0]

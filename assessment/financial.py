@@ -1,6 +1,7 @@
 """The financial capital measured from the replayed ledger.
 
-Only ``ledger.read_books`` is used: the books as of the end of each period
+Only the ledger's read API is used (``ledger.read_books``, handed in as a
+function of the date): the books as of the end of each period
 give the harvests, money movements and statements needed. The figures are
 plain arithmetic on :class:`ledger.views.Books`, so they can be checked with
 books built by hand.
@@ -12,7 +13,6 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from assessment.model import (
     Issue,
@@ -119,9 +119,12 @@ Figure = tuple[float | None, str]
 def household_income(
     books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]
 ) -> Figure:
-    members = members_in(books, period)
+    """Income per partner household per month against the minimum wage: the
+    ledger's one definition (``Books.household_income``: partners' share plus
+    the share of managers of their household) and the peeling wages the
+    cooperative's peeling house paid them."""
+    income = books.household_income(period.start, period.end)
     harvests = [h for h in books.harvests if h.date in period]
-    income = sum(h.shares.members for h in harvests)
     shares = month_shares(period)
     months = sum(s for _, _, s in shares)
     for year in sorted({y for y, _, _ in shares}):
@@ -137,21 +140,32 @@ def household_income(
                 )
             )
     umk = sum(wages.for_year(y)[0] * s for y, _, s in shares) / months
-    if not members:
-        return None, _no_members(period)
-    per_month = income / len(members) / months
+    if not income.households:
+        return None, msg("no partner households in {period}", period=period.text())
+    total = income.mussel + income.peeling_wages
+    per_month = total / income.households / months
     ratio = per_month / umk
-    return ratio, msg(
-        "{income} members' share of {harvests} ÷ {members} ÷ {months:g} months = "
-        "{per_month}/month; UMK {umk} → {ratio:.2f} × UMK",
-        income=_rp(income),
+    detail = msg(
+        "({partners} partners' + {managers} managers' share of {harvests} + {peeling} "
+        "peeling wages) ÷ {households} households ÷ {months:g} months = {per_month}/month; "
+        "UMK {umk} → {ratio:.2f} × UMK",
+        partners=_rp(income.partners_share),
+        managers=_rp(income.managers_share),
         harvests=_harvests(len(harvests)),
-        members=_members(len(members)),
+        peeling=_rp(income.peeling_wages),
+        households=income.households,
         months=months,
         per_month=_rp(per_month),
         umk=_rp(umk),
         ratio=ratio,
     )
+    if income.peeling_wages_others:
+        detail = msg(
+            "{detail}; other members earned {others} peeling",
+            detail=detail,
+            others=_rp(income.peeling_wages_others),
+        )
+    return ratio, detail
 
 
 def savings(books: Books, period: Period, wages: WageTable, warn: Callable[[str], None]) -> Figure:
@@ -277,17 +291,20 @@ def ledger_indicators(
                 survey_words=entry.survey,
             )
         )
+    started = before_books.started
+    year = (before.start - started).days // 365 + 1 if before.start >= started else None
     return LedgerAssessment(
         before_period=before,
         after_period=after,
         rubric=rubric.source,
         indicators=tuple(indicators),
         warnings=tuple(Issue("warning", "ledger", m) for m in messages),
+        programme_year=year,
     )
 
 
 def read_ledger(
-    db: str,
+    books: Callable[[dt.date | None], Books],
     before: Period,
     after: Period,
     *,
@@ -295,31 +312,23 @@ def read_ledger(
     wages: WageTable | None = None,
     scale_max: float = 5,
 ) -> tuple[LedgerAssessment, tuple[StoryView, ...]]:
-    """Replay the ledger at ``db`` and measure both periods; also its stories."""
-    from ledger import read_books  # the ledger is only needed here
-
-    if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
+    """Measure both periods from ``books(as_of)`` (the ledger's read API);
+    also its stories."""
     scores = ledger_indicators(
-        read_books(db, as_of=before.end),
-        read_books(db, as_of=after.end),
+        books(before.end),
+        books(after.end),
         before=before,
         after=after,
         rubric=rubric,
         wages=wages,
         scale_max=scale_max,
     )
-    return scores, read_stories(db)
+    return scores, read_stories(books)
 
 
-def read_stories(db: str) -> tuple[StoryView, ...]:
+def read_stories(books: Callable[[dt.date | None], Books]) -> tuple[StoryView, ...]:
     """Every Most Significant Change story in the ledger, in date order."""
-    from ledger import read_books
-
-    if "://" not in db and not Path(db).exists():
-        raise InvalidInput("db", msg("--db {db!r}: there is no ledger there.", db=db))
-    books = read_books(db)
-    return stories_of(books)
+    return stories_of(books(None))
 
 
 def stories_of(books: Books) -> tuple[StoryView, ...]:

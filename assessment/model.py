@@ -151,6 +151,9 @@ class LedgerAssessment:
     rubric: str  # where the rubric came from
     indicators: tuple[LedgerIndicator, ...]
     warnings: tuple[Issue, ...] = ()
+    # the books begin with the programme: a "before" period inside them is a
+    # year of the programme (1 = its first), not a pre-programme baseline
+    programme_year: int | None = None
 
     @property
     def before(self) -> float | None:
@@ -188,6 +191,9 @@ class LedgerAssessment:
     def as_json(self) -> dict[str, Any]:
         return {
             "before_period": self.before_period.as_json(),
+            "before_label": f"programme year {self.programme_year}"
+            if self.programme_year
+            else "before",
             "after_period": self.after_period.as_json(),
             "rubric": self.rubric,
             "before": self.before,

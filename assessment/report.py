@@ -224,13 +224,26 @@ def _indicators_table(assessment: Assessment) -> Table:
 
 def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
     survey = {i.name: i for i in assessment.capitals["financial"].indicators}
-    table = Table(
-        title=tr(
+    if ledger.programme_year:
+        title = tr(
+            "Financial capital from the ledger: programme year {year} {before} (the books "
+            "begin with the programme: no pre-programme baseline), after {after} (rubric: {rubric})",
+            year=ledger.programme_year,
+            before=ledger.before_period.text(),
+            after=ledger.after_period.text(),
+            rubric=ledger.rubric,
+        )
+        first = tr("year {year}", year=ledger.programme_year)
+    else:
+        title = tr(
             "Financial capital from the ledger: before {before}, after {after} (rubric: {rubric})",
             before=ledger.before_period.text(),
             after=ledger.after_period.text(),
             rubric=ledger.rubric,
-        ),
+        )
+        first = tr("before")
+    table = Table(
+        title=title,
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
@@ -242,7 +255,7 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
     for indicator in ledger.indicators:
         match = survey.get(indicator.survey_indicator or "")
         rows = (
-            (tr("before"), indicator.before, match.before if match else None),
+            (first, indicator.before, match.before if match else None),
             (tr("after"), indicator.after, match.after if match else None),
         )
         for n, (label, measure, survey_score) in enumerate(rows):

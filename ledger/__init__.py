@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ledger.commands import OPERATIONS
     from ledger.queries import MemberStatement, Summary, TrialBalance
     from ledger.services import Outcome
-    from ledger.transfer import ImportResult, ImportStopped
+    from ledger.transfer import ImportChecked, ImportResult, ImportStopped
     from ledger.verify import VerifyReport
 
 _LAZY = {
@@ -41,6 +41,7 @@ _LAZY = {
     "MemberStatement": "ledger.queries",
     "Summary": "ledger.queries",
     "TrialBalance": "ledger.queries",
+    "ImportChecked": "ledger.transfer",
     "ImportResult": "ledger.transfer",
     "ImportStopped": "ledger.transfer",
     "VerifyReport": "ledger.verify",
@@ -114,20 +115,50 @@ def export_beancount(db: str) -> Iterator[str]:
     return beancount.export_beancount(open_ledger(db))
 
 
-def audit_ledger(db: str, as_of: dt.date | None = None, progress: Any = None) -> AuditReport:
-    """Rebuild everything from the stored events alone and check it."""
+def audit_ledger(
+    db: str,
+    as_of: dt.date | None = None,
+    progress: Any = None,
+    head: str | None = None,
+    public_key: str | None = None,
+) -> AuditReport:
+    """Rebuild everything from the stored events alone and check it; with ``head`` (hex
+    or a head statement file), also that the books extend it (its signature checked
+    with ``public_key``)."""
     from ledger import audit
     from ledger.app import open_ledger
+    from ledger.heads import check_head
 
+    earlier = None
+    if head is not None:
+        found = check_head(head, public_key)
+        earlier = (found.events, found.head.head, found.signed)
     open_ledger(db)  # refuses a missing ledger with the usual sentence
-    return audit.audit(db, as_of, progress)
+    return audit.audit(db, as_of, progress, earlier)
 
 
-def verify_log(path: str, head: str | None = None) -> VerifyReport:
-    """Check an exported jsonl log offline."""
+def verify_log(path: str, head: str | None = None, public_key: str | None = None) -> VerifyReport:
+    """Check an exported jsonl log offline (against an earlier head, hex or a statement)."""
     from ledger import verify
+    from ledger.heads import check_head
 
-    return verify.verify_export(path, head)
+    earlier = None if head is None else check_head(head, public_key)
+    return verify.verify_export(path, earlier)
+
+
+def head(db: str, sign: bool = False) -> Any:
+    """The books' current head (a ``heads.Head``), signed with KERANG_SIGNING_KEY when asked."""
+    from ledger import heads
+
+    current = heads.current_head(db)
+    return heads.sign(current, heads.signing_key()) if sign else current
+
+
+def new_signing_key() -> tuple[str, str]:
+    """A fresh Ed25519 key pair (private, public) as hex, for signed head statements."""
+    from ledger.heads import new_signing_key as new
+
+    return new()
 
 
 def grant_auditor(db: str, role: str) -> Any:
@@ -191,6 +222,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "OPERATIONS",
     "Books",
+    "ImportChecked",
     "ImportResult",
     "ImportStopped",
     "LedgerApp",
@@ -203,7 +235,9 @@ __all__ = [
     "TrialBalance",
     "audit_ledger",
     "grant_auditor",
+    "head",
     "new_cipher_key",
+    "new_signing_key",
     "balance",
     "verify_log",
     "divide_equally",

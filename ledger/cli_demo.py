@@ -61,7 +61,7 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         )
     slia = assessment.assess_survey(
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
-        db=db,
+        books=cli.books_reader(db),
         from_ledger=True,
         before=demo.BEFORE,
         after=demo.AFTER,

@@ -106,6 +106,7 @@ def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
         "export": "export the ledger",
         "audit": "rebuild everything from the stored events and check it",
         "verify": "check an exported jsonl log offline",
+        "head": "print the books' head (event count, last link, date), signed with --sign",
         "db": "database administration (PostgreSQL)",
         "keygen": "make a key for KERANG_CIPHER_KEY (encryption at rest)",
         "backup": "a complete, audited copy of the ledger in one SQLite file",
@@ -179,17 +180,20 @@ def _add_import(sub: Any, cli: ModuleType, help: str) -> None:
 
 def _run_import(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
+    from ledger.i18n import localise
     from ledger.report import render_import
 
     progress = cli.bar(f"importing {args.file}") if not args.json and sys.stderr.isatty() else None
     try:
         result = ledger.import_file(cli.db_of(args), args.file, check=args.check, progress=progress)
+    except ledger.ImportChecked as checked:  # --check: every bad line, each on its own line
+        return cli.refuse(checked.code, localise(checked.message), args.json, **checked.as_json())
     except ledger.ImportStopped as stop:
-        extra = {"recorded": stop.recorded}
-        error = {"code": stop.cause_code, "message": stop.message, "line": stop.line}
-        sys.stderr.write(f"kerang: {stop.message}\n")
-        if args.json:
-            cli.emit_json({"error": error, **extra})
+        message = localise(stop.message)
+        cli.refuse(stop.cause_code, message, False)
+        if args.json:  # the error names the line; what came before it stays recorded
+            error = {"code": stop.cause_code, "message": message, "line": stop.line}
+            cli.emit_json({"error": error, "recorded": stop.recorded})
         return cli.EXIT_REFUSED
     return cli.show(args, result, render_import)
 
@@ -237,6 +241,7 @@ def _add_audit(sub: Any, cli: ModuleType, help: str) -> None:
         metavar="YYYY-MM-DD",
         help="the books as they stood at the end of this day (default: as they stand)",
     )
+    _head_arguments(p)
     p.set_defaults(handler=lambda args: _run_audit(cli, args))
 
 
@@ -245,7 +250,7 @@ def _run_audit(cli: ModuleType, args: argparse.Namespace) -> int:
     from ledger.report import render_audit
 
     progress = None if args.json or not sys.stderr.isatty() else cli.bar("auditing")
-    report = ledger.audit_ledger(cli.db_of(args), args.as_of, progress)
+    report = ledger.audit_ledger(cli.db_of(args), args.as_of, progress, args.head, args.public_key)
     cli.show(args, report, render_audit)
     return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
 
@@ -257,7 +262,7 @@ def _add_verify(sub: Any, cli: ModuleType, help: str) -> None:
         "Exit 0 when every link holds (and the log extends --head), 1 otherwise."
     )
     p.add_argument("file", help="an exported jsonl log")
-    p.add_argument("--head", help="a head written down earlier that the log must extend")
+    _head_arguments(p)
     p.set_defaults(handler=lambda args: _run_verify(cli, args))
 
 
@@ -265,9 +270,54 @@ def _run_verify(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
     from ledger.report import render_verify
 
-    report = ledger.verify_log(args.file, args.head)
+    report = ledger.verify_log(args.file, args.head, args.public_key)
     cli.show(args, report, render_verify)
     return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
+
+
+# ---------------------------------------------------------------- head signing
+def _head_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--head",
+        help="a head written down earlier that the books must extend: 64 hex digits or a "
+        "statement file from 'kerang head'",
+    )
+    p.add_argument(
+        "--public-key",
+        help="the cooperative's public key (hex, base64 or a file) to check a signed head",
+    )
+
+
+def _add_head(sub: Any, cli: ModuleType, help: str) -> None:
+    p = cli.command(sub, "head", help, "kerang head --sign > head-2019-01.json")
+    p.description = cli.i18n.help_text(
+        "Print the current head of the books' hash chain. With --sign, a head "
+        "statement signed with KERANG_SIGNING_KEY that the programme officer keeps and later "
+        "checks with 'kerang audit --head FILE --public-key KEY'."
+    )
+    p.add_argument("--sign", action="store_true", help="sign the statement with KERANG_SIGNING_KEY")
+    p.set_defaults(handler=lambda args: _run_head(cli, args))
+
+
+def _run_head(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.i18n import tr
+
+    found = ledger.head(cli.db_of(args), sign=args.sign)
+    if args.json:
+        cli.emit_json(found.as_json())
+    elif args.sign:
+        sys.stdout.write(found.statement())
+    else:
+        cli.console(args).print(
+            tr(
+                "{events} events; head {head} ({date})",
+                events=found.events,
+                head=found.head,
+                date=found.date,
+            )
+        )
+    return cli.EXIT_OK
 
 
 # ---------------------------------------------------------------- administration
@@ -312,12 +362,24 @@ def _add_keygen(sub: Any, cli: ModuleType, help: str) -> None:
     p.description = cli.i18n.help_text(
         "Print a new AES-256 key. Keep it safe: without it an encrypted ledger cannot be read."
     )
+    p.add_argument(
+        "--signing",
+        action="store_true",
+        help="an Ed25519 key pair for signed head statements instead (KERANG_SIGNING_KEY and its public key)",
+    )
     p.set_defaults(handler=lambda args: _run_keygen(cli, args))
 
 
 def _run_keygen(cli: ModuleType, args: argparse.Namespace) -> int:
     import ledger
 
+    if args.signing:
+        private, public = ledger.new_signing_key()
+        if args.json:
+            cli.emit_json({"signing_key": private, "public_key": public})
+        else:
+            sys.stdout.write(f"KERANG_SIGNING_KEY={private}\nKERANG_PUBLIC_KEY={public}\n")
+        return cli.EXIT_OK
     key = ledger.new_cipher_key()
     if args.json:
         cli.emit_json({"key": key})

@@ -355,7 +355,7 @@ COMMANDS: dict[str, Command] = {
                 ),
                 Field(
                     "revenue",
-                    rupiah,
+                    amount,
                     help="gross proceeds in rupiah, instead of --kg and --price",
                     example="30.000.000",
                 ),

@@ -35,7 +35,7 @@ from ledger.errors import (
     UnknownMember,
 )
 from ledger.i18n import msg
-from ledger.money import gross_of
+from ledger.money import checked_gross
 from ledger.split import Policy, Split
 from ledger.views import SAVINGS_KINDS as SAVINGS_KINDS  # the kinds of savings
 
@@ -573,7 +573,7 @@ def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int)
                 missing,
                 msg("--{missing} is required (or give --revenue instead).", missing=missing),
             )
-        gross = gross_of(kg, price)
+        gross = checked_gross(kg, price)
     if costs > gross:
         raise InvalidInput(
             "costs",

@@ -16,6 +16,7 @@ from ledger.i18n import localise, tr
 from ledger.money import format_percent, format_rupiah
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import SHARES
+from ledger.text import shown
 from ledger.transfer import ImportResult
 from ledger.verify import VerifyReport
 
@@ -42,7 +43,7 @@ def _money_table(title: str | None = None) -> Table:
 
 def render_outcome(console: Console, outcome: Outcome) -> None:
     mark = "[green]✓[/]" if outcome.recorded else "[yellow]=[/]"
-    what, detail = (outcome.op, outcome.key), localise(outcome.detail)
+    what, detail = (outcome.op, shown(outcome.key)), shown(localise(outcome.detail))
     if not outcome.recorded:
         text = tr("{op} {key}: already recorded.", op=what[0], key=what[1])
     elif detail:
@@ -54,7 +55,7 @@ def render_outcome(console: Console, outcome: Outcome) -> None:
 
 def render_summary(console: Console, s: Summary) -> None:
     head = Table.grid(padding=(0, 2))
-    head.add_row(tr("Cooperative"), s.name)
+    head.add_row(tr("Cooperative"), shown(s.name))
     head.add_row(tr("As of"), s.as_of.isoformat())
     head.add_row(tr("Members"), str(s.members))
     head.add_row(tr("Bagan"), str(s.bagan))
@@ -80,12 +81,12 @@ def render_summary(console: Console, s: Summary) -> None:
 def render_statement(console: Console, ms: MemberStatement) -> None:
     st = ms.statement
     head = Table.grid(padding=(0, 2))
-    head.add_row(tr("Member"), f"{st.member} — {ms.name}")
+    head.add_row(tr("Member"), f"{shown(st.member)} — {shown(ms.name)}")
     status = tr("joined {joined}", joined=ms.joined) + (
         tr(", left {left}", left=ms.left) if ms.left else ""
     )
     head.add_row(tr("Status"), status)
-    head.add_row(tr("Bagan"), ", ".join(ms.bagan) or "—")
+    head.add_row(tr("Bagan"), shown(", ".join(ms.bagan)) or "—")
     head.add_row(tr("As of"), st.as_of.isoformat())
 
     balances = _money_table(tr("Balances"))
@@ -107,7 +108,11 @@ def render_statement(console: Console, ms: MemberStatement) -> None:
         lines.add_column(tr("Amount"), justify="right", no_wrap=True)
         for line in ms.lines:
             lines.add_row(
-                line.date.isoformat(), line.ref, line.kind, line.account, format_rupiah(line.amount)
+                line.date.isoformat(),
+                shown(line.ref),
+                line.kind,
+                line.account,
+                format_rupiah(line.amount),
             )
         parts += [Text(""), lines]
     console.print(Panel(Group(*parts), title=tr("Member statement"), expand=False))
@@ -184,10 +189,10 @@ def render_audit(console: Console, report: AuditReport) -> None:
 def _check_detail(check: Any) -> str:
     """What a check says, in the chosen language (its findings are Messages)."""
     if not check.findings:
-        return localise(check.detail)
-    shown = check.findings[:MAX_SHOWN]
-    more = len(check.findings) - len(shown)
-    return "; ".join(localise(f) for f in shown) + (
+        return shown(localise(check.detail))
+    first = check.findings[:MAX_SHOWN]
+    more = len(check.findings) - len(first)
+    return "; ".join(shown(localise(f)) for f in first) + (
         tr("; and {more} more", more=more) if more else ""
     )
 
@@ -208,10 +213,12 @@ def render_verify(console: Console, report: VerifyReport) -> None:
             if report.extends
             else tr("[red]does not extend the given head[/]")
         )
+    if report.lines_after_head is not None:
+        console.print(tr("{lines} lines after that head", lines=report.lines_after_head))
     for problem in report.problems:
-        console.print(tr("[red]✗[/] {problem}", problem=localise(problem)))
+        console.print(tr("[red]✗[/] {problem}", problem=shown(localise(problem))))
     for note in report.notes:
-        console.print(tr("note: {note}", note=localise(note)))
+        console.print(tr("note: {note}", note=shown(localise(note))))
     console.print(
         tr("[green]Every link holds.[/]") if report.ok else tr("[red]Verification failed.[/]")
     )
@@ -219,7 +226,7 @@ def render_verify(console: Console, report: VerifyReport) -> None:
 
 # ------------------------------------------------------------ financial statements
 def _heading(console: Console, name: str, title: str) -> None:
-    console.print(f"[bold]{name}[/]")
+    console.print(f"[bold]{shown(name)}[/]")
     console.print(title)
 
 

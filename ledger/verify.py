@@ -1,9 +1,12 @@
 """Offline verification of an exported ``jsonl`` log: no database needed.
 
-Every link of the chain is recomputed from the exported event bytes; every
-line's command must be what its events say; with ``--head`` the log must pass
-through a head an auditor wrote down earlier (so a later export that only
-appended events still verifies against it).
+Every line must be an exported line: a command and the stored events it stands for
+(``chain.events``, at least one) with the chain link after them. Every link is
+recomputed from the exported bytes, the events run 1..n without a gap or repeat, and
+each line's events must reproduce its command exactly, under the identity its ref
+gives. With ``--head`` the log must pass through a head written down earlier (a signed
+head statement's signature is checked with the cooperative's public key), and the
+report says how many lines the file adds after it.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import attrs
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 
 from ledger.app import register_transcodings
+from ledger.audit.codec import ref_identity
 from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
+from ledger.heads import HeadCheck
 from ledger.i18n import msg
 from ledger.transfer import event_line, row_state
 
@@ -34,6 +39,8 @@ class VerifyReport:
     extends: bool | None  # None when no --head was given
     problems: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    lines_after_head: int | None = None  # lines wholly after the given head
+    signed: bool | None = None  # the given head's signature holds (None: not signed)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,8 +50,10 @@ class VerifyReport:
             "events": self.events,
             "head": self.head,
             "extends_head": self.extends,
-            "problems": list(self.problems),
-            "notes": list(self.notes),
+            "lines_after_head": self.lines_after_head,
+            "head_signature": self.signed,
+            "problems": [str(p) for p in self.problems],
+            "notes": [str(n) for n in self.notes],
         }
 
 
@@ -61,85 +70,177 @@ def _mapper() -> Mapper:
     return Mapper(transcoder=transcoder, cipher=AESCipher(Environment(env={"CIPHER_KEY": key})))
 
 
-def verify_export(path: str, head: str | None = None) -> VerifyReport:
+class Broken(Exception):
+    """A line that is not what an export writes (its message says why)."""
+
+
+@attrs.define
+class Reader:
+    """The state of the walk along the chain."""
+
+    mapper: Mapper
+    head: HeadCheck | None
+    previous: str = GENESIS
+    events: int = 0
+    encrypted: bool = False
+    reached_at: int | None = None  # the line at which the given head was passed
+
+    def line(self, number: int, text: str) -> None:
+        try:
+            line = json.loads(text)
+            chain = line.pop("chain")
+            rows, stated = chain["events"], chain["link"]
+            if type(rows) is not list or type(stated) is not str or type(line) is not dict:
+                raise TypeError
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise Broken(msg("line {n} is not an exported line with a chain", n=number)) from None
+        if not rows:
+            raise Broken(
+                msg("line {n} carries no events: its command is backed by nothing", n=number)
+            )
+        decoded = [self.event(number, row) for row in rows]
+        if stated != self.previous:
+            raise Broken(
+                msg(
+                    "line {n}: the chain breaks (link {stated} recomputes to {link})",
+                    n=number,
+                    stated=stated[:12] + "…",
+                    link=self.previous[:12] + "…",
+                )
+            )
+        if None not in decoded:
+            self.command(number, line, decoded)
+
+    def event(self, number: int, row: Any) -> Any:
+        """Link one exported event into the chain; its domain event (None when encrypted)."""
+        try:
+            state = row_state(row)
+            seq, oid, version, topic = row["seq"], row["id"], row["version"], row["topic"]
+            if type(seq) is not int or type(version) is not int:
+                raise TypeError
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise Broken(msg("line {n}: an event is not an exported event", n=number)) from None
+        if seq != self.events + 1:
+            raise Broken(
+                msg(
+                    "line {n}: event {expected} is missing (found {seq})",
+                    n=number,
+                    expected=self.events + 1,
+                    seq=seq,
+                )
+            )
+        self.previous = link(self.previous, seq, oid, version, topic, state)
+        self.events += 1
+        head = self.head
+        if (
+            head is not None
+            and self.reached_at is None
+            and self.previous == head.head.head
+            and head.events in (None, self.events)
+        ):
+            self.reached_at = number
+        if row.get("encoding") == "base64" and self.mapper.cipher is None:
+            self.encrypted = True  # the chain verifies; the commands need the key
+            return None
+        try:
+            return self.mapper.to_domain_event(StoredEvent(UUID(oid), version, topic, state))
+        except Exception as e:  # noqa: BLE001 - any malformed event is a finding
+            raise Broken(
+                msg("line {n}: an event does not decode ({e})", n=number, e=type(e).__name__)
+            ) from None
+
+    def command(self, number: int, line: dict[str, Any], decoded: list[Any]) -> None:
+        """The events say exactly the line's command, under its ref's identity."""
+        said = [s for s in (event_line(e) for e in decoded) if s is not None]
+        wanted = [] if line.get("op") == "none" else [line]
+        if said != wanted:
+            raise Broken(msg("line {n}: the command does not match its recorded events", n=number))
+        from ledger.domain import Cooperative
+
+        for e in decoded:
+            name = type(e).__qualname__
+            oid, version = e.originator_id.hex, e.originator_version
+            if name.startswith("Cooperative."):
+                right = oid == Cooperative.create_id().hex
+            elif name.endswith(".Reversed"):
+                right = (
+                    line.get("op") == "correct"
+                    and e.by_ref == line.get("ref")
+                    and oid == ref_identity(str(line.get("reverses")))
+                    and version == 2
+                )
+            else:
+                right = oid == ref_identity(str(line.get("ref"))) and version == 1
+            if not right:
+                raise Broken(
+                    msg(
+                        "line {n}: an event is stored under an identity its command does not give",
+                        n=number,
+                    )
+                )
+
+
+def verify_export(path: str, head: HeadCheck | None = None) -> VerifyReport:
     file = Path(path)
     if not file.is_file():
         raise InvalidInput("file", msg("export file {path} does not exist.", path=path))
-    if head is not None and (
-        len(head) != 64 or any(c not in "0123456789abcdef" for c in head.lower())
-    ):
-        raise InvalidInput(
-            "head", msg("--head must be the 64-digit hex digest printed by 'kerang audit'.")
-        )
-    mapper = _mapper()
-    encrypted = False
+    reader = Reader(_mapper(), head)
     problems: list[str] = []
-    previous, expected_seq, events, lines = GENESIS, 1, 0, 0
-    seen_head = head is None or head.lower() == GENESIS
-    with file.open(encoding="utf-8") as f:
-        for number, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            lines += 1
-            try:
-                line = json.loads(text)
-                chain = line.pop("chain")
-                rows = chain["events"]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                problems.append(f"line {number} is not an exported line with a chain")
-                break
-            decoded = []
-            for row in rows:
-                events += 1
-                try:
-                    state = row_state(row)
-                    if row["seq"] != expected_seq:
-                        problems.append(
-                            f"line {number}: event {expected_seq} is missing (found {row['seq']})"
-                        )
-                        break
-                    previous = link(
-                        previous, row["seq"], row["id"], row["version"], row["topic"], state
-                    )
-                    if row.get("encoding") == "base64" and mapper.cipher is None:
-                        encrypted = True  # the chain verifies; the commands need the key
-                    else:
-                        decoded.append(
-                            mapper.to_domain_event(
-                                StoredEvent(UUID(row["id"]), row["version"], row["topic"], state)
-                            )
-                        )
-                except Exception as e:  # noqa: BLE001 - any malformed row is a finding
-                    problems.append(f"line {number}: an event does not decode ({type(e).__name__})")
-                    break
-                expected_seq += 1
-                seen_head = seen_head or previous == (head or "").lower()
-            if problems:
-                break
-            if chain.get("link") != previous:
-                problems.append(
-                    f"line {number}: the chain breaks (link {str(chain.get('link'))[:12]}… recomputes to {previous[:12]}…)"
+    lines = 0
+    line_numbers: list[int] = []
+    try:
+        with file.open(encoding="utf-8") as f:
+            for number, text in enumerate(f, start=1):
+                if not text.strip():
+                    continue
+                lines += 1
+                line_numbers.append(number)
+                reader.line(number, text)
+    except Broken as e:
+        problems.append(e.args[0])
+    except UnicodeDecodeError:
+        problems.append(msg("the file is not text: it is not a kerang export"))
+    if lines == 0:
+        problems.append(msg("the file holds no lines: it is not a kerang export"))
+    extends = after = signed = None
+    if head is not None:
+        signed = head.signed
+        if head.head.head == GENESIS and head.events in (None, 0):
+            reader.reached_at = 0
+        extends = reader.reached_at is not None
+        if not extends and not problems:
+            problems.append(
+                msg(
+                    "the log does not pass through head {head}; it is not an extension of that log",
+                    head=head.head.head[:12] + "…",
                 )
-                break
-            if not decoded:
-                continue
-            said = [event_line(e) for e in decoded]
-            said = [s for s in said if s is not None]
-            if line.get("op") != "none" and said != [line]:
-                problems.append(f"line {number}: the command does not match its recorded events")
-                break
-    if head is not None and not seen_head and not problems:
-        problems.append(
-            f"the log does not pass through head {head[:12]}…; it is not an extension of that log"
-        )
+            )
+        if extends:
+            after = sum(1 for n in line_numbers if n > reader.reached_at)
+        if signed is False:
+            problems.append(
+                msg(
+                    "the head's signature does not hold with this public key: it is not the cooperative's"
+                )
+            )
     notes = (
         (
-            "the events are encrypted: the chain was checked, the commands were not (set KERANG_CIPHER_KEY)",
+            msg(
+                "the events are encrypted: the chain was checked, the commands were not (set KERANG_CIPHER_KEY)"
+            ),
         )
-        if encrypted
+        if reader.encrypted
         else ()
     )
-    extends = None if head is None else seen_head
     return VerifyReport(
-        not problems, path, lines, events, previous, extends, tuple(problems), notes
+        not problems,
+        path,
+        lines,
+        reader.events,
+        reader.previous,
+        extends,
+        tuple(problems),
+        notes,
+        after,
+        signed,
     )

@@ -34,6 +34,10 @@ class BaganView:
     manager: str
     added: dt.date
     cost: int
+    manager_member: str | None = None  # the member whose household the manager belongs to
+    retired: dt.date | None = None
+    retire_reason: str | None = None
+    paid_by: str = "grant"  # who financed it: grant, cooperative, savings, capital
 
 
 @attrs.frozen
@@ -94,6 +98,39 @@ class Story:
     text: str
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@attrs.frozen
+class HouseholdIncome:
+    """Mussel income (and peeling wages) of the partner households over a
+    period: the one definition the forecast and the assessment share.
+
+    A partner household is a partner of a bagan standing in the period; its
+    mussel income is the partners' share of the harvests plus the manager's
+    share of the bagan whose manager is recorded as of a partner's household
+    (the cooperative appoints the partner's husband or family)."""
+
+    first: dt.date
+    last: dt.date
+    households: int
+    partners_share: int  # Rp, all partner households together
+    managers_share: int  # Rp, of the bagan managed from a partner household
+    peeling_wages: int  # Rp, paid by the peeling house to partners
+    peeling_wages_others: int  # Rp, paid to the other members
+
+    @property
+    def months(self) -> float:
+        return ((self.last - self.first).days + 1) / DAYS_PER_MONTH
+
+    @property
+    def mussel(self) -> int:
+        return self.partners_share + self.managers_share
+
+    def mussel_per_household_month(self, months: float | None = None) -> float:
+        return self.mussel / max(1, self.households) / (months or self.months)
+
+
 @attrs.frozen
 class Books:
     """The replayed books as of a date."""
@@ -116,3 +153,22 @@ class Books:
     @property
     def loans_outstanding(self) -> int:
         return sum(s.loan_outstanding for s in self.statements.values())
+
+    def household_income(self, first: dt.date, last: dt.date) -> HouseholdIncome:
+        """Partner households' income over [first, last] (see HouseholdIncome)."""
+        standing = [
+            b for b in self.bagan if b.added <= last and (b.retired is None or b.retired >= first)
+        ]
+        partners = {p for b in standing for p in b.partners}
+        linked = {b.id for b in self.bagan if b.manager_member}
+        harvests = [h for h in self.harvests if first <= h.date <= last]
+        wages = [m for m in self.movements if m.kind == "peeling.pay" and first <= m.date <= last]
+        return HouseholdIncome(
+            first=first,
+            last=last,
+            households=len(partners),
+            partners_share=sum(h.shares.members for h in harvests),
+            managers_share=sum(h.shares.manager for h in harvests if h.bagan in linked),
+            peeling_wages=sum(m.amount for m in wages if m.member in partners),
+            peeling_wages_others=sum(m.amount for m in wages if m.member not in partners),
+        )

@@ -126,35 +126,23 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
 
 
 def _retired_on(b) -> dt.date | None:
-    """The date the books retired a bagan, if they can record it."""
-    return getattr(b, "retired", None)
+    return b.retired
 
 
 def _manager_member(b) -> str | None:
-    return getattr(b, "manager_member", None)
+    return b.manager_member
 
 
 def standing_bagan(books, day: dt.date) -> list:
-    return [
-        b
-        for b in books.bagan
-        if b.added <= day and (_retired_on(b) is None or _retired_on(b) > day)
-    ]
+    return [b for b in books.bagan if b.added <= day and (b.retired is None or b.retired > day)]
 
 
 def household_income(books, first: dt.date, last: dt.date, households: int) -> float:
-    """Mussel income per partner household per month over [first, last]: the
-    partners' share, plus the manager's share of the bagan whose manager is
-    recorded as belonging to a partner's household (one definition for the
-    forecast and the assessment)."""
-    linked = {b.id for b in books.bagan if _manager_member(b)}
+    """Mussel income per partner household per month over (first, last]: the
+    ledger's one definition (``Books.household_income``), per 30.44-day month."""
+    income = books.household_income(first + dt.timedelta(days=1), last)
     months = max(1.0, (last - first).days / 30.4375)
-    total = sum(
-        h.shares.members + (h.shares.manager if h.bagan in linked else 0)
-        for h in books.harvests
-        if first <= h.date <= last
-    )
-    return total / max(1, households) / months
+    return income.mussel / max(1, households) / months
 
 
 def start_from_books(books, scenario) -> tuple[Start, object, Calibration]:
@@ -348,15 +336,13 @@ def calibrate(books, scenario) -> tuple[Calibration, object]:
         if costs:
             learning.learn("bagan.cost", float(np.mean(costs)),
                            f"{first}..{as_of}, {len(costs)} bagan: mean", first, as_of, len(costs))  # fmt: skip
-        rebuilt = [r for r in getattr(books, "rebuilds", ()) if r.date <= as_of]
+        rebuilt = [m for m in books.movements if m.kind == "bagan.rebuild" and m.date <= as_of]
         if rebuilt:
-            learning.learn("bagan.rebuild_cost", float(np.mean([r.cost for r in rebuilt])),
+            learning.learn("bagan.rebuild_cost", float(np.mean([r.amount for r in rebuilt])),
                            f"{len(rebuilt)} rebuilds: mean", first, as_of, len(rebuilt))  # fmt: skip
         # no bagan financed from savings although the fund reached its peak
         peak = _fund_peak(books)
-        if peak is not None and not any(
-            getattr(b, "paid_by", "grant") == "savings" for b in books.bagan
-        ):
+        if peak is not None and not any(b.paid_by == "savings" for b in books.bagan):
             value = max(scenario.bagan_reserve, peak - learning.scenario.bagan_cost)
             learning.learn("bagan.reserve", value,
                            f"{first}..{as_of}: no bagan paid from savings though the fund "

@@ -140,19 +140,18 @@ def run_forecast(
     engine: str = "fast",
     workers: int = 1,
     target: int | None = None,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
     drivers: int = 3,
 ) -> Forecast:
     """Forecast ``years`` ahead over ``runs`` replications.
 
-    ``ledger`` (a database) or ``books`` (replayed ``ledger.views.Books``)
-    gives the start and calibrates yield and price; otherwise the scenario's
-    start is used."""
+    ``books`` (``ledger.read_books``: the ledger's read API) gives the start
+    and calibrates every parameter the books speak to; otherwise the
+    scenario's start is used."""
     scenario = _scenario(scenario)
     seed = _check_run(years, runs, seed, engine, workers, target)
-    start, scenario, calibration = _start(scenario, ledger, books)
+    start, scenario, calibration = _start(scenario, books)
     return _run(
         scenario,
         start,
@@ -224,11 +223,7 @@ def _check_run(years, runs, seed, engine, workers, target) -> int:
     return seed
 
 
-def _start(scenario, ledger, books):
-    if books is None and ledger is not None:
-        from ledger import read_books  # the ledger's public read API
-
-        books = read_books(ledger)
+def _start(scenario, books):
     if books is None:
         return start_from_scenario(scenario), scenario, None
     return start_from_books(books, scenario)
@@ -485,17 +480,12 @@ def compare(
     seed: int | None = DEFAULT_SEED,
     engine: str = "fast",
     workers: int = 1,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
 ) -> Comparison:
     """Scenario B against A on common random numbers (same seed, same streams)."""
     names = (str(a), str(b))
     seed = _check_run(years, runs, seed, engine, workers, None)
-    if ledger is not None and books is None:
-        from ledger import read_books
-
-        books = read_books(ledger)
     runs_of = []
     for i, sc in enumerate((a, b)):
         part = None if progress is None else (lambda f, i=i: progress((i + f) / 2))
@@ -619,14 +609,13 @@ def sensitivity(
     seed: int | None = DEFAULT_SEED,
     engine: str = "fast",
     workers: int = 1,
-    ledger: str | None = None,
     books=None,
     progress: Progress | None = None,
 ) -> Tornado:
     """A tornado: each main parameter 20 % down and up, on common random numbers."""
     scenario = _scenario(scenario)
     seed = _check_run(years, runs, seed, engine, workers, None)
-    start, scenario, calibration = _start(scenario, ledger, books)  # calibrated once
+    start, scenario, calibration = _start(scenario, books)  # calibrated once
     return _tornado(scenario, start, calibration, years, runs, seed, engine, workers, progress)
 
 

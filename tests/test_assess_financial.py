@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
 
 from assessment import (  # noqa: E402
     Period,
+    WageTable,
     assess,
     ledger_indicators,
     load_rubric,
@@ -24,7 +25,15 @@ from assessment import (  # noqa: E402
 from assessment.financial import month_shares  # noqa: E402
 from ledger.errors import InvalidInput  # noqa: E402
 from ledger.split import DEFAULT_POLICY, split_net  # noqa: E402
-from ledger.views import Books, HarvestView, MemberView, Movement, Statement, Story  # noqa: E402
+from ledger.views import (  # noqa: E402
+    BaganView,
+    Books,
+    HarvestView,
+    MemberView,
+    Movement,
+    Statement,
+    Story,
+)
 
 D = dt.date
 YEAR_2015 = Period(D(2015, 1, 1), D(2015, 12, 31))
@@ -56,14 +65,20 @@ def statement(id: str, as_of: dt.date, **savings: int) -> Statement:
     return Statement(id, as_of, 0, kinds, 0, 0)
 
 
-def books(as_of, members, harvests=(), movements=(), statements=(), stories=()) -> Books:
+# B1 is M1's and M2's; its manager is of M1's household
+BAGAN = (BaganView("B1", ("M1", "M2"), "Pak Budi", D(2015, 1, 1), 12_000_000, "M1"),)
+
+
+def books(
+    as_of, members, harvests=(), movements=(), statements=(), stories=(), bagan=BAGAN
+) -> Books:
     return Books(
         as_of=as_of,
         name="Koperasi",
         started=D(2015, 1, 1),
         policy=DEFAULT_POLICY,
         members=tuple(members),
-        bagan=(),
+        bagan=bagan,
         statements={s.member: s for s in statements},
         harvests=tuple(harvests),
         movements=tuple(movements),
@@ -88,6 +103,8 @@ MOVEMENTS = [
     Movement("L1", D(2016, 3, 1), "loan.disburse", "M1", 500_000),
     Movement("L2", D(2016, 4, 1), "loan.disburse", "M1", 250_000),
     Movement("L3", D(2015, 4, 1), "loan.repay", "M2", 100_000),  # not a loan given
+    Movement("P1", D(2016, 5, 1), "peeling.pay", "M2", 600_000),  # a partner peels
+    Movement("P2", D(2016, 5, 1), "peeling.pay", "M4", 300_000),  # so does another member
 ]
 
 
@@ -122,19 +139,37 @@ def measured(**kw):
     return {i.key: i for i in result.indicators}, result
 
 
-def test_household_income_is_members_share_per_member_per_month_against_minimum_wage():
+def test_household_income_is_per_partner_household_against_minimum_wage():
     indicators, result = measured()
     income = indicators["household_income"]
-    # 2015: members M1, M2, M3 (M3 left in June, but was a member in the period)
-    assert income.before.figure == pytest.approx(2_400_000 / 3 / 12 / 2_648_125)
-    # 2016: M1, M2, M4 (M3 left before it); three harvests, 18,000,000 each to members
-    per_month = 3 * 18_000_000 / 3 / 12
+    # 2015: partner households M1, M2; the partners' 60 % and, B1's manager
+    # being of M1's household, the manager's 30 %
+    share = split_net(4_000_000, DEFAULT_POLICY)
+    assert income.before.figure == pytest.approx(
+        (share.members + share.manager) / 2 / 12 / 2_375_000  # UMK 2015
+    )
+    # 2016: three harvests, 18,000,000 to the partners and 9,000,000 to the
+    # manager each, and M2's peeling wages (M4's are not a partner household's)
+    per_month = (3 * 18_000_000 + 3 * 9_000_000 + 600_000) / 2 / 12
     assert income.after.figure == pytest.approx(per_month / 2_648_125)
-    assert income.after.score == 3  # 0.57 x UMK: at least 0.5 (level 3), below 0.75
+    assert income.after.score == 5  # above 1 × UMK
     assert income.before.score == 0
-    assert "Rp 1.500.000/month" in income.after.detail and "0.57 × UMK" in income.after.detail
-    # 2015 is not in the wage table: the nearest year is used, and said so
-    assert any("no 2015" in w.message for w in result.warnings)
+    assert "Rp 3.400.000/month" in income.after.detail and "1.28 × UMK" in income.after.detail
+    assert "2 households" in income.after.detail
+    assert "other members earned Rp 300.000 peeling" in income.after.detail
+    assert not any("minimum wage table has no" in w.message for w in result.warnings)
+
+
+def test_household_income_is_the_forecasts_definition():
+    """The forecast's household income and the assessment's are one function."""
+    from simulation.books import household_income
+
+    _, after = the_books()
+    one = after.household_income(D(2016, 1, 1), D(2016, 12, 31))
+    assert one.mussel == 3 * 18_000_000 + 3 * 9_000_000 and one.households == 2
+    assert household_income(after, D(2015, 12, 31), D(2016, 12, 31), 2) == pytest.approx(
+        one.mussel / 2 / (366 / 30.4375)
+    )
 
 
 def test_savings_per_member_at_the_end_of_the_period():
@@ -223,7 +258,9 @@ def test_the_shipped_rubric_and_wage_table():
     wages = load_wages()
     assert wages.for_year(2016) == (2_648_125, 2016)  # the programme report's figure
     assert wages.for_year(2025) == (4_418_261, 2025)
-    assert wages.for_year(2014) == (2_648_125, 2016)
+    assert wages.for_year(2015) == (2_375_000, 2015)  # Kota Serang, before the programme
+    assert wages.for_year(2014) == (2_375_000, 2015)
+    assert wages.for_year(2016)[0] == round(2_375_000 * 1.115)  # the national formula
     assert wages.for_year(2030)[1] == 2025
 
 
@@ -268,7 +305,7 @@ def test_parse_period():
 
 
 def test_no_members_gives_no_score():
-    empty = books(D(2015, 12, 31), [])
+    empty = books(D(2015, 12, 31), [], bagan=())
     result = ledger_indicators(empty, empty, before=YEAR_2015, after=YEAR_2015)
     income = result.indicators[0]
     assert income.before.figure is None and income.before.score is None
@@ -283,7 +320,7 @@ def test_ledger_indicators_stand_beside_the_survey_indicators():
         "Aset Keuangan,Fasilitas kelompok,1,3\n"
         "Aset Keuangan,Jaringan rantai usaha,2,3\n"
     )
-    _, ledger = measured()
+    _, ledger = measured(wages=WageTable({2016: 2_648_125}, "2016 only"))  # 2015: a warning
     result = assess(survey, ledger=ledger, stories=())
     paired = {i.key: i.survey_indicator for i in result.ledger.indicators}
     assert paired == {

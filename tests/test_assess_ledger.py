@@ -50,9 +50,11 @@ def test_assess_from_the_ledger(ledger_db, capsys):
     assert code == 0, err
     document = json.loads(out)
     ledger = {i["key"]: i for i in document["ledger"]["indicators"]}
-    # 2015: one harvest, net 4,000,000; members' 60 % = 2,400,000
-    # over 2 members and 12 months
-    assert ledger["household_income"]["before"]["figure"] == pytest.approx(100_000 / 2_648_125)
+    # 2015: one harvest, net 4,000,000; partners' 60 % = 2,400,000 over the
+    # 2 partner households and 12 months (the manager is of no member's
+    # household), against 2015's minimum wage
+    assert ledger["household_income"]["before"]["figure"] == pytest.approx(100_000 / 2_375_000)
+    assert document["ledger"]["before_label"] == "programme year 1"
     # 2016: two harvests of net 30,000,000: 36,000,000 to members
     assert ledger["household_income"]["after"]["figure"] == pytest.approx(1_500_000 / 2_648_125)
     # savings at 2016-12-31: harvest savings 8 % of 64,000,000

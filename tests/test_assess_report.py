@@ -28,7 +28,15 @@ from assessment import (  # noqa: E402
 )  # noqa: E402
 from assessment.report import pentagon, render  # noqa: E402
 from ledger.split import DEFAULT_POLICY, split_net  # noqa: E402
-from ledger.views import Books, HarvestView, MemberView, Movement, Statement, Story  # noqa: E402
+from ledger.views import (  # noqa: E402
+    BaganView,
+    Books,
+    HarvestView,
+    MemberView,
+    Movement,
+    Statement,
+    Story,
+)
 
 DEMO = ROOT / "assessment" / "data" / "demo_survey.csv"
 GOLDEN = Path(__file__).parent / "golden" / "assess_report.txt"
@@ -46,7 +54,8 @@ def _books(as_of: dt.date, harvests, savings: int, stories=()) -> Books:
         started=D(2015, 1, 1),
         policy=DEFAULT_POLICY,
         members=members,
-        bagan=(),
+        # B1 is M01's and M07's; its manager (Pak Budi) is of M01's household
+        bagan=(BaganView("B1", ("M01", "M07"), "Pak Budi", D(2015, 1, 1), 12_000_000, "M01"),),
         statements={
             m.id: Statement(
                 m.id,

@@ -204,7 +204,7 @@ def build(db: str, script: list[tuple]) -> None:
         return True
 
     day0 = START.isoformat()
-    do(lambda b: b.init('Koperasi "Uji" \\ Banten\nnot a comment', date=day0))
+    do(lambda b: b.init('Koperasi "Uji" \\ Banten ; not a comment', date=day0))
     for m in MEMBERS:
         do(lambda b, m=m: b.add_member(m, f"Ibu {m}", date=day0))
     do(lambda b: b.add_bagan("B1", PARTNERS["B1"], "Pak Budi", date=day0, cost=5_000_000))

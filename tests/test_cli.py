@@ -572,9 +572,9 @@ def test_a_spreadsheet_csv_goes_in(tmp_path: Path) -> None:
         "member.add;M01;Ibu Siti;01/01/2015;;;;;;;;;",
         "member.add;M02;Ibu Ani;2015-01-01;;;;;;;;;",
         "bagan.add;B01;;05/01/2015;M01;M02;Pak Budi;;;;;;;",
-        "harvest;;;18/06/2015;;;NOTA 1;B01;2.500,5;Rp 10.000;;;",
+        "harvest;;;18/06/2015;;;NOTA-1;B01;2.500,5;Rp 10.000;;;",
         ";;;;;;;;;;;;",
-        "savings.deposit;;;20/06/2015;;;KW 1;;;;M02;wajib;10.000",
+        "savings.deposit;;;20/06/2015;;;KW-1;;;;M02;wajib;10.000",
     ]
     rows[4] = 'bagan.add;B01;;05/01/2015;"M01;M02";Pak Budi;;;;;;;'
     path.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))

@@ -202,3 +202,20 @@ def test_scenarios_with_the_same_seed_share_random_numbers():
     other = simulate(dearer, start, 2, 2000, 4).members_share[:, 1].astype(float)
     assert np.corrcoef(a, b)[0, 1] > 0.8
     assert abs(np.corrcoef(a, other)[0, 1]) < 0.1
+
+
+def test_the_engines_and_the_assessment_load_without_the_ledgers_storage():
+    """simulation and assessment read the books through the read API only:
+    importing them loads neither eventsourcing nor the ledger's storage."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simulation.fast, simulation, simulation.backtest, assessment\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] == 'eventsourcing'\n"
+        "         or m in ('ledger.app', 'ledger.store', 'ledger.pgstore', 'ledger.audit')]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

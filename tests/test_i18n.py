@@ -186,17 +186,25 @@ def test_catalog_is_indonesian_not_a_copy() -> None:
 def test_a_refusal_speaks_indonesian(args: tuple[str, ...], env: dict | None) -> None:
     done = kerang(*args, env=env)
     assert done.returncode == 2
-    assert done.stderr == "kerang: --as-of '2015-13-01' bukan tanggal yang sah.\n"
+    assert (
+        done.stderr == "kerang: --as-of '2015-13-01' bukan tanggal yang sah (tidak ada bulan 13).\n"
+    )
 
 
 def test_english_stays_the_default_and_json_keeps_its_keys() -> None:
     english = kerang("summary", "--as-of", "2015-13-01", "--json")
-    assert english.stderr == "kerang: --as-of '2015-13-01' is not a real date.\n"
+    assert (
+        english.stderr
+        == "kerang: --as-of '2015-13-01' is not a real date (there is no month 13).\n"
+    )
     indonesian = kerang("summary", "--as-of", "2015-13-01", "--json", "--lang", "id")
     assert indonesian.returncode == 2
     doc = json.loads(indonesian.stdout)
     assert doc["error"]["code"] == json.loads(english.stdout)["error"]["code"] == "invalid_input"
-    assert doc["error"]["message"] == "--as-of '2015-13-01' bukan tanggal yang sah."
+    assert (
+        doc["error"]["message"]
+        == "--as-of '2015-13-01' bukan tanggal yang sah (tidak ada bulan 13)."
+    )
     bad = kerang("--lang", "fr", "summary")
     assert bad.returncode == 2 and "--lang" in bad.stderr
 

@@ -34,8 +34,8 @@ from ledger.audit.checks import (
     ChainCheck,
     Check,
     DoubleEntryCheck,
+    EarlierHeadCheck,
     HarvestCheck,
-    HeadCheck,
     InfaqCheck,
     NonNegativeCheck,
     PeriodCheck,
@@ -130,7 +130,9 @@ def validate(entries: Iterable[Entry], checks: list[Check]) -> int:
 
 
 def default_checks(
-    source: Source, as_of: dt.date | None = None, head: tuple[int | None, str] | None = None
+    source: Source,
+    as_of: dt.date | None = None,
+    head: tuple[int | None, str, bool | None] | None = None,
 ) -> list[Check]:
     checks: list[Check] = [
         ChainCheck(source.links()),
@@ -153,7 +155,7 @@ def default_checks(
         ),
     ]
     if head is not None:
-        checks.append(HeadCheck(*head))
+        checks.append(EarlierHeadCheck(*head))
     return checks
 
 
@@ -161,10 +163,11 @@ def audit(
     db: str,
     as_of: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
-    head: tuple[int | None, str] | None = None,
+    head: tuple[int | None, str, bool | None] | None = None,
 ) -> AuditReport:
     """Replay the ledger at ``db`` and run every check; with ``head`` (event count or
-    None, link), also check that the books pass through that earlier head."""
+    None, link, whether its signature held or None), also check that the books pass
+    through that earlier head."""
     source = Source(db)
     try:
         checks = default_checks(source, as_of, head)

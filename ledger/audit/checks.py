@@ -157,16 +157,29 @@ class ChainCheck(Check):
             )
 
 
-class HeadCheck(Check):
-    """The log passes through a head written down earlier (``kerang audit --head``)."""
+class EarlierHeadCheck(Check):
+    """The log passes through a head written down earlier (``kerang audit --head``):
+    after ``events`` events (any number when None) the link is ``head``. ``signed``
+    says whether the statement's signature held (None: not signed)."""
 
     name = "earlier-head"
     description = msg("the books extend the head written down earlier")
 
-    def __init__(self, events: int | None, head: str) -> None:
+    def __init__(self, events: int | None, head: str, signed: bool | None = None) -> None:
         super().__init__()
         self.events, self.want = events, head.lower()
-        self.previous, self.count, self.found = GENESIS, 0, head.lower() == GENESIS and not events
+        self.previous, self.count = GENESIS, 0
+        self.found = self.want == GENESIS and not events
+        if signed is False:
+            self.fail(
+                msg(
+                    "the head's signature does not hold with this public key: it is not the cooperative's"
+                )
+            )
+        elif signed:
+            self.description = msg(
+                "the books extend the head the cooperative signed (the signature holds)"
+            )
 
     def observe(self, entry: Entry) -> None:
         self.previous = link(
