@@ -14,21 +14,20 @@ from rich.table import Table
 from rich.text import Text
 
 from assessment.model import CAPITALS, Assessment, LedgerAssessment, capital_label
+from ledger import figures
 from ledger.i18n import localise, tr
+from ledger.layout import fit
 
 BEFORE, AFTER, BOTH = "○", "●", "◉"
 BEFORE_STYLE, AFTER_STYLE, GRID_STYLE = "yellow", "bold green", "dim"
 
 
 def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return figures.score(value)
 
 
 def _change(value: float | None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:+.2f}"
-    return "0.00" if text in ("+0.00", "-0.00") else text
+    return figures.change(value)
 
 
 def _capital(capital: str) -> str:
@@ -150,11 +149,9 @@ def _capitals_table(assessment: Assessment) -> Table:
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    table.add_column(tr("Capital"), no_wrap=True)
-    table.add_column(tr("Indicators"), justify="right")
-    table.add_column(tr("Before"), justify="right")
-    table.add_column(tr("After"), justify="right")
-    table.add_column(tr("Change"), justify="right")
+    table.add_column(tr("Capital"))
+    for name in (tr("Indicators"), tr("Before"), tr("After"), tr("Change")):
+        table.add_column(name, justify="right", no_wrap=True)
     if ledger is not None:
         table.add_column(tr("From the ledger"), no_wrap=True)
     for capital in CAPITALS:
@@ -199,10 +196,9 @@ def _indicators_table(assessment: Assessment) -> Table:
     table.add_column(tr("Capital"))
     table.add_column(tr("Indicator"))
     if with_respondents:
-        table.add_column(tr("Resp."), justify="right")
-    table.add_column(tr("Before"), justify="right")
-    table.add_column(tr("After"), justify="right")
-    table.add_column(tr("Change"), justify="right")
+        table.add_column(tr("Resp."), justify="right", no_wrap=True)
+    for name in (tr("Before"), tr("After"), tr("Change")):
+        table.add_column(name, justify="right", no_wrap=True)
     for capital in CAPITALS:
         indicators = assessment.capitals[capital].indicators
         for n, indicator in enumerate(indicators):
@@ -249,8 +245,8 @@ def _ledger_table(assessment: Assessment, ledger: LedgerAssessment) -> Table:
     )
     table.add_column(tr("Indicator"), max_width=26)
     table.add_column("", no_wrap=True)
-    table.add_column(tr("Survey"), justify="right")
-    table.add_column(tr("Ledger"), justify="right")
+    table.add_column(tr("Survey"), justify="right", no_wrap=True)
+    table.add_column(tr("Ledger"), justify="right", no_wrap=True)
     table.add_column(tr("Figure behind the ledger score"))
     for indicator in ledger.indicators:
         match = survey.get(indicator.survey_indicator or "")
@@ -301,7 +297,7 @@ def render(assessment: Assessment, console: Console) -> None:
     title.append(tr("  (scores 0..{scale_max:g})", scale_max=assessment.scale_max), style="dim")
     console.print(title)
     console.print()
-    console.print(_capitals_table(assessment))
+    console.print(fit(_capitals_table(assessment)))
     console.print(Text(tr("Pentagon: the five capitals before and after"), style="bold"))
     console.print()
     console.print(
@@ -310,15 +306,16 @@ def render(assessment: Assessment, console: Console) -> None:
                 {c: s.before for c, s in assessment.capitals.items()},
                 {c: s.after for c, s in assessment.capitals.items()},
                 assessment.scale_max,
+                radius=9 if console.width >= 64 else 7,
             ),
             (0, 0, 0, 2),
             expand=False,
         )
     )
     console.print(Padding(_legend(assessment.scale_max), (1, 0, 1, 2), expand=False))
-    console.print(_indicators_table(assessment))
+    console.print(fit(_indicators_table(assessment)))
     if assessment.ledger is not None:
-        console.print(_ledger_table(assessment, assessment.ledger))
+        console.print(fit(_ledger_table(assessment, assessment.ledger)))
     if assessment.stories is not None:
         console.print(_stories(assessment))
         console.print()

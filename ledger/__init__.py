@@ -70,11 +70,31 @@ def record(db: str, op: str, **fields: Any) -> Outcome:
     return run(app, lambda uow: apply(uow, op, fields))
 
 
-def statement(db: str, member: str, as_of: dt.date | None = None) -> MemberStatement:
-    from ledger import queries
+def statement(
+    db: str,
+    member: str,
+    as_of: dt.date | None = None,
+    *,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    everything: bool = False,
+) -> MemberStatement:
+    """A member's balances as of a date, with the passbook's lines from ``first`` to ``last``.
+
+    ``last`` is the statement's date (``as_of``; give one or both the same); ``first``
+    defaults to a year before it, or the member's joining with ``everything``.
+    """
+    import attrs
+
+    from ledger import queries, statements
     from ledger.app import open_ledger
 
-    return queries.statement(open_ledger(db), member, as_of)
+    app = open_ledger(db)
+    day = statements.statement_day(as_of, last)
+    result = queries.statement(app, member, queries.as_of_date(app, day))
+    start = statements.passbook_start(result.joined, result.statement.as_of, first, everything)
+    book = statements.passbook(app, member, start, result.statement.as_of)
+    return attrs.evolve(result, passbook=book)
 
 
 def summary(db: str, as_of: dt.date | None = None) -> Summary:

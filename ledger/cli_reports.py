@@ -19,7 +19,9 @@ Compute = Callable[[str, argparse.Namespace], Any]
 def _statement(db: str, a: argparse.Namespace) -> Any:
     import ledger
 
-    return ledger.statement(db, a.member, a.as_of)
+    return ledger.statement(
+        db, a.member, a.as_of, first=a.first, last=a.last, everything=a.everything
+    )
 
 
 def _summary(db: str, a: argparse.Namespace) -> Any:
@@ -52,8 +54,8 @@ def _financial(kind: str) -> Compute:
 
 REPORTS: dict[tuple[str, ...], tuple[str, str, Compute, str]] = {
     ("statement",): (
-        "a member's statement",
-        "kerang statement M01 --as-of 2018-12-31",
+        "a member's statement and passbook",
+        "kerang statement M01 --from 2018-01-01 --to 2018-12-31",
         _statement,
         "render_statement",
     ),
@@ -131,8 +133,28 @@ def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
 def _report(parent: Any, cli: ModuleType, words: tuple[str, ...]) -> None:
     help, example, compute, render = REPORTS[words]
     p = cli.command(parent, words[-1], help, example)
-    if words == ("statement",):
+    if words == ("statement",):  # the passbook's period
         p.add_argument("member", help="the member's ID")
+        p.add_argument(
+            "--from",
+            dest="first",
+            type=cli.date_arg("from"),
+            metavar="YYYY-MM-DD",
+            help="passbook lines from this date (default: a year before --to)",
+        )
+        p.add_argument(
+            "--to",
+            dest="last",
+            type=cli.date_arg("to"),
+            metavar="YYYY-MM-DD",
+            help="passbook lines and balances up to this date (the same as --as-of)",
+        )
+        p.add_argument(
+            "--all",
+            dest="everything",
+            action="store_true",
+            help="every line since the member joined",
+        )
     if words in (("report", "income"), ("report", "infaq")):
         required = words[-1] == "income"
         p.add_argument(

@@ -17,6 +17,8 @@ catalog falls back to English (tests/test_i18n.py makes sure none is missing).
 from __future__ import annotations
 
 import os
+import string
+from decimal import Decimal
 from typing import Any
 
 LANGUAGES = ("en", "id")
@@ -65,9 +67,25 @@ def catalog(lang: str) -> dict[str, str]:
     return {}
 
 
+class _Figures(string.Formatter):
+    """Numbers in a template ({runs:,}, {bagan:.1f}) written the chosen language's way."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        if self.lang == "id" and numeric and format_spec:
+            from ledger.figures import localised_number
+
+            return localised_number(text, self.lang)
+        return text
+
+
 def _format(template: str, values: dict[str, Any], lang: str) -> str:
     text = catalog(lang).get(template, template)
-    return text.format(**{k: localise(v, lang) for k, v in values.items()})
+    return _Figures(lang).format(text, **{k: localise(v, lang) for k, v in values.items()})
 
 
 def tr(template: str, **values: Any) -> str:

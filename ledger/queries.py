@@ -61,9 +61,13 @@ class MemberStatement:
     left: dt.date | None
     bagan: tuple[str, ...]
     lines: tuple[StatementLine, ...]
+    passbook: Any = None  # ledger.statements.Passbook: the lines with a running balance
 
     def as_json(self) -> dict[str, Any]:
-        return self.statement.as_json()
+        doc = self.statement.as_json()
+        if self.passbook is not None:
+            doc["passbook"] = self.passbook.as_json()
+        return doc
 
 
 def _statement_from_totals(member: str, day: dt.date, totals: dict[str, int]) -> Statement:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -12,11 +13,13 @@ from rich.text import Text
 from ledger.app import Outcome
 from ledger.audit import MAX_SHOWN, AuditReport
 from ledger.domain import SAVINGS_KINDS
+from ledger.figures import points as format_percent
+from ledger.figures import rupiah as format_rupiah
 from ledger.i18n import localise, tr
-from ledger.money import format_percent, format_rupiah
+from ledger.layout import fit
 from ledger.queries import MemberStatement, Summary, TrialBalance
 from ledger.split import SHARES
-from ledger.text import shown
+from ledger.text import display, shown
 from ledger.transfer import ImportResult
 from ledger.verify import VerifyReport
 
@@ -34,9 +37,65 @@ SAVINGS_LABELS = {
 }
 
 
+ACCOUNT_LABELS = {
+    "Assets:Cash:Operating": "Cash",
+    "Assets:Cash:Infaq": "Infaq cash (kept apart)",
+    "Assets:Receivable:Loans": "Loans to members (qardh)",
+    "Assets:Fixed:Bagan": "Bagan (fixed assets)",
+    "Liabilities:Savings:Pokok": "Simpanan pokok (membership deposits)",
+    "Liabilities:Savings:Wajib": "Simpanan wajib (compulsory savings)",
+    "Liabilities:Savings:Sukarela": "Simpanan sukarela (voluntary savings)",
+    "Liabilities:Savings:Harvest": "Harvest savings (tabungan panen)",
+    "Liabilities:Funds:Infaq": "Infaq fund",
+    "Liabilities:Funds:Education": "Education fund",
+    "Liabilities:Funds:Social": "Social fund",
+    "Liabilities:SHU:Members": "Members' SHU not yet paid",
+    "Equity:Grants:Programme": "Programme grants (donated capital)",
+    "Equity:Reserve": "Reserve (cadangan)",
+    "Income:Harvest:Sales": "Harvest sales",
+    "Income:Cooperative:Other": "Other income",
+    "Expenses:Harvest:Costs": "Harvest costs",
+    "Expenses:Harvest:ManagerShare": "Managers' share (jasa pengelola)",
+    "Expenses:Harvest:PartnerShare": "Partners' share (pendapatan mitra)",
+    "Expenses:Harvest:SavingsShare": "Harvest savings share",
+    "Expenses:Cooperative:Operating": "Operating expenses",
+}
+CHECK_LABELS = {
+    "chain": "chain",
+    "schema": "schema",
+    "sequence": "sequence",
+    "harvest-split": "harvest-split",
+    "double-entry": "double-entry",
+    "no-negative-balance": "no-negative-balance",
+    "infaq-apart": "infaq-apart",
+    "reversals": "reversals",
+    "closed-periods": "closed-periods",
+    "shu": "shu",
+    "read-models": "read-models",
+}
+
+
+def account_label(account: str) -> Text:
+    """An account's name in the chosen language, then its code (as the JSON names it)."""
+    label = ACCOUNT_LABELS.get(account)
+    if label is None and account.startswith("Equity:SHU:"):
+        label = tr("SHU {year} (a loss held)", year=account.rsplit(":", 1)[1])
+    text = Text(tr(label) if label in ACCOUNT_LABELS.values() else (label or ""))
+    if text.plain:
+        text.append(" — ")  # the code follows on the same line when there is room
+    text.append(account, style="dim")
+    return text
+
+
+def check_label(name: str) -> str:
+    """An audit check's name in the chosen language (its JSON name in English)."""
+    label = CHECK_LABELS.get(name)
+    return tr(label) if label else name
+
+
 def _money_table(title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left", show_edge=True, expand=False)
-    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", style="bold")
     table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     return table
 
@@ -55,6 +114,8 @@ def render_outcome(console: Console, outcome: Outcome) -> None:
 
 def render_summary(console: Console, s: Summary) -> None:
     head = Table.grid(padding=(0, 2))
+    head.add_column(no_wrap=True)
+    head.add_column()
     head.add_row(tr("Cooperative"), shown(s.name))
     head.add_row(tr("As of"), s.as_of.isoformat())
     head.add_row(tr("Members"), str(s.members))
@@ -74,13 +135,86 @@ def render_summary(console: Console, s: Summary) -> None:
     funds.add_row(tr("Infaq fund (kept apart)"), format_rupiah(s.infaq_fund))
     funds.add_row(tr("Loans outstanding"), format_rupiah(s.loans_outstanding))
     console.print(
-        Panel(Group(head, Text(""), harvest, Text(""), funds), title=tr("Summary"), expand=False)
+        Panel(
+            Group(head, Text(""), fit(harvest), Text(""), fit(funds)),
+            title=tr("Summary"),
+            expand=False,
+        )
     )
+
+
+BOOK_LABELS = {
+    "savings.pokok": "Simpanan pokok (membership deposit)",
+    "savings.wajib": "Simpanan wajib (compulsory savings)",
+    "savings.sukarela": "Simpanan sukarela (voluntary savings)",
+    "savings.harvest": "Tabungan panen (harvest savings)",
+    "loan": "Pinjaman (qardh loan owed)",
+    "income": "Income from harvests (pendapatan mitra)",
+    "infaq": "Infaq given",
+}
+KIND_LABELS = {
+    "savings.deposit": "deposit",
+    "savings.withdraw": "withdrawal",
+    "harvest": "harvest share",
+    "repair": "bagan repair",
+    "loan.disburse": "loan disbursed",
+    "loan.repay": "loan repayment",
+    "infaq.receive": "infaq",
+    "member.leave": "settled on leaving",
+    "close": "year-end close",
+    "reopen": "close undone",
+}
+
+
+def kind_label(kind: str) -> str:
+    """What a transaction is, in the chosen language (its op name when unknown)."""
+    label = KIND_LABELS.get(kind)
+    return tr(label) if label else kind
+
+
+def _signed(amount: int) -> str:
+    return ("+" if amount > 0 else "") + format_rupiah(amount)
+
+
+def _passbook_table(book: Any, first: Any, last: Any) -> Table:
+    table = Table(
+        title=tr(BOOK_LABELS[book.key]),
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column(tr("Date"), no_wrap=True)
+    table.add_column(tr("Description"))
+    table.add_column(tr("Amount"), justify="right", no_wrap=True)
+    table.add_column(tr("Balance"), justify="right", no_wrap=True)
+    table.add_row(first.isoformat(), tr("opening balance"), "", format_rupiah(book.opening))
+    for line in book.lines:
+        what = Text(kind_label(line.kind))
+        if line.reverses:
+            what = Text(
+                tr("correction: reverses {ref}", ref=display(line.reverses)), style="yellow"
+            )
+        what.append(" " + display(line.ref), style="dim")
+        if line.reversed_by:
+            what.append(
+                "\n" + tr("reversed by {ref}", ref=display(line.reversed_by)), style="yellow"
+            )
+        table.add_row(
+            line.date.isoformat(), what, _signed(line.amount), format_rupiah(line.balance)
+        )
+    table.add_row(
+        last.isoformat(), tr("closing balance"), "", format_rupiah(book.closing), style="bold"
+    )
+    return table
 
 
 def render_statement(console: Console, ms: MemberStatement) -> None:
     st = ms.statement
     head = Table.grid(padding=(0, 2))
+    head.add_column(no_wrap=True)
+    head.add_column()
     head.add_row(tr("Member"), f"{shown(st.member)} — {shown(ms.name)}")
     status = tr("joined {joined}", joined=ms.joined) + (
         tr(", left {left}", left=ms.left) if ms.left else ""
@@ -97,25 +231,32 @@ def render_statement(console: Console, ms: MemberStatement) -> None:
         )
     balances.add_row(tr("Loan outstanding"), format_rupiah(st.loan_outstanding))
     balances.add_row(tr("Infaq given"), format_rupiah(st.infaq_given))
-
-    parts = [head, Text(""), balances]
-    if ms.lines:
-        lines = Table(title=tr("Latest {count} entries", count=len(ms.lines)), title_justify="left")
-        lines.add_column(tr("Date"), no_wrap=True)
-        lines.add_column(tr("Ref"), no_wrap=True)
-        lines.add_column(tr("What"), no_wrap=True)
-        lines.add_column(tr("Account"))
-        lines.add_column(tr("Amount"), justify="right", no_wrap=True)
-        for line in ms.lines:
-            lines.add_row(
-                line.date.isoformat(),
-                shown(line.ref),
-                line.kind,
-                line.account,
-                format_rupiah(line.amount),
-            )
-        parts += [Text(""), lines]
-    console.print(Panel(Group(*parts), title=tr("Member statement"), expand=False))
+    console.print(
+        Panel(Group(head, Text(""), fit(balances)), title=tr("Member statement"), expand=False)
+    )
+    book = ms.passbook
+    if book is None:
+        return
+    console.print()
+    console.print(
+        tr(
+            "[bold]Passbook[/] {first} – {last} (a deposit adds, a withdrawal subtracts)",
+            first=book.first,
+            last=book.last,
+        )
+    )
+    quiet = []
+    for b in book.books:
+        if not b.lines:
+            quiet.append(b)
+            continue
+        console.print()
+        console.print(fit(_passbook_table(b, book.first, book.last)))
+    if quiet:
+        console.print()
+        console.print(tr("No entries in this period:"))
+        for b in quiet:
+            console.print(f"  {tr(BOOK_LABELS[b.key])}: {format_rupiah(b.closing)}")
 
 
 def render_balance(console: Console, tb: TrialBalance) -> None:
@@ -123,20 +264,21 @@ def render_balance(console: Console, tb: TrialBalance) -> None:
         title=tr("Trial balance as of {as_of} (debits +, credits −)", as_of=tb.as_of),
         title_justify="left",
     )
-    table.add_column(tr("Account"), no_wrap=True)
+    table.add_column(tr("Account"))
     table.add_column(tr("Debit"), justify="right", no_wrap=True)
     table.add_column(tr("Credit"), justify="right", no_wrap=True)
     debit = credit = 0
     for account, amount in tb.accounts.items():
+        name = account_label(account)
         if amount >= 0:
             debit += amount
-            table.add_row(account, format_rupiah(amount), "")
+            table.add_row(name, format_rupiah(amount), "")
         else:
             credit -= amount
-            table.add_row(account, "", format_rupiah(-amount))
+            table.add_row(name, "", format_rupiah(-amount))
     table.add_section()
     table.add_row(tr("Total"), format_rupiah(debit), format_rupiah(credit), style="bold")
-    console.print(table)
+    console.print(fit(table))
     verdict = (
         tr("[green]balanced[/]")
         if tb.total == 0
@@ -159,6 +301,11 @@ def render_import(console: Console, result: ImportResult) -> None:
             already=result.already_recorded,
         )
         + (tr(" (check only: nothing written)") if result.checked_only else "")
+        + (
+            tr("; read as {encoding}", encoding=result.encoding)
+            if result.encoding != "utf-8"
+            else ""
+        )
     )
 
 
@@ -168,17 +315,18 @@ def render_audit(console: Console, report: AuditReport) -> None:
         + (tr(" as of {as_of}", as_of=report.as_of) if report.as_of else ""),
         title_justify="left",
     )
-    table.add_column(tr("Check"), no_wrap=True)
+    table.add_column(tr("Check"))
     table.add_column("", no_wrap=True)
     table.add_column(tr("Detail"))
     for check in report.checks:
         table.add_row(
-            check.name,
+            check_label(check.name),
             tr("[green]ok[/]") if check.ok else tr("[red]FAIL[/]"),
             _check_detail(check),
         )
-    console.print(table)
-    console.print(tr("head {head}", head=report.head))
+    console.print(fit(table))
+    # a digest is one word longer than a narrow terminal: printed whole, never folded
+    console.print(tr("head {head}", head=report.head), soft_wrap=True)
     console.print(
         tr("[green]The books hold.[/]")
         if report.ok
@@ -245,7 +393,7 @@ def render_position(console: Console, p: Any) -> None:
         tr("Laporan posisi keuangan per {as_of} (statement of financial position)", as_of=p.as_of),
     )
     table = Table()
-    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Pos"))
     table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
 
     def section(s: Any, total_label: str) -> None:
@@ -265,7 +413,7 @@ def render_position(console: Console, p: Any) -> None:
     table.add_row(
         tr("JUMLAH LIABILITAS, DANA INFAQ DAN EKUITAS"), format_rupiah(p.claims), style="bold"
     )
-    console.print(table)
+    console.print(fit(table))
     console.print(
         tr("[green]balanced[/]: assets equal liabilities, infaq fund and equity")
         if p.balanced
@@ -287,7 +435,7 @@ def render_income(console: Console, s: Any) -> None:
         ),
     )
     table = Table()
-    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Pos"))
     table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     h = s.harvest
     table.add_row(tr("Penjualan hasil panen (harvest sales)"), format_rupiah(h["sales"]))
@@ -315,7 +463,7 @@ def render_income(console: Console, s: Any) -> None:
         table.add_row(tr("Lain-lain (other)"), format_rupiah(s.other))
     table.add_section()
     table.add_row(tr("SISA HASIL USAHA (SHU)"), format_rupiah(s.shu), style="bold")
-    console.print(table)
+    console.print(fit(table))
     console.print(tr("Infaq is not income: it is kept in its own fund ('kerang report infaq')."))
 
 
@@ -327,7 +475,7 @@ def render_infaq(console: Console, c: Any) -> None:
         tr("Laporan perubahan dana infaq {first} – {last} (PSAK 109)", first=c.first, last=c.last),
     )
     table = Table()
-    table.add_column(tr("Pos"), no_wrap=True)
+    table.add_column(tr("Pos"))
     table.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     table.add_row(tr("Saldo awal (opening)"), format_rupiah(c.opening), style="bold")
     table.add_section()
@@ -335,7 +483,7 @@ def render_infaq(console: Console, c: Any) -> None:
     for member, amount in c.by_member.items():
         table.add_row(
             (
-                tr("  from member {member}", member=member)
+                tr("  from member {member}", member=shown(member))
                 if member
                 else tr("  from the public (non-members)")
             ),
@@ -344,10 +492,10 @@ def render_infaq(console: Console, c: Any) -> None:
     table.add_section()
     table.add_row(tr("Penyaluran (disbursed)"), format_rupiah(-c.disbursed), style="bold")
     for purpose, amount in c.by_purpose.items():
-        table.add_row(f"  {purpose}", format_rupiah(-amount))
+        table.add_row(f"  {shown(purpose)}", format_rupiah(-amount))
     table.add_section()
     table.add_row(tr("Saldo akhir (closing)"), format_rupiah(c.closing), style="bold")
-    console.print(table)
+    console.print(fit(table))
 
 
 def render_shu(console: Console, r: Any) -> None:
@@ -359,7 +507,7 @@ def render_shu(console: Console, r: Any) -> None:
     )
     _heading(console, r.name, tr("SHU {year} ({status})", year=r.year, status=status))
     funds = Table()
-    funds.add_column(tr("Part"), no_wrap=True)
+    funds.add_column(tr("Part"))
     funds.add_column(tr("%"), justify="right", no_wrap=True)
     funds.add_column(tr("Rupiah"), justify="right", no_wrap=True)
     labels = {
@@ -374,7 +522,7 @@ def render_shu(console: Console, r: Any) -> None:
     funds.add_section()
     funds.add_row(tr("SHU"), "100", format_rupiah(r.shu), style="bold")
     funds.add_row(tr("  of which to the reserve in all"), "", format_rupiah(r.reserve))
-    parts: list[Any] = [funds]
+    parts: list[Any] = [fit(funds)]
     if r.members:
         members = Table(title=tr("Per member"), title_justify="left")
         for col in (
@@ -386,11 +534,11 @@ def render_shu(console: Console, r: Any) -> None:
             "Total",
         ):
             members.add_column(
-                tr(col), justify="left" if col == "Member" else "right", no_wrap=True
+                tr(col), justify="left" if col == "Member" else "right", no_wrap=col != "Member"
             )
         for m in r.members:
             members.add_row(
-                f"{m.member} {m.name}".strip(),
+                shown(f"{m.member} {m.name}".strip()),
                 format_rupiah(m.harvest_income),
                 format_rupiah(m.savings),
                 format_rupiah(m.jasa_usaha),
@@ -407,7 +555,7 @@ def render_shu(console: Console, r: Any) -> None:
             format_rupiah(sum(m.total for m in r.members)),
             style="bold",
         )
-        parts += [Text(""), members]
+        parts += [Text(""), fit(members)]
     console.print(Group(*parts))
     for note in r.notes:
         console.print(tr("[yellow]note[/]: {note}", note=localise(note)))

@@ -35,6 +35,7 @@ from ledger.i18n import msg
 from ledger.money import format_percent
 from ledger.queries import as_of_date, cooperative
 from ledger.shu import FUNDS, notes_of, resolve_bylaws
+from ledger.views import SAVINGS_KINDS
 
 CLOSING_REFS = ("close:", "reopen:")
 
@@ -394,3 +395,165 @@ def shu(app: LedgerApp, year: int, bylaws: str | None = None) -> ShuReport:
         members=members,
         notes=tuple(notes),
     )
+
+
+# ------------------------------------------------------------ the member's passbook
+# Each book of a member's passbook: the account it reads and the sign that turns the
+# cooperative's posting into the member's own view (a deposit adds, a withdrawal subtracts;
+# a loan disbursed adds to what the member owes, a repayment subtracts).
+PASSBOOK_BOOKS: tuple[tuple[str, str, int], ...] = (
+    *((f"savings.{k}", accounts.SAVINGS[k], -1) for k in SAVINGS_KINDS),
+    ("loan", accounts.LOANS, 1),
+    ("income", accounts.PARTNER_SHARE, 1),
+    ("infaq", accounts.INFAQ_FUND, -1),
+)
+
+
+@attrs.frozen
+class PassbookLine:
+    date: dt.date
+    ref: str
+    kind: str  # the transaction's op (savings.deposit, harvest, ...), or "correct"
+    amount: int  # in the member's sign
+    balance: int  # the running balance after this line
+    reverses: str | None = None  # on a correction's line: the ref it reverses
+    reversed_by: str | None = None  # on a reversed line: the correction's ref
+
+    def as_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "date": self.date.isoformat(),
+            "ref": self.ref,
+            "kind": self.kind,
+            "amount": self.amount,
+            "balance": self.balance,
+        }
+        if self.reverses:
+            doc["reverses"] = self.reverses
+        if self.reversed_by:
+            doc["reversed_by"] = self.reversed_by
+        return doc
+
+
+@attrs.frozen
+class PassbookBook:
+    key: str  # savings.pokok ... savings.harvest, loan, income, infaq
+    opening: int
+    lines: tuple[PassbookLine, ...]
+
+    @property
+    def closing(self) -> int:
+        return self.lines[-1].balance if self.lines else self.opening
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "opening": self.opening,
+            "lines": [line.as_json() for line in self.lines],
+            "closing": self.closing,
+        }
+
+
+@attrs.frozen
+class Passbook:
+    """A member's buku tabungan: per book, lines in date order with a running balance."""
+
+    member: str
+    first: dt.date
+    last: dt.date
+    books: tuple[PassbookBook, ...]
+
+    def book(self, key: str) -> PassbookBook:
+        return next(b for b in self.books if b.key == key)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "books": {b.key: b.as_json() for b in self.books},
+        }
+
+
+def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Passbook:
+    """The member's passbook from ``first`` to ``last`` (opening balances on ``first``).
+
+    A correction posts under the ref it reverses, dated on the correction: the later half
+    of a reversed ref's postings on an account are the reversal.
+    """
+    if last < first:
+        raise InvalidInput(
+            "to", msg("--to {last} is before --from {first}.", last=last, first=first)
+        )
+    sign = {account: s for _, account, s in PASSBOOK_BOOKS}
+    rows = app.read.rows(
+        "SELECT p.date, p.ref, p.account, p.amount, COALESCE(r.kind, ''), r.reversed_by "
+        "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
+        f"WHERE p.member = ? AND p.account IN ({', '.join('?' * len(sign))}) AND p.date <= ? "
+        "ORDER BY p.date, p.id",
+        (member, *sign, last.isoformat()),
+    )
+    seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (_, ref, account, *_rest) in enumerate(rows):
+        seen[(ref, account)].append(i)
+    reversal: set[int] = set()  # the rows that undo an earlier one
+    for at in seen.values():
+        if rows[at[0]][5]:
+            reversal.update(at[len(at) // 2 :])
+    balances: dict[str, int] = defaultdict(int)
+    lines: dict[str, list[PassbookLine]] = defaultdict(list)
+    for i, (day, ref, account, amount, kind, reversed_by) in enumerate(rows):
+        mine = sign[account] * int(amount)
+        balances[account] += mine
+        if dt.date.fromisoformat(day) < first:
+            continue
+        undo = i in reversal
+        lines[account].append(
+            PassbookLine(
+                date=dt.date.fromisoformat(day),
+                ref=reversed_by if undo else ref,
+                kind="correct" if undo else kind,
+                amount=mine,
+                balance=balances[account],
+                reverses=ref if undo else None,
+                reversed_by=None if undo else reversed_by,
+            )
+        )
+    books = []
+    for key, account, _ in PASSBOOK_BOOKS:
+        shown = tuple(lines[account])
+        moved = sum(line.amount for line in shown)
+        books.append(PassbookBook(key, balances[account] - moved, shown))
+    return Passbook(member, first, last, tuple(books))
+
+
+def statement_day(as_of: dt.date | None, last: dt.date | None) -> dt.date | None:
+    """The statement's date from ``--as-of`` and ``--to``: one reading, or a refusal."""
+    if as_of is not None and last is not None and as_of != last:
+        raise InvalidInput(
+            "to",
+            msg(
+                "--to {last} and --as-of {as_of} name two dates; give one of them.",
+                last=last,
+                as_of=as_of,
+            ),
+        )
+    return as_of or last
+
+
+def passbook_start(
+    joined: dt.date, last: dt.date, first: dt.date | None, everything: bool
+) -> dt.date:
+    """``--from``, or everything since joining (``--all``), or the year up to ``last``."""
+    if everything and first is not None:
+        raise InvalidInput("all", msg("--all and --from name two starts; give one of them."))
+    if everything:
+        return min(joined, last)
+    if first is not None:
+        if last < first:
+            raise InvalidInput(
+                "to", msg("--to {last} is before --from {first}.", last=last, first=first)
+            )
+        return first
+    try:
+        year_before = last.replace(year=last.year - 1) + dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        year_before = last.replace(year=last.year - 1, day=28) + dt.timedelta(days=1)
+    return min(max(joined, year_before), last)

@@ -35,6 +35,9 @@ BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u
 ZERO_WIDTH = frozenset("\u200b\u2060\ufeff\u180e")
 
 
+# what a spreadsheet cell or a shell may leave around a value; anything else is kept
+# (and refused when it is invisible)
+_EDGES = " \t\r\n\u00a0"
 _KINDS = {"Cc": "control", "Cf": "format", "Cs": "surrogate", "Co": "private use"}
 
 
@@ -86,7 +89,7 @@ def read_code(value: object, field: str, limit: int = CODE_LIMIT) -> str:
     text = _must_be_text(value, field)
     if len(text) > 4 * limit:  # before normalising megabytes
         raise _too_long(field, len(text), limit)
-    text = unicodedata.normalize("NFC", text.strip())
+    text = unicodedata.normalize("NFC", text.strip(_EDGES))
     if not text:
         raise InvalidInput(field, msg("--{field} must not be empty.", field=field))
     for ch in text:
@@ -112,7 +115,7 @@ def read_words(value: object, field: str, limit: int = WORDS_LIMIT, *, lines: bo
     text = _must_be_text(value, field)
     if len(text) > 4 * limit:
         raise _too_long(field, len(text), limit)
-    text = unicodedata.normalize("NFC", text.strip())
+    text = unicodedata.normalize("NFC", text.strip(_EDGES))
     if not text:
         raise InvalidInput(field, msg("--{field} must not be empty.", field=field))
     for ch in text:

@@ -159,6 +159,7 @@ COLUMN_ALIASES: dict[str, str] = {
     "keterangan": "notes",
     "catatan": "notes",
 }
+CELL_EDGES = " \t\r\n\u00a0"  # what a spreadsheet leaves around a value
 LINE_LIMIT = 100_000  # characters in one line of an import file
 _INT_DIGITS = 40  # longer JSON integers are not amounts anyone meant
 
@@ -188,7 +189,7 @@ def _did_you_mean(name: str, valid: list[str]) -> str:
 
 
 def _csv_value(name: str, value: str) -> Any:
-    value = value.strip()
+    value = value.strip(CELL_EDGES)
     if name == "partners":
         return [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
     return value

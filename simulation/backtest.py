@@ -123,7 +123,7 @@ def backtest(
         changes[p.field] = value if p.integer else float(value)
     scenario = attrs.evolve(scenario, **changes)
     years = -(-months // 12)
-    paths = simulate(scenario, start, years, runs, seed)
+    paths = simulate(scenario, start, years, runs, seed, monthly=True)
     h = months
 
     # the books at the end

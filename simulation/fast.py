@@ -65,6 +65,7 @@ def run_fast(
     runs: int,
     on_month: Callable[[int], None] | None = None,
     trace: list | None = None,
+    monthly: bool = False,
 ) -> Paths:
     """Replications of ``blocks`` (BLOCK each, the last cut at ``runs``).
 
@@ -72,7 +73,9 @@ def run_fast(
     replications are the same whatever ``runs`` is.
 
     ``trace`` (for the benchmark) collects the arguments of every
-    state-dependent random draw, so that the draws can be replayed alone."""
+    state-dependent random draw, so that the draws can be replayed alone.
+    ``monthly``: keep every month's money and producing bagan (the backtest
+    needs them); otherwise only the standing bagan of each month."""
     s, g = scenario, grid(scenario, years)
     months, cycle = g.months, g.cycle
     offset = blocks.start * BLOCK
@@ -111,17 +114,20 @@ def run_fast(
         "members_share": np.zeros((years + 1, width), np.int64),
         "manager_share": np.zeros((years + 1, width), np.int64),
     }
-    monthly = {
-        k: np.zeros((months + 1, width), np.int64)
-        for k in ("bagan", "producing", "members", "manager", "savings", "fund")
+    detail = ("producing", "members", "manager", "savings", "fund")
+    each_month = {
+        k: np.zeros((months + 1 if k == "bagan" or monthly else 0, width), np.int64)
+        for k in ("bagan", *detail)
     }
     first = np.full(width, -1, np.int64)
     built = np.zeros((len(FINANCE), width), np.int64)
     rebuilt = np.zeros(width, np.int64)
     retired = np.zeros((2, width), np.int64)
-    out["bagan"][0] = monthly["bagan"][0] = total
-    monthly["producing"][0] = sum(1 for m in start.next_harvest if m <= g.cycle)
-    out["fund"][0] = monthly["fund"][0] = fund
+    out["bagan"][0] = each_month["bagan"][0] = total
+    out["fund"][0] = fund
+    if monthly:
+        each_month["producing"][0] = sum(1 for m in start.next_harvest if m <= g.cycle)
+        each_month["fund"][0] = fund
     year_members = np.zeros(width, np.int64)
     year_manager = np.zeros(width, np.int64)
     table = _tables(start.policy)
@@ -136,14 +142,22 @@ def run_fast(
 
     trend = params[:, 2]
     needed = np.zeros((12, width), np.int64)  # repair money needed, last 12 months
-    paid = np.zeros((12, width), np.int64)  # of which paid
+    unpaid = np.zeros((12, width), np.int64)  # of which left undone
+    needed_sum = np.zeros(width, np.int64)
+    unpaid_sum = np.zeros(width, np.int64)
     run_down = np.zeros(width)  # chance a kept-up survivor retires for want of repairs
+    # sources that can hold money: the levers in use, and always the savings fund
+    sources = [k for k, on in enumerate((g.capital, shu, reinvest)) if on] + [3]
+    base_costs = np.array([[g.harvest_cost], [g.repair_cost], [g.cost], [g.rebuild_cost]], float)
+    steady = not trend.any()
+    if steady:  # no trend: the costs of month 0 throughout
+        harvest_cost, repair_cost, cost, rebuild_cost = (
+            np.full(width, int(c[0]), np.int64) for c in base_costs
+        )
     for t in range(1, months + 1):
-        growth = np.exp(trend * (t / 12))
-        harvest_cost = np.floor(g.harvest_cost * growth + 0.5).astype(np.int64)
-        repair_cost = np.floor(g.repair_cost * growth + 0.5).astype(np.int64)
-        cost = np.floor(g.cost * growth + 0.5).astype(np.int64)
-        rebuild_cost = np.floor(g.rebuild_cost * growth + 0.5).astype(np.int64)
+        if not steady:
+            grown = np.floor(base_costs * np.exp(trend * (t / 12)) + 0.5).astype(np.int64)
+            harvest_cost, repair_cost, cost, rebuild_cost = grown
         yield_scale = seasons[(t - 1) // 12]
         slot = ring[t % cycle]
         slot += joining[t]
@@ -155,8 +169,11 @@ def run_fast(
             if p_loss > 0:
                 lost[c] = p.rng["loss"].binomial(slot[c], p_loss)
             kg[c] = p.rng["yield"].gamma((slot[c] - lost[c]) * g.yield_shape, yield_scale[c])
-            if p_loss > 0:
-                kg[c] += g.kept * p.rng["yield"].gamma(lost[c] * g.yield_shape, yield_scale[c])
+            if p_loss > 0:  # the spoilt harvests, only where there are some
+                hit = np.flatnonzero(lost[c]) + c.start
+                kg[hit] += g.kept * p.rng["yield"].gamma(
+                    lost[hit] * g.yield_shape, yield_scale[hit]
+                )
             if g.retire_kept_up > 0:
                 gone[c] = p.rng["retire"].binomial(slot[c], g.retire_kept_up)
             if worn:  # only the runs whose fund left repairs undone
@@ -165,9 +182,10 @@ def run_fast(
             if trace is not None:
                 trace.append((p, "repair", slot[c].copy(), p_repair))
                 trace.append((p, "loss", slot[c].copy(), p_loss))
-                shapes = (slot[c] - lost[c]) * g.yield_shape, lost[c] * g.yield_shape
-                trace.append((p, "yield", shapes[0], yield_scale[c].copy()))
-                trace.append((p, "yield", shapes[1], yield_scale[c].copy()))
+                shape = (slot[c] - lost[c]) * g.yield_shape
+                trace.append((p, "yield", shape, yield_scale[c].copy()))
+                if p_loss > 0:
+                    trace.append((p, "yield", lost[hit] * g.yield_shape, yield_scale[hit]))
                 trace.append((p, "retire", slot[c].copy(), g.retire_kept_up))
                 if worn:
                     trace.append((p, "retire", slot[idx] - gone[idx], run_down[idx]))
@@ -197,9 +215,11 @@ def run_fast(
         need = repairs * repair_cost + shortfall
         pay = np.minimum(fund, need)
         fund -= pay
-        needed[t % 12], paid[t % 12] = need, pay
-        short = needed.sum(axis=0) - paid.sum(axis=0)
-        run_down = g.run_down_extra * short / np.maximum(needed.sum(axis=0), 1)
+        i = t % 12
+        needed_sum += need - needed[i]
+        unpaid_sum += (need - pay) - unpaid[i]
+        needed[i], unpaid[i] = need, need - pay
+        run_down = g.run_down_extra * unpaid_sum / np.maximum(needed_sum, 1)
         if t % 12 == 0 and shu:
             pools[1] += share_of(coop_year, shu)
         if t % 12 == 0:
@@ -208,7 +228,7 @@ def run_fast(
             pools[0] += g.capital
         room = np.full(width, g.capacity, np.int64)
         new = np.zeros(width, np.int64)
-        for k in range(len(FINANCE)):
+        for k in sources:
             money = pools[k] if k < 3 else np.maximum(fund - g.reserve, 0)
             n = np.minimum(np.minimum(to_rebuild, room), money // rebuild_cost)
             spent = n * rebuild_cost
@@ -230,12 +250,13 @@ def run_fast(
 
         year_members += members
         year_manager += split[0]
-        monthly["bagan"][t] = total
-        monthly["producing"][t] = ring.sum(axis=0)
-        monthly["members"][t] = members
-        monthly["manager"][t] = split[0]
-        monthly["savings"][t] = split[2]
-        monthly["fund"][t] = fund
+        each_month["bagan"][t] = total
+        if monthly:
+            each_month["producing"][t] = ring.sum(axis=0)
+            each_month["members"][t] = members
+            each_month["manager"][t] = split[0]
+            each_month["savings"][t] = split[2]
+            each_month["fund"][t] = fund
         if t % 12 == 0:
             y = t // 12
             out["bagan"][y], out["fund"][y] = total, fund
@@ -247,7 +268,7 @@ def run_fast(
     keep = slice(0, min(runs, blocks.stop * BLOCK) - offset)  # whole blocks run, cut here
     return Paths(
         **{k: v.T[keep].copy() for k, v in out.items()},
-        **{f"monthly_{k}": v.T[keep].copy() for k, v in monthly.items()},
+        **{f"monthly_{k}": v.T[keep].copy() for k, v in each_month.items()},
         first_build=first[keep],
         built=built.T[keep].copy(),
         rebuilt=rebuilt[keep],

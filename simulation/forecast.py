@@ -239,8 +239,10 @@ def simulate(
     engine: str = "fast",
     workers: int = 1,
     progress: Progress | None = None,
+    monthly: bool = False,
 ) -> Paths:
-    """Per replication results; the same whatever ``workers`` is."""
+    """Per replication results; the same whatever ``workers`` is (``monthly``:
+    keep every month's money and producing bagan)."""
     if engine == "fast":
         blocks = -(-runs // BLOCK)
         chunks = [range(b.start, b.stop) for b in _share(blocks, workers)]
@@ -248,7 +250,7 @@ def simulate(
     else:
         size = 20  # replications per job: frequent progress, results independent of it
         jobs = [
-            (run_simpy, (scenario, start, years, seed, lo, min(size, runs - lo)))
+            (run_simpy, (scenario, start, years, seed, lo, min(size, runs - lo), monthly))
             for lo in range(0, runs, size)
         ]
     if workers == 1 or len(jobs) == 1:
@@ -261,7 +263,7 @@ def simulate(
                 def tick(t, i=i):
                     progress((i + t / months) / len(jobs))
 
-            parts.append(fn(*job, on_month=tick) if fn is run_fast else fn(*job))
+            parts.append(fn(*job, on_month=tick, monthly=monthly) if fn is run_fast else fn(*job))
             if progress:
                 progress((i + 1) / len(jobs))
         return Paths.concat(parts)
@@ -269,7 +271,10 @@ def simulate(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(fn, *job) for fn, job in jobs]
+        futures = [
+            pool.submit(fn, *job, **({"monthly": monthly} if fn is run_fast else {}))
+            for fn, job in jobs
+        ]
         for done, _ in enumerate(concurrent.futures.as_completed(futures), 1):
             if progress:
                 progress(done / len(futures))

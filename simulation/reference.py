@@ -181,8 +181,11 @@ def settle(env, coop: Cooperative, months: int, out: dict, r: int):
     out["retired"][r] = coop.retired
 
 
-def run_simpy(scenario, start: Start, years: int, seed: int, first: int, count: int) -> Paths:
-    """Replications first..first+count-1 of the reference model."""
+def run_simpy(
+    scenario, start: Start, years: int, seed: int, first: int, count: int, monthly: bool = False
+) -> Paths:
+    """Replications first..first+count-1 of the reference model (``monthly``:
+    as in ``run_fast``)."""
     g = grid(scenario, years)
     months = g.months
     out = empty_paths(count, years)
@@ -197,4 +200,7 @@ def run_simpy(scenario, start: Start, years: int, seed: int, first: int, count: 
         env.process(market(env, coop, months))
         env.process(settle(env, coop, months, out, r))
         env.run(until=months + 1)
+    if not monthly:
+        for k in ("producing", "members", "manager", "savings", "fund"):
+            out[f"monthly_{k}"] = out[f"monthly_{k}"][:, :0].copy()
     return Paths(**out)

@@ -10,24 +10,26 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ledger import figures
 from ledger.i18n import localise, tr
-from ledger.money import format_percent
+from ledger.layout import fit
 from simulation.forecast import Bands, Comparison, Forecast, Progress, Tornado
 
 FAN = 24  # characters of a fan row
+FAN_COLUMN = [7]  # the drawn fan: left out when the figures need its room
 
 
 def _jt(rupiah: float) -> str:
-    """Rupiah in juta (millions), as Indonesians write it."""
-    return f"{rupiah / 1e6:,.1f}"
+    """Rupiah in juta (millions), as Indonesians write it (0,2 in Indonesian)."""
+    return figures.juta(rupiah)
 
 
 def _count(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return figures.count(value)
 
 
 def _pct(p: float) -> str:
-    return f"{100 * p:.0f}%"
+    return figures.percent(p)
 
 
 def _share(key: str) -> str:
@@ -60,12 +62,12 @@ def _fan_row(b: Bands, i: int, lo: float, hi: float) -> Text:
 def fan_table(title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = None) -> Table:
     lo, hi = min(b.p5), max(b.p95)
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    table.add_column(tr("year"), justify="right")
+    table.add_column(tr("year"), justify="right", no_wrap=True)
     for name in ("p5", "p25", tr("med"), "p75", "p95", tr("mean")):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     table.add_column(f"{fmt(lo)} … {fmt(hi)}", no_wrap=True)
     for name in extra or {}:
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for i in range(len(b.p50)):
         cells = [fmt(getattr(b, k)[i]) for k in ("p5", "p25", "p50", "p75", "p95", "mean")]
         more = [column[i] for column in (extra or {}).values()]
@@ -76,7 +78,7 @@ def fan_table(title: str, b: Bands, fmt, extra: dict[str, list[str]] | None = No
 def render_forecast(f: Forecast, console: Console) -> None:
     start = f.start
     policy = ", ".join(
-        f"{_share(k)} {format_percent(v)}%" for k, v in start.policy.as_dict().items()
+        f"{_share(k)} {figures.points(v)}%" for k, v in start.policy.as_dict().items()
     )
     where = (
         tr("the books as of {as_of}", as_of=start.as_of)
@@ -108,15 +110,22 @@ def render_forecast(f: Forecast, console: Console) -> None:
     if f.p_target is not None:
         extra[f"≥{f.target}"] = [_pct(p) for p in f.p_target]
     extra[tr("loss")] = ["" if i == 0 else _pct(p) for i, p in enumerate(f.p_loss_year)]
-    console.print(fan_table(tr("Standing bagan at year end"), f.bagan, _count, extra))
-    console.print()
-    console.print(fan_table(tr("Harvest savings fund at year end (Rp juta)"), f.fund, _jt))
+    console.print(
+        fit(fan_table(tr("Standing bagan at year end"), f.bagan, _count, extra), FAN_COLUMN)
+    )
     console.print()
     console.print(
-        fan_table(
-            tr("Mussel income per partner household per month over the year (Rp juta)"),
-            f.household_income_monthly,
-            _jt,
+        fit(fan_table(tr("Harvest savings fund at year end (Rp juta)"), f.fund, _jt), FAN_COLUMN)
+    )
+    console.print()
+    console.print(
+        fit(
+            fan_table(
+                tr("Mussel income per partner household per month over the year (Rp juta)"),
+                f.household_income_monthly,
+                _jt,
+            ),
+            FAN_COLUMN,
         )
     )
     console.print()
@@ -185,10 +194,11 @@ def render_parameters(f: Forecast, console: Console) -> None:
         (tr("source"), "left"),
         (tr("basis"), "left"),
     ):
-        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == tr("parameter"))
+        whole = name in (tr("parameter"), tr("value"))
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=whole)
     for p in f.parameters:
         value = p.value
-        shown = (
+        shown = figures.localised_number(
             f"{value:,}"
             if isinstance(value, int)
             else (f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}")
@@ -200,7 +210,7 @@ def render_parameters(f: Forecast, console: Console) -> None:
             "assumed": "assumed",
         }
         table.add_row(p.key, shown, PARAM_BY_KEY[p.key].unit, tr(labels[p.source]), p.basis)
-    console.print(table)
+    console.print(fit(table))
 
 
 def render_drivers(f: Forecast, console: Console) -> None:
@@ -279,7 +289,7 @@ def render_comparison(c: Comparison, console: Console) -> None:
     ):
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
         for name in (tr("year"), "A", "B", "B − A", tr("± 2 s.e."), tr("± without CRN")):
-            table.add_column(name, justify="right")
+            table.add_column(name, justify="right", no_wrap=True)
         for i in range(len(d.a)):
             table.add_row(
                 tr("start") if i == 0 else str(i),
@@ -289,7 +299,7 @@ def render_comparison(c: Comparison, console: Console) -> None:
                 fmt(2 * d.se[i]),
                 fmt(2 * d.se_independent[i]),
             )
-        console.print(table)
+        console.print(fit(table))
         console.print()
 
 
@@ -328,7 +338,7 @@ def render_tornado(t: Tornado, console: Console) -> None:
         (tr("income low"), "right"),
         (tr("income high"), "right"),
     ):
-        table.add_column(name, justify=justify, no_wrap=True)
+        table.add_column(name, justify=justify, no_wrap=name != tr("parameter"))
     for b in t.bars:
         left = round(max(0.0, t.base_bagan - min(b.bagan)) / widest * half)
         right = round(max(0.0, max(b.bagan) - t.base_bagan) / widest * half)
@@ -343,7 +353,7 @@ def render_tornado(t: Tornado, console: Console) -> None:
             _jt(b.income[0]),
             _jt(b.income[1]),
         )
-    console.print(table)
+    console.print(fit(table, [5]))
 
 
 def render_backtest(b, console: Console) -> None:
@@ -371,7 +381,7 @@ def render_backtest(b, console: Console) -> None:
         (tr("80 % band"), "right"),
         (tr("inside"), "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=True)
+        table.add_column(name, justify=justify, no_wrap=name != tr("value"))
     labels = {
         "bagan producing": "bagan producing",
         "harvest savings credited": "harvest savings credited",
@@ -380,7 +390,7 @@ def render_backtest(b, console: Console) -> None:
         "harvest savings balance": "harvest savings balance",
     }
     for v in b.values:
-        fmt = _count if v.unit == "bagan" else (lambda rupiah: f"{rupiah / 1e6:,.2f}")
+        fmt = _count if v.unit == "bagan" else (lambda rupiah: figures.juta(rupiah, 2))
         table.add_row(
             tr(labels[v.name]),
             fmt(v.recorded),
@@ -388,7 +398,7 @@ def render_backtest(b, console: Console) -> None:
             f"{fmt(v.low)} … {fmt(v.high)}",
             tr("yes") if v.inside else tr("NO"),
         )
-    console.print(table)
+    console.print(fit(table))
     console.print(
         Text(
             tr(

@@ -99,7 +99,7 @@ SCENARIOS = {"growing": growing, "harsh": harsh, "quick": quick, "uneven": uneve
 
 
 def outcomes(scenario, start, engine: str, runs: int, seed: int) -> dict:
-    p = simulate(scenario, start, YEARS, runs, seed, engine)
+    p = simulate(scenario, start, YEARS, runs, seed, engine, monthly=True)
     return {
         "bagan": p.bagan,
         "fund": p.fund,

@@ -50,7 +50,10 @@ REFUSALS = {
 LABEL_CALLS = {"add_row": 0, "add_column": 0, "print": 0, "_money_table": 0, "_heading": 2}
 # Renderers' rich Text and Progress labels (checked in the forecast and assessment reports).
 TEXT_CALLS = {"Text": 0, "append": 0, "Progress": 0}
-LABEL_DICTS = {"SHARE_LABELS", "SAVINGS_LABELS", "SUBHEADINGS", "labels"}
+LABEL_DICTS = {
+    "SHARE_LABELS", "SAVINGS_LABELS", "SUBHEADINGS", "labels",
+    "ACCOUNT_LABELS", "CHECK_LABELS", "BOOK_LABELS", "KIND_LABELS",
+}  # fmt: skip
 
 
 def _name(func: ast.expr) -> str | None:
