@@ -17,7 +17,7 @@ GENESIS = "0" * 64
 def link(
     previous: str, seq: int, originator_id: str, version: int, topic: str, state: bytes
 ) -> str:
-    h = hashlib.sha256(previous.encode("ascii"))
-    h.update(f"\n{seq}\n{originator_id}\n{version}\n{topic}\n".encode())
-    h.update(state)
-    return h.hexdigest()
+    return hashlib.sha256(
+        b"%s\n%d\n%s\n%d\n%s\n%s"
+        % (previous.encode("ascii"), seq, originator_id.encode(), version, topic.encode(), state)
+    ).hexdigest()

@@ -171,6 +171,33 @@ def start_from_books(books, scenario) -> tuple[Start, object, Calibration]:
         income = household_income(books, year_ago, books.as_of, households)
         recent = [h for h in books.harvests if year_ago <= h.date <= books.as_of]
         member_income = sum(h.shares.members for h in recent) / households / 12
+    counted = {
+        "start.bagan": (len(standing), f"standing bagan at {books.as_of}"),
+        "start.fund": (books.harvest_savings, f"harvest savings at {books.as_of}"),
+        "start.members": (households, f"partner households at {books.as_of}"),
+        "start.managed_in_household": (
+            round(linked, 4),
+            f"bagan whose manager is recorded as of a partner's household at {books.as_of}",
+        ),
+        "start.month": (books.as_of.month, f"the month of {books.as_of}"),
+    }
+    calibration = attrs.evolve(
+        calibration,
+        learnt=tuple(
+            Learnt(
+                i.key,
+                counted[i.key][0],
+                "books",
+                counted[i.key][1],
+                books.started,
+                books.as_of,
+                len(standing),
+            )  # fmt: skip
+            if i.key in counted
+            else i
+            for i in calibration.learnt
+        ),
+    )
     start = Start(
         next_harvest=tuple(nexts),
         fund=books.harvest_savings,
@@ -318,10 +345,13 @@ def calibrate(books, scenario) -> tuple[Calibration, object]:
     if len(repairs) >= MIN_HARVESTS and len(recent) >= MIN_HARVESTS:
         first, last = year_ago, as_of
         basis = f"{first}..{last}, {len(repairs)} repairs after {len(recent)} harvests"
-        learning.learn("bagan.repair_probability", len(repairs) / len(recent), basis,
+        # more repairs than harvests (storm damage): one a harvest, costing the
+        # spending per harvest, so that the money spent is kept exactly
+        chance = min(1.0, len(repairs) / len(recent))
+        spent = sum(m.amount for m in repairs) / len(recent)
+        learning.learn("bagan.repair_probability", chance, basis, first, last, len(repairs))
+        learning.learn("bagan.repair_cost", spent / chance, basis + ": Rp spent per repair",
                        first, last, len(repairs))  # fmt: skip
-        learning.learn("bagan.repair_cost", float(np.mean([m.amount for m in repairs])),
-                       basis + ": mean", first, last, len(repairs))  # fmt: skip
 
     # retirement: events over the whole exposure (Jeffreys' half an event when none)
     if books.bagan:

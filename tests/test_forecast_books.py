@@ -117,7 +117,8 @@ def test_enough_harvests_calibrate_yield_and_price():
     assert learnt["harvest.yield_kg"].source == "books"
     assert learnt["harvest.yield_kg"].count == len(whole)
     assert learnt["bagan.unmaintained_life_years"].source == "assumed"
-    assert learnt["start.bagan"].source == "report"
+    assert learnt["start.bagan"].source == "books" and learnt["start.bagan"].value == 3
+    assert learnt["start.month"].source == "books"
     assert any("harvest.yield_kg" in n for n in cal.notes())
 
 

@@ -29,9 +29,19 @@ def decode(plain: bytes) -> dict[str, Any]:
     return untag(orjson.loads(plain))
 
 
-def untag(data: Any) -> dict[str, Any]:
+def untag(data: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Untag the top-level values (only ``fields`` when the event's schema names them;
+    a tag elsewhere then stays a tag, and the schema check says so)."""
     if type(data) is not dict:
         raise ValueError("an event is a JSON object")
+    if fields is not None:
+        for key in fields:
+            value = data.get(key)
+            if type(value) is dict:
+                if len(value) != 2 or value.get("_type_") not in _UNTAG:
+                    raise ValueError(f"unknown encoded value in {key}")
+                data[key] = _UNTAG[value["_type_"]](value["_data_"])
+        return data
     for key, value in data.items():
         # the library's own timestamp stays as stored: no figure depends on it
         if type(value) is dict and "_type_" in value and key != "timestamp":
@@ -68,9 +78,12 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
+_PREFIX = _NAMESPACE_BYTES + b"ref:"
+_VERSION_MASK = ~((0xF << 76) | (0x3 << 62))  # the version nibble and the variant bits
+_VERSION_BITS = (0x5 << 76) | (0x2 << 62)  # version 5, RFC 4122 variant
+
+
 def ref_identity(ref: str) -> str:
     """The aggregate ID (hex) a transaction with this ref is stored under: UUID v5."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"ref:{ref}".encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    return digest.hex()
+    n = int.from_bytes(hashlib.sha1(_PREFIX + ref.encode()).digest()[:16], "big")
+    return "%032x" % (n & _VERSION_MASK | _VERSION_BITS)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import orjson
 
 from ledger.audit.codec import canonical, untag
@@ -132,6 +131,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "CooperativeExpense.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
+# the fields stored as tagged values (dates, decimals), untagged when decoding
+TAGGED: dict[str, tuple[str, ...]] = {
+    topic: tuple(
+        f
+        for f, k in fields.items()
+        if k is DATE or (isinstance(k, tuple) and (DATE in k or Decimal in k))
+    )
+    for topic, fields in SCHEMAS.items()
+}
 EXACT_TYPES: dict[str, tuple[tuple[str, frozenset[type]], ...]] = {
     topic: tuple((f, frozenset(k if isinstance(k, tuple) else (k,))) for f, k in fields.items())
     for topic, fields in SCHEMAS.items()
@@ -244,28 +252,48 @@ def harvest_row(d: dict[str, Any], day: dt.date, sign: int) -> tuple:
 
 
 # ------------------------------------------------------------------ entries
-@attrs.define(slots=True)
 class Entry:
     """One stored event as the auditor replays it."""
 
-    seq: int
-    originator_id: str
-    version: int
-    stored_topic: str
-    state: bytes  # as stored (ciphertext when encrypted): what the chain covers
-    data: dict[str, Any] | None  # None when it does not decode
-    plain: bytes = b""  # the decrypted state
-    ref: str = ""
-    date: dt.date | None = None
-    postings: list[Posting] = attrs.Factory(list)
-    problem: str = ""  # why the auditor could not make sense of it
-    original: tuple[str, dict[str, Any]] | None = None  # a reversal's original (topic, data)
-    canonical: bool = True  # the stored bytes are the canonical encoding of the data
-    sound: bool = False  # decoded and replayed without a problem
-    topic: str = ""  # without the module prefix
+    __slots__ = (
+        "seq",
+        "originator_id",
+        "version",
+        "stored_topic",
+        "state",
+        "data",
+        "plain",
+        "canonical",
+        "topic",
+        "ref",
+        "date",
+        "postings",
+        "problem",
+        "original",
+        "sound",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        self.topic = self.stored_topic.rpartition(":")[2]
+    def __init__(
+        self,
+        seq: int,
+        originator_id: str,
+        version: int,
+        stored_topic: str,
+        state: bytes,  # as stored (ciphertext when encrypted): what the chain covers
+        data: dict[str, Any] | None,  # None when it does not decode
+        plain: bytes = b"",  # the decrypted state
+        canonical: bool = True,  # the stored bytes are the canonical encoding of the data
+        problem: str = "",  # why the auditor could not make sense of it
+    ) -> None:
+        self.seq, self.originator_id, self.version = seq, originator_id, version
+        self.stored_topic, self.state, self.data, self.plain = stored_topic, state, data, plain
+        self.canonical, self.problem = canonical, problem
+        self.topic = stored_topic.rpartition(":")[2]  # without the module prefix
+        self.ref = ""
+        self.date: dt.date | None = None
+        self.postings: list[Posting] = []
+        self.original: tuple[str, dict[str, Any]] | None = None  # a reversal's original
+        self.sound = False  # decoded and replayed without a problem
 
     @property
     def where(self) -> str:
@@ -306,7 +334,7 @@ class Fold:
             return Entry(seq, oid, version, topic, state, None, problem="does not decrypt")
         try:
             raw, exact = canonical(plain)
-            data = untag(raw)
+            data = untag(raw, TAGGED.get(topic.rpartition(":")[2]))
         except Exception as e:  # noqa: BLE001 - undecodable bytes are a finding
             return Entry(
                 seq, oid, version, topic, state, None, plain, problem=f"does not decode ({e})"

@@ -92,13 +92,13 @@ class Source:
         rows = self.stream(
             "SELECT {seq}, originator_id, originator_version, topic, state FROM stored_events ORDER BY {seq}"
         )
-        plaintext = self.plaintext
+        plaintext = None if self.cipher is None else self.plaintext
         for n, (seq, oid, version, topic, state) in enumerate(rows, start=1):
             if type(state) is not bytes:
                 state = state.encode() if isinstance(state, str) else bytes(state)
             if type(oid) is not str:
                 oid = oid.hex if isinstance(oid, UUID) else str(oid)
-            yield fold(seq, oid, version, topic, state, plaintext(state))
+            yield fold(seq, oid, version, topic, state, plaintext(state) if plaintext else state)
             if progress and n % 5000 == 0:
                 progress(n, total)
         if progress:
