@@ -126,6 +126,7 @@ def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
             for words in REPORTS:
                 if words[0] == "report":
                     _report(report, cli, words)
+            _add_pack(report, cli)
         else:
             globals()[f"_add_{name}"](sub, cli, help)
 
@@ -190,6 +191,58 @@ def _run_report(cli: ModuleType, args: argparse.Namespace, compute: Compute, ren
     from ledger import report
 
     return cli.show(args, compute(cli.db_of(args), args), getattr(report, render))
+
+
+# ---------------------------------------------------------------- report pack
+def _add_pack(report: Any, cli: ModuleType) -> None:
+    p = cli.command(
+        report,
+        "pack",
+        "one shareable HTML report: summary, balance, audit, passbooks, infaq, SHU, forecast, SLIA",
+        "kerang report pack --out laporan-2019.html --as-of 2019-01-31 --lang id",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write")
+    p.add_argument(
+        "--as-of",
+        type=cli.date_arg("as-of"),
+        help="the books as of this date (default: the last entry)",
+    )
+    p.add_argument(
+        "--survey",
+        metavar="FILE.csv",
+        help="SLIA survey scores (default: the demo survey shipped with kerang, said so)",
+    )
+    p.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="also print this member's passbook line by line (repeatable)",
+    )
+    p.add_argument("--runs", type=int, default=1000, help="forecast replications (default 1000)")
+    p.set_defaults(handler=lambda args: _run_pack(cli, args))
+
+
+def _run_pack(cli: ModuleType, args: argparse.Namespace) -> int:
+    from ledger import pack
+    from ledger.files import guard_output
+    from ledger.i18n import tr
+
+    db = cli.db_of(args)
+    guard_output(args.out, db=db)  # refused before the forecast runs
+    built = pack.build(
+        db, args.as_of, survey=args.survey, members=tuple(args.member), runs=args.runs
+    )
+    path = pack.write(built, args.out, db=db)
+    if args.json:
+        cli.emit_json(
+            {"out": str(path), "as_of": built.as_of.isoformat(), "head": built.audit.head}
+        )
+    else:
+        cli.console(args).print(
+            tr("wrote {out}: the books as of {as_of}", out=path, as_of=built.as_of)
+        )
+    return cli.EXIT_OK
 
 
 # ---------------------------------------------------------------- import and export

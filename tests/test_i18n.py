@@ -39,6 +39,7 @@ RENDERERS = [
     ROOT / "cli.py",
     ROOT / "simulation" / "report.py",
     ROOT / "assessment" / "report.py",
+    ROOT / "ledger" / "pack.py",
 ]
 
 REFUSALS = {
@@ -52,7 +53,7 @@ LABEL_CALLS = {"add_row": 0, "add_column": 0, "print": 0, "_money_table": 0, "_h
 TEXT_CALLS = {"Text": 0, "append": 0, "Progress": 0}
 LABEL_DICTS = {
     "SHARE_LABELS", "SAVINGS_LABELS", "SUBHEADINGS", "labels",
-    "ACCOUNT_LABELS", "CHECK_LABELS", "BOOK_LABELS", "KIND_LABELS",
+    "ACCOUNT_LABELS", "CHECK_LABELS", "BOOK_LABELS", "KIND_LABELS", "BOOK_SHORT",
 }  # fmt: skip
 
 
