@@ -16,7 +16,6 @@ import attrs
 
 from ledger import accounts, commands, domain
 from ledger.accounts import Posting
-from ledger.errors import InvalidInput
 from ledger.i18n import msg
 from ledger.money import format_rupiah
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
@@ -118,8 +117,12 @@ def leave_member(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("bagan.add")
 def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     coop = uow.cooperative()
-    if not coop.add_bagan(v["id"], v["partners"], v["manager"], v["date"], v["cost"]):
+    paid_by = v.get("paid_by") or "grant"
+    if not coop.add_bagan(
+        v["id"], v["partners"], v["manager"], v["date"], v["cost"], v.get("manager_member"), paid_by
+    ):
         return Outcome("bagan.add", v["id"], False)
+    _check_financing(uow, coop, v["date"])
     uow.collect(coop)
     detail = msg(
         "partners {names}; manager {manager}; added {day}",
@@ -150,6 +153,35 @@ def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
     uow.collect(coop)
     detail = msg("partners {names} from {day}", names=", ".join(sorted(v["partners"])), day=day)
     return Outcome("bagan.partners", bid, True, detail)
+
+
+def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
+    """Refuse a bagan the partners' harvest savings cannot pay (as a repair)."""
+    postings = [
+        p for e in coop.pending_events for p in accounts.cooperative_postings(e) if p.member
+    ]
+    if postings:
+        uow.check_funds(postings, day)
+
+
+@handles("bagan.retire")
+def retire_bagan(uow: UnitOfWork, v: Values) -> Outcome:
+    coop = uow.cooperative()
+    if not coop.retire_bagan(v["id"], v["date"], v["reason"], v.get("note")):
+        return Outcome("bagan.retire", v["id"], False)
+    uow.collect(coop)
+    return Outcome("bagan.retire", v["id"], True, msg("retired ({reason})", reason=v["reason"]))
+
+
+@handles("bagan.rebuild")
+def rebuild_bagan(uow: UnitOfWork, v: Values) -> Outcome:
+    coop = uow.cooperative()
+    if not coop.rebuild_bagan(v["id"], v["date"], v["cost"], v["paid_by"]):
+        return Outcome("bagan.rebuild", v["id"], False)
+    _check_financing(uow, coop, v["date"])
+    uow.collect(coop)
+    detail = msg("{value} paid by {paid_by}", value=format_rupiah(v["cost"]), paid_by=v["paid_by"])
+    return Outcome("bagan.rebuild", v["id"], True, detail)
 
 
 # ------------------------------------------------------------------ transactions
@@ -278,13 +310,29 @@ def repair(uow: UnitOfWork, v: Values) -> Outcome:
     return Outcome("repair", ref, True, detail)
 
 
+@handles("peeling.pay")
+def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
+    ref, day, mid = v["ref"], v["date"], v["member"]
+    line = domain.PeelingPay.line(ref, day, member=mid, amount=v["amount"], days=v.get("days"))
+    if uow.seen(ref, line):
+        return Outcome("peeling.pay", ref, False)
+    coop = uow.cooperative()
+    coop.check_date(day)
+    coop.active_member(mid, day)
+    _record(
+        uow,
+        domain.PeelingPay(ref=ref, date=day, member=mid, amount=v["amount"], days=v.get("days")),
+    )
+    detail = msg("{value} to {member}", value=format_rupiah(v["amount"]), member=mid)
+    return Outcome("peeling.pay", ref, True, detail)
+
+
 @handles("correct")
 def correct(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, target, why = v["ref"], v["date"], v["reverses"], v["reason"]
     if uow.seen(ref, domain.Correction.line(ref, day, reverses=target, reason=why)):
         return Outcome("correct", ref, False)
-    if target == ref:
-        raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
+    domain.Correction.check_target(ref, target)
     uow.cooperative().check_date(day)
     original = uow.transaction(target)
     original.check_reversible(day)

@@ -307,6 +307,8 @@ class HarvestCheck(Check):
             "Cooperative.PolicySet",
             "Cooperative.BaganAdded",
             "Cooperative.PartnersChanged",
+            "Cooperative.BaganRetired",
+            "Cooperative.BaganRebuilt",
             "Harvest.Recorded",
         }
     )
@@ -317,6 +319,7 @@ class HarvestCheck(Check):
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
         # each bagan's partners by the date they apply from
         self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
+        self.retired: dict[str, dt.date] = {}  # bagan standing retired, since
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
         current = None
@@ -352,7 +355,21 @@ class HarvestCheck(Check):
             history = self.bagan.setdefault(d["bagan_id"], [])
             history.append((d["effective"], sorted(d["partners"])))
             history.sort(key=lambda h: h[0])
+        elif entry.topic == "Cooperative.BaganRetired":
+            self.retired[d["bagan_id"]] = d["day"]
+        elif entry.topic == "Cooperative.BaganRebuilt":
+            self.retired.pop(d["bagan_id"], None)
         elif self.as_of is None or entry.date <= self.as_of:
+            retired = self.retired.get(d["bagan"])
+            if retired is not None and d["date"] >= retired:
+                self.fail(
+                    msg(
+                        "{where} harvests bagan {bagan}, retired on {retired}",
+                        where=entry.where,
+                        bagan=d["bagan"],
+                        retired=retired,
+                    )
+                )
             self.check_harvest(entry, d)
 
     def check_harvest(self, entry: Entry, d: dict[str, Any]) -> None:
