@@ -697,61 +697,6 @@ class Cooperative(Aggregate):
         info["retired"] = info["retire_reason"] = info["retire_note"] = None
         info.setdefault("life", []).append([day, None])
 
-
-# who can pay for a bagan: the programme's grant, the cooperative's own money,
-# the partners' harvest savings, or outside capital
-PAYERS = ("grant", "cooperative", "savings", "capital")
-RETIRE_REASONS = ("worn", "storm", "sold", "other")
-
-
-def payer(paid_by: str) -> str:
-    if paid_by not in PAYERS:
-        raise InvalidInput(
-            "paid_by",
-            msg(
-                "--paid-by must be one of {names}, not {paid_by!r}.",
-                names=", ".join(PAYERS),
-                paid_by=paid_by,
-            ),
-        )
-    return paid_by
-
-
-def financing_charges(paid_by: str, cost: int, partners: list[str]) -> dict[str, int]:
-    """What each partner's harvest savings pay when the savings pay (as a repair)."""
-    from ledger.split import divide_equally
-
-    return divide_equally(cost, partners) if paid_by == "savings" else {}
-
-
-def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int) -> tuple[int, int]:
-    """A harvest's gross and net proceeds: kg x price rounded half-up (or the revenue
-    given), less costs that may not exceed it."""
-    if revenue is not None:
-        if kg is not None or price is not None:
-            raise InvalidInput(
-                "revenue", msg("give either --kg and --price or --revenue, not both.")
-            )
-        gross = revenue
-    else:
-        if kg is None or price is None:
-            missing = "kg" if kg is None else "price"
-            raise InvalidInput(
-                missing,
-                msg("--{missing} is required (or give --revenue instead).", missing=missing),
-            )
-        gross = checked_gross(kg, price)
-    if costs > gross:
-        raise InvalidInput(
-            "costs",
-            msg(
-                "--costs {cost} are more than the gross proceeds ({gross}).",
-                cost=costs,
-                gross=gross,
-            ),
-        )
-    return gross, gross - costs
-
     # ----------------------------------------------------------- register corrections
     def rename_member(self, member_id: str, name: str, day: dt.date) -> bool:
         """Correct a member's name from ``day`` on; False if exactly this is recorded."""
@@ -852,6 +797,61 @@ def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int)
         history.append([effective, partners])
         history.sort(key=lambda h: h[0])
         info["partners"] = history[-1][1]  # the current partners (leaving checks these)
+
+
+# who can pay for a bagan: the programme's grant, the cooperative's own money,
+# the partners' harvest savings, or outside capital
+PAYERS = ("grant", "cooperative", "savings", "capital")
+RETIRE_REASONS = ("worn", "storm", "sold", "other")
+
+
+def payer(paid_by: str) -> str:
+    if paid_by not in PAYERS:
+        raise InvalidInput(
+            "paid_by",
+            msg(
+                "--paid-by must be one of {names}, not {paid_by!r}.",
+                names=", ".join(PAYERS),
+                paid_by=paid_by,
+            ),
+        )
+    return paid_by
+
+
+def financing_charges(paid_by: str, cost: int, partners: list[str]) -> dict[str, int]:
+    """What each partner's harvest savings pay when the savings pay (as a repair)."""
+    from ledger.split import divide_equally
+
+    return divide_equally(cost, partners) if paid_by == "savings" else {}
+
+
+def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int) -> tuple[int, int]:
+    """A harvest's gross and net proceeds: kg x price rounded half-up (or the revenue
+    given), less costs that may not exceed it."""
+    if revenue is not None:
+        if kg is not None or price is not None:
+            raise InvalidInput(
+                "revenue", msg("give either --kg and --price or --revenue, not both.")
+            )
+        gross = revenue
+    else:
+        if kg is None or price is None:
+            missing = "kg" if kg is None else "price"
+            raise InvalidInput(
+                missing,
+                msg("--{missing} is required (or give --revenue instead).", missing=missing),
+            )
+        gross = checked_gross(kg, price)
+    if costs > gross:
+        raise InvalidInput(
+            "costs",
+            msg(
+                "--costs {cost} are more than the gross proceeds ({gross}).",
+                cost=costs,
+                gross=gross,
+            ),
+        )
+    return gross, gross - costs
 
 
 def start_cooperative(
