@@ -1156,7 +1156,38 @@ def _books_as_of(args: argparse.Namespace) -> Any:
         return None
     import ledger
 
-    return ledger.read_books(_db(args), args.as_of)
+    books = ledger.read_books(_db(args), args.as_of)
+    if args.as_of is not None:
+        return books
+    # >>> stale books: start where the books end, not from a stretch of nothing
+    import datetime as dt
+
+    import simulation
+
+    last = _last_entry(books)
+    cycle = simulation.load_scenario(getattr(args, "scenario", None)).harvest_cycle_months
+    if last is not None and books.as_of > last + dt.timedelta(days=round(30.44 * cycle)):
+        args.stale_note = tr(
+            "The books' last entry is {last}, more than a harvest interval ({months} months) "
+            "before {today}: the forecast starts from {last}.",
+            last=last,
+            months=cycle,
+            today=books.as_of,
+        )
+        books = ledger.read_books(_db(args), last)
+    # <<< stale books
+    return books
+
+
+def _last_entry(books: Any) -> Any:
+    """The date of the books' last recorded entry (None for empty books)."""
+    dates = [
+        *(h.date for h in books.harvests),
+        *(m.date for m in books.movements),
+        *(m.joined for m in books.members),
+        *(b.added for b in books.bagan),
+    ]
+    return max(dates, default=None)
 
 
 def _forecast(args: argparse.Namespace) -> int:
@@ -1164,8 +1195,18 @@ def _forecast(args: argparse.Namespace) -> int:
     from simulation import report
 
     if args.print_scenario:
-        sys.stdout.write(simulation.scenario_toml())
+        text = simulation.scenario_toml(simulation.load_scenario(args.scenario))
+        if args.json:  # the same scenario as one JSON document
+            import tomllib
+
+            _emit_json(tomllib.loads(text))
+        else:
+            sys.stdout.write(text)
         return EXIT_OK
+    if args.plot:  # a chart that cannot be written is refused before the simulation
+        from ledger.charts import chart_target
+
+        chart_target(args.plot, db=_db(args))
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
             args.scenario,
@@ -1177,10 +1218,16 @@ def _forecast(args: argparse.Namespace) -> int:
         from simulation.plot import save_fan_charts
 
         save_fan_charts(forecast, args.plot)
+    note = getattr(args, "stale_note", None)
     if args.json:
         _emit_json(forecast.as_json())
+        if note:
+            sys.stderr.write(f"kerang: {note}\n")
     else:
-        report.render_forecast(forecast, _console(args))
+        console = _console(args)
+        if note:
+            console.print(tr("[yellow]note[/]: {note}", note=note))
+        report.render_forecast(forecast, console)
     return EXIT_OK
 
 
@@ -1414,11 +1461,21 @@ def _run_demo(args: argparse.Namespace) -> int:
         before=demo.BEFORE,
         after=demo.AFTER,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    charts = [
-        str(save_fan_charts(forecast, out / "forecast-fan.png")),
-        str(save_pentagon(slia, out / "slia-radar.png")),
-    ]
+    # >>> demo charts: drawn when matplotlib (the plot extra) is there, else named as skipped
+    from ledger.charts import INSTALL, have_matplotlib
+
+    wanted = [out / "forecast-fan.png", out / "slia-radar.png"]
+    charts: list[str] = []
+    skipped: list[str] = []
+    if have_matplotlib():
+        out.mkdir(parents=True, exist_ok=True)
+        charts = [
+            str(save_fan_charts(forecast, wanted[0])),
+            str(save_pentagon(slia, wanted[1])),
+        ]
+    else:
+        skipped = [str(w) for w in wanted]
+    # <<< demo charts
     if args.json:
         _emit_json(
             {
@@ -1429,6 +1486,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 "forecast": forecast.as_json(),
                 "assessment": slia.as_json(),
                 "charts": charts,
+                "charts_skipped": skipped,
             }
         )
     else:
@@ -1441,7 +1499,19 @@ def _run_demo(args: argparse.Namespace) -> int:
         from assessment.report import render
 
         render(slia, console)
-        console.print(tr("charts: {charts}", charts=", ".join(charts)))
+        if charts:
+            console.print(tr("charts: {charts}", charts=", ".join(charts)))
+        if skipped:
+            from rich.markup import escape
+
+            console.print(
+                tr(
+                    "charts skipped (matplotlib is not installed): {charts}; to draw them: "
+                    "{install}",
+                    charts=escape(", ".join(skipped)),
+                    install=escape(INSTALL),
+                )
+            )
     return EXIT_OK if audit.ok else EXIT_CHECK_FAILED
 
 
