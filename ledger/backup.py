@@ -20,7 +20,7 @@ import attrs
 
 from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
-from ledger.files import atomic_path, connect_readonly, guard_output
+from ledger.files import atomic_path, connect_readonly, guard_output, sqlite_uri
 from ledger.i18n import msg
 
 PAGE = 5000  # events projected and written per round
@@ -163,45 +163,84 @@ def _snapshot(db: str) -> None:
             conn.execute("PRAGMA journal_mode=DELETE")
 
 
-def _rounds(source: Any) -> Iterator[tuple[list[tuple], list[tuple[int, str]], Any]]:
-    """The source's stored events as they are, with their links and projected rows."""
+@attrs.frozen
+class Basis:
+    """Where the destination's chain stands: its last event and link (empty: 0, GENESIS)."""
+
+    seq: int = 0
+    link: str = GENESIS
+
+
+def _rounds(
+    source: Iterator[tuple[dict[str, Any], Any]],
+    seal: Any,
+    basis: Basis = Basis(),
+    load: Any = None,
+    field: str = "db",
+) -> Iterator[tuple[list[tuple], list[tuple[int, str]], Any]]:
+    """Stored events as they are (after ``basis``), with their links and projected rows.
+
+    Every link is recomputed from the bytes; a link that does not hold stops everything.
+    ``load(originator_id, version)`` gives an aggregate already stored in the destination."""
     from ledger.store import BookRows
-    from ledger.transfer import iter_stored, row_state
+    from ledger.transfer import row_state
 
     aggregates: dict[Any, Any] = {}
-    previous = GENESIS
+    previous = basis.link
     events: list[tuple] = []
     links: list[tuple[int, str]] = []
-    rows = BookRows(seal=source.read.seal)
-    for row, event in iter_stored(source):
+    rows = BookRows(seal=seal)
+    for row, event in source:
+        if row["seq"] <= basis.seq:
+            continue
         state = row_state(row)
         previous = link(previous, row["seq"], row["id"], row["version"], row["topic"], state)
-        if previous != row["link"]:
+        if row["link"] is not None and previous != row["link"]:
             raise InvalidInput(
-                "db",
+                field,
                 msg(
-                    "the chain of this ledger breaks at event {seq}; nothing was copied, run 'kerang audit'.",
+                    "the chain breaks at event {seq}; nothing was written, run 'kerang audit' or 'kerang verify'.",
                     seq=row["seq"],
                 ),
             )
         events.append((row["seq"], UUID(row["id"]), row["version"], row["topic"], state))
         links.append((row["seq"], previous))
-        aggregate = event.mutate(aggregates.get(event.originator_id))
+        before = aggregates.get(event.originator_id)
+        if before is None and event.originator_version > 1 and load is not None:
+            before = load(event.originator_id, event.originator_version - 1)
+        aggregate = event.mutate(before)
         aggregates[event.originator_id] = aggregate
         rows.add(aggregate, event)
         if len(events) >= PAGE:
             yield events, links, rows
-            events, links, rows = [], [], BookRows(seal=source.read.seal)
+            events, links, rows = [], [], BookRows(seal=seal)
     yield events, links, rows
 
 
-def _write_sqlite(source: Any, path: str) -> tuple[int, str]:
-    count, head = 0, GENESIS
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+def _stored(source: Any) -> Iterator[tuple[dict[str, Any], Any]]:
+    from ledger.transfer import iter_stored
+
+    return iter_stored(source)
+
+
+def _write_sqlite(
+    source: Any, path: str, rounds: Iterator | None = None, basis: Basis = Basis()
+) -> tuple[int, str]:
+    count, head = 0, basis.link
+    rounds = rounds if rounds is not None else _rounds(_stored(source), source.read.seal)
+    with contextlib.closing(
+        sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True, isolation_level=None)
+    ) as conn:
         c = conn.cursor()
         c.execute("BEGIN IMMEDIATE")
         try:
-            for events, links, rows in _rounds(source):
+            c.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
+            if c.fetchone()[0] != basis.seq:
+                raise InvalidInput(
+                    "db",
+                    msg("another clerk wrote meanwhile; nothing was written, repeat the command."),
+                )
+            for events, links, rows in rounds:
                 c.executemany(
                     "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
                     "VALUES (?,?,?,?,?)",
@@ -218,24 +257,32 @@ def _write_sqlite(source: Any, path: str) -> tuple[int, str]:
     return count, head
 
 
-def _write_postgres(source: Any, to: str) -> tuple[int, str]:
-    """Everything in one transaction: a kill or a refusal leaves the schema empty."""
+def _write_postgres(
+    source: Any, to: str, rounds: Iterator | None = None, basis: Basis = Basis()
+) -> tuple[int, str]:
+    """Everything in one transaction: a kill or a refusal leaves the schema as it was."""
     from psycopg.sql import SQL, Identifier
 
     from ledger.app import ledger_env
     from ledger.pgstore import connect
 
     env = ledger_env(to, write=False)
-    count, head = 0, GENESIS
+    count, head = 0, basis.link
+    rounds = rounds if rounds is not None else _rounds(_stored(source), source.read.seal)
     with connect(env) as conn, conn.transaction(), conn.cursor() as c:
         c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(env["POSTGRES_SCHEMA"])))
         c.execute("LOCK TABLE stored_events IN EXCLUSIVE MODE")
-        c.execute("SELECT COUNT(*) FROM stored_events")
-        if c.fetchone()[0]:
+        c.execute("SELECT COALESCE(MAX(notification_id), 0) FROM stored_events")
+        if c.fetchone()[0] != basis.seq:
+            if not basis.seq:
+                raise InvalidInput(
+                    "to",
+                    msg("{to} already holds a ledger; copy into an empty schema.", to=_shown(to)),
+                )
             raise InvalidInput(
-                "to", msg("{to} already holds a ledger; copy into an empty schema.", to=_shown(to))
+                "db", msg("another clerk wrote meanwhile; nothing was written, repeat the command.")
             )
-        for events, links, rows in _rounds(source):
+        for events, links, rows in rounds:
             c.executemany(
                 "INSERT INTO stored_events (notification_id, originator_id, originator_version, topic, state) "
                 "VALUES (%s,%s,%s,%s,%s)",
@@ -251,3 +298,107 @@ def _write_postgres(source: Any, to: str) -> tuple[int, str]:
         )
     _snapshot(to)
     return count, head
+
+
+# ------------------------------------------------------------------ restore of an export
+def export_events(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, stored event row) of every event an export's lines carry."""
+    import json
+
+    with open(path, encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            chain = json.loads(line)["chain"]
+            rows = chain["events"]
+            for i, row in enumerate(rows):
+                # the line's link follows its last event; the ones before it are checked by it
+                yield number, {**row, "link": chain["link"] if i == len(rows) - 1 else None}
+
+
+def is_export(path: str) -> bool:
+    """Whether the file's first line carries stored events (an export of a ledger)."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            first = next((line for line in f if line.strip()), "")
+        chain = json.loads(first).get("chain") if first else None
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return False  # not an export: the import reads it line by line and says why
+    return isinstance(chain, dict) and bool(chain.get("events"))
+
+
+def restore(db: str, path: str) -> tuple[int, int] | None:
+    """Write an export's stored events as they are into the ledger ``db``, which must be
+    empty or a beginning of the exported books; (lines, lines written).
+
+    None when the file is not an export that extends ``db`` (then it is imported line by
+    line, as new transactions)."""
+    from eventsourcing.persistence import StoredEvent
+
+    from ledger.app import is_postgres, open_ledger
+
+    if not is_export(path):
+        return None
+    from ledger.verify import verify_export
+
+    checked = verify_export(path)  # every link, and every line's command its events
+    if not checked.ok:
+        raise InvalidInput(
+            "file",
+            msg(
+                "{path} is an export that does not hold ({problem}); nothing was recorded. "
+                "To record its lines as new transactions, remove their 'chain' fields.",
+                path=path,
+                problem=checked.problems[0],
+            ),
+        )
+    app = open_ledger(db, create=True)
+    basis = _basis(app)
+    lines: set[int] = set()
+    new: set[int] = set()
+    extends = basis.seq == 0
+    try:
+        for number, row in export_events(path):
+            lines.add(number)
+            if row["seq"] > basis.seq:
+                new.add(number)
+            elif row["seq"] == basis.seq:
+                extends = row["link"] == basis.link
+        if not extends:
+            return None
+
+        def source() -> Iterator[tuple[dict[str, Any], Any]]:
+            from ledger.transfer import row_state
+
+            for _, row in export_events(path):
+                if row["seq"] <= basis.seq:
+                    continue
+                stored = StoredEvent(UUID(row["id"]), row["version"], row["topic"], row_state(row))
+                yield row, app.mapper.to_domain_event(stored)
+
+        def load(originator_id: Any, version: int) -> Any:
+            return app.repository.get(originator_id, version=version)
+
+        rounds = _rounds(source(), app.read.seal, basis, load, field="file")
+        writer = _write_postgres if is_postgres(db) else _write_sqlite
+        writer(app, db, rounds, basis)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InvalidInput(
+            "file",
+            msg(
+                "line {line}: its chain is not an export's ({e}); nothing was written.",
+                line=max(lines, default=0) + 1,
+                e=e,
+            ),
+        ) from None
+    return len(lines), len(new)
+
+
+def _basis(app: Any) -> Basis:
+    [(seq, last)] = app.read.rows(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM kerang_chain), "
+        "(SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1)"
+    )
+    return Basis(int(seq), last or GENESIS)

@@ -735,7 +735,6 @@ ID: dict[str, str] = {
     "--to is the ledger itself; give another place.": "--to adalah buku itu sendiri; berikan tempat lain.",
     "copied {events} events to {to}, but its audit fails": "{events} peristiwa disalin ke {to}, tetapi auditnya gagal",
     "copied {events} events to {to}; its audit holds with head {head}": "{events} peristiwa disalin ke {to}; auditnya sah dengan kepala {head}",
-    "the chain of this ledger breaks at event {seq}; nothing was copied, run 'kerang audit'.": "rantai buku ini putus pada peristiwa {seq}; tidak ada yang disalin, jalankan 'kerang audit'.",
     "the copy of {db} does not audit ({check}: {detail}); nothing was written, run 'kerang audit --db {db}'.": "salinan {db} tidak lolos audit ({check}: {detail}); tidak ada yang ditulis, jalankan 'kerang audit --db {db}'.",
     "{to} already holds a ledger; copy into an empty schema.": "{to} sudah berisi buku; salin ke skema yang kosong.",
     "a complete, audited copy of the ledger in one SQLite file": "salinan buku yang lengkap dan teraudit dalam satu berkas SQLite",
@@ -769,6 +768,9 @@ ID: dict[str, str] = {
     "granted: {what}": "diberikan: {what}",
     "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.": "skema {schema} milik PostgreSQL sendiri; berikan skema milik koperasi.",
     "the port in --db must be a whole number from 1 to 65535.": "port di --db harus bilangan bulat dari 1 sampai 65535.",
+    "another clerk wrote meanwhile; nothing was written, repeat the command.": "petugas lain menulis sementara itu; tidak ada yang ditulis, ulangi perintahnya.",
+    "line {line}: its chain is not an export's ({e}); nothing was written.": "baris {line}: rantainya bukan rantai ekspor ({e}); tidak ada yang ditulis.",
+    "the chain breaks at event {seq}; nothing was written, run 'kerang audit' or 'kerang verify'.": "rantai putus pada peristiwa {seq}; tidak ada yang ditulis, jalankan 'kerang audit' atau 'kerang verify'.",
     # ---------------------------------------------------------------- input readers (money.py, text.py, transfer.py, boundary.py)
     " Did you mean {name!r}?": " Maksud Anda {name!r}?",
     "--{field} is {length} characters long; a number has at most {limit}.": "--{field} panjangnya {length} karakter; sebuah bilangan paling banyak {limit}.",
@@ -811,6 +813,7 @@ ID: dict[str, str] = {
     "{file}: {bad} of {lines} lines would be refused (nothing was written):": "{file}: {bad} dari {lines} baris akan ditolak (tidak ada yang ditulis):",
     "{name} is not a number kerang records.": "{name} bukan bilangan yang dicatat kerang.",
     "… and {count} more refused lines.": "… dan {count} baris lain yang ditolak.",
+    "{path} is an export that does not hold ({problem}); nothing was recorded. To record its lines as new transactions, remove their 'chain' fields.": "{path} adalah ekspor yang tidak sah ({problem}); tidak ada yang dicatat. Untuk mencatat baris-barisnya sebagai transaksi baru, hapus kolom 'chain'-nya.",
     "; read as {encoding}": "; dibaca sebagai {encoding}",
     # ---------------------------------------------------------------- report pack
     "wrote {out}: the books as of {as_of}": "{out} ditulis: pembukuan per {as_of}",

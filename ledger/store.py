@@ -1,9 +1,11 @@
 """Storage: the event store plus read models written in the same transaction.
 
-The read models (``kerang_refs``, ``kerang_postings``, ``kerang_harvests``) are
-a pure function of the stored events (see ``BookRows.add``); they are written
-by the same database transaction that appends the events, so a crash leaves
-both or neither. ``kerang audit`` re-derives them from the events alone.
+The read models (``kerang_refs``, ``kerang_postings``, ``kerang_harvests``,
+``kerang_monthly``, ``kerang_totals``) are a pure function of the stored events (see
+``BookRows.add``); they are written by the same database transaction that appends the
+events, so a crash leaves both or neither. ``kerang audit`` re-derives them from the
+events alone. Triggers keep every table append-only except the few documented updates
+(``UPDATABLE`` below, with the reason for each).
 """
 
 from __future__ import annotations
@@ -81,26 +83,88 @@ READ_MODEL_DDL = (
     "CREATE TABLE IF NOT EXISTS kerang_chain (id BIGINT PRIMARY KEY, link TEXT NOT NULL)",
 )
 
-# append-only, enforced by the database itself
-APPEND_ONLY = ("stored_events", "kerang_chain")
-SQLITE_APPEND_ONLY_DDL = tuple(
-    f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_{verb} BEFORE {verb.upper()} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-    for table in APPEND_ONLY
-    for verb in ("update", "delete")
+# What the database itself lets change once a row is written. No row of any table is
+# ever deleted (or truncated), and every table not named in UPDATABLE is append-only.
+# The documented updates, each part of the design:
+#   kerang_refs     reversed_by and reversed_on are filled in once, when a correction
+#                   reverses the transaction; every other column stays as written.
+#   kerang_monthly, kerang_totals
+#                   running sums: a write adds to the ``amount`` of its key's row
+#                   (ON CONFLICT DO UPDATE); the key columns never change.
+# The audit compares every row and column of all of them with its own replay.
+APPEND_ONLY = ("stored_events", "kerang_chain", "kerang_postings", "kerang_harvests")
+UPDATABLE = {
+    "kerang_refs": ("reversed_by", "reversed_on"),
+    "kerang_monthly": ("amount",),
+    "kerang_totals": ("amount",),
+}
+_FIXED = {  # the columns of an updatable table that never change
+    "kerang_refs": ("id", "ref", "kind", "date", "command"),
+    "kerang_monthly": ("account", "member", "month"),
+    "kerang_totals": ("account", "member"),
+}
+_ONCE = "OLD.reversed_by IS NOT NULL OR OLD.reversed_on IS NOT NULL OR NEW.reversed_by IS NULL OR NEW.reversed_on IS NULL"
+
+
+def _sqlite_update_rule(table: str) -> str:
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _FIXED[table])
+    if table == "kerang_refs":
+        changed += " OR " + _ONCE
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_update_rule BEFORE UPDATE ON {table} "
+        f"WHEN {changed} BEGIN SELECT RAISE(ABORT, '{table} may only change "
+        f"{' and '.join(UPDATABLE[table])}'); END"
+    )
+
+
+SQLITE_APPEND_ONLY_DDL = (
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for table in APPEND_ONLY
+        for verb in ("update", "delete")
+    ),
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS kerang_{table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for table in UPDATABLE
+    ),
+    *(_sqlite_update_rule(table) for table in UPDATABLE),
 )
 POSTGRES_APPEND_ONLY_DDL = (
     "CREATE OR REPLACE FUNCTION kerang_append_only() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+    # kerang_refs: a reversal is filled in once; nothing else changes
+    "CREATE OR REPLACE FUNCTION kerang_reversal_once() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN IF (to_jsonb(NEW) - 'reversed_by' - 'reversed_on') IS DISTINCT FROM "
+    "(to_jsonb(OLD) - 'reversed_by' - 'reversed_on') OR " + _ONCE + " THEN "
+    "RAISE EXCEPTION '% may only change reversed_by and reversed_on, once', TG_TABLE_NAME; "
+    "END IF; RETURN NEW; END $$",
+    # running sums: only the amount changes
+    "CREATE OR REPLACE FUNCTION kerang_amount_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN IF (to_jsonb(NEW) - 'amount') IS DISTINCT FROM (to_jsonb(OLD) - 'amount') THEN "
+    "RAISE EXCEPTION '% may only change amount', TG_TABLE_NAME; END IF; RETURN NEW; END $$",
     *(
         f"CREATE OR REPLACE TRIGGER kerang_{table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION kerang_append_only()"
         for table in APPEND_ONLY
     ),
     *(
+        f"CREATE OR REPLACE TRIGGER kerang_{table}_no_delete BEFORE DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION kerang_append_only()"
+        for table in UPDATABLE
+    ),
+    "CREATE OR REPLACE TRIGGER kerang_kerang_refs_update_rule BEFORE UPDATE ON kerang_refs "
+    "FOR EACH ROW EXECUTE FUNCTION kerang_reversal_once()",
+    *(
+        f"CREATE OR REPLACE TRIGGER kerang_{table}_update_rule BEFORE UPDATE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION kerang_amount_only()"
+        for table in ("kerang_monthly", "kerang_totals")
+    ),
+    *(
         f"CREATE OR REPLACE TRIGGER kerang_{table}_no_truncate BEFORE TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION kerang_append_only()"
-        for table in APPEND_ONLY
+        for table in (*APPEND_ONLY, *UPDATABLE)
     ),
 )
 

@@ -528,6 +528,12 @@ def import_file(
         return ImportResult(
             path, tally.lines, tally.recorded, tally.already, True, decoded.encoding
         )
+    from ledger.backup import restore
+
+    restored = restore(db, path)  # an export: its stored events as they are, chain and all
+    if restored is not None:
+        lines, written = restored
+        return ImportResult(path, lines, written, lines - written, False, decoded.encoding)
     app = open_ledger(db, create=True)
     tally = import_records(app, read_records(file, decoded), total=total, progress=progress)
     return ImportResult(path, tally.lines, tally.recorded, tally.already, False, decoded.encoding)

@@ -163,6 +163,7 @@ def test_a_rewritten_chain_is_still_caught_by_the_read_models(copy: str) -> None
 
 def test_a_drifted_projection_is_caught(copy: str) -> None:
     with raw(copy) as c:
+        drop_append_only_guards(copy, c)
         c.execute(
             "UPDATE kerang_postings SET amount = amount + 1 WHERE id = (SELECT MAX(id) FROM kerang_postings)"
         )

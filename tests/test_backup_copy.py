@@ -182,3 +182,58 @@ def test_copy_refuses_a_place_that_holds_a_ledger(demo: str, tmp_path: Path) -> 
         done = kerang("copy", "--to", to, "--db", demo)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert audit(other) == before
+
+
+# ------------------------------------------------------------------ restore of an export
+def _restore_and_compare(source: str, to: str, tmp_path: Path) -> None:
+    out = tmp_path / f"export-{uuid.uuid4().hex[:6]}.jsonl"
+    ledger.write_export(source, "jsonl", str(out))
+    before = audit(source)
+    done = kerang("import", str(out), "--json", "--db", to)
+    assert done.returncode == 0, done.stderr
+    after = audit(to)
+    assert after["ok"] and after["head"] == before["head"]
+    assert after["events"] == before["events"]
+    assert ledger.balance(to).as_json() == ledger.balance(source).as_json()
+    again = json.loads(kerang("import", str(out), "--json", "--db", to).stdout)
+    assert again["recorded"] == 0 and audit(to)["head"] == before["head"]
+
+
+def test_a_restored_export_keeps_the_head_and_grows_on(demo: str, tmp_path: Path) -> None:
+    to = new_db(tmp_path, "restored")
+    _restore_and_compare(demo, to, tmp_path)
+    # the source records more; its next export extends the restored books, chain and all
+    grown = new_db(tmp_path, "grown")
+    _copy_and_compare(demo, grown)
+    ledger.record(grown, "infaq.receive", ref="INF-LATER", date="2019-02-01", amount=25000)
+    _restore_and_compare(grown, to, tmp_path)
+
+
+@needs_pg
+def test_a_restore_moves_between_engines(tmp_path: Path) -> None:
+    source = str(tmp_path / "demo.db")
+    ledger.import_file(source, str(DEMO))
+    close_ledgers()
+    on_pg = pg_schema_url()
+    _restore_and_compare(source, on_pg, tmp_path)
+    _restore_and_compare(on_pg, str(tmp_path / "back.db"), tmp_path)
+
+
+def test_an_export_whose_chain_was_edited_restores_nothing(demo: str, tmp_path: Path) -> None:
+    out = tmp_path / "edited.jsonl"
+    ledger.write_export(demo, "jsonl", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    middle = json.loads(lines[len(lines) // 2])
+    middle["chain"]["events"][0]["state"] = (
+        middle["chain"]["events"][0]["state"]
+        .replace('"amount":', '"amount":9', 1)
+        .replace('"name":"', '"name":"X', 1)
+    )
+    lines[len(lines) // 2] = json.dumps(middle)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    to = new_db(tmp_path, "edited")
+    done = kerang("import", str(out), "--db", to)
+    assert done.returncode == 2 and "does not hold" in done.stderr, done.stderr
+    from ledger.app import ledger_exists
+
+    assert not ledger_exists(to) or audit(to)["events"] == 0

@@ -173,72 +173,82 @@ LINES = [
 ]
 
 
-def _killed_mid_check(db: str, tmp_path: Path, env: dict[str, str]) -> int:
-    """Start ``import --check`` on a named pipe, feed it half, kill it while it waits."""
-    fifo = tmp_path / "lines.jsonl"
-    os.mkfifo(fifo)
-    process = kerang_process("import", str(fifo), "--check", "--db", db, env=env)
-    with open(fifo, "w") as feed:  # returns once the check has its scratch copy and reads
-        feed.writelines(LINES[:10])
-        feed.flush()
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
-    return process.pid
-
-
 @needs_pg
 def test_a_killed_check_on_postgresql_leaves_no_schema(pg_ledger: str, tmp_path: Path) -> None:
+    """The check is killed while it copies the books (held by a lock the test owns)."""
+    from urllib.parse import parse_qs, urlparse
+
     before = ledger.audit_ledger(pg_ledger).as_json()
-    pid = _killed_mid_check(pg_ledger, tmp_path, {})
-    conn = _connect_pg(PG)
-    try:  # the server rolls the check's transaction back when its client is gone
-        for (backend,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (f"kerang-check-{pid}",)
-        ).fetchall():
-            conn.execute("SELECT pg_terminate_backend(%s, 60000)", (backend,))
-        left = conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"kerang_check_{pid}_%",)
+    schema = parse_qs(urlparse(pg_ledger).query)["schema"][0]
+    file = tmp_path / "lines.jsonl"
+    file.write_text("".join(LINES))
+    holder = _connect_pg(PG)
+    watcher = _connect_pg(PG)
+    try:
+        with holder.transaction():
+            holder.execute(f'LOCK TABLE "{schema}".stored_events IN ACCESS EXCLUSIVE MODE')
+            process = kerang_process("import", str(file), "--check", "--db", pg_ledger)
+            name = f"kerang-check-{process.pid}"
+            backend = None
+            while backend is None and process.poll() is None:  # until it waits for the lock
+                backend = watcher.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+                    "AND wait_event_type = 'Lock'",
+                    (name,),
+                ).fetchone()
+            assert backend is not None, process.communicate()
+            os.kill(process.pid, signal.SIGKILL)
+            process.communicate()
+            # the server rolls the transaction back once it sees its client gone
+            watcher.execute("SELECT pg_terminate_backend(%s, 60000)", backend)
+        left = watcher.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (f"kerang_check_{process.pid}_%",),
         ).fetchall()
-        mine = conn.execute(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s",
-            (f"kerang-check-{pid}",),
-        ).fetchone()[0]
     finally:
-        conn.close()
-    assert mine == 0 and left == []
+        holder.close()
+        watcher.close()
+    assert process.returncode == -signal.SIGKILL
+    assert left == []
     assert ledger.audit_ledger(pg_ledger).as_json() == before
 
 
 @needs_pg
 def test_a_check_on_postgresql_commits_nothing(pg_ledger: str, tmp_path: Path) -> None:
+    file = tmp_path / "lines.jsonl"
+    file.write_text("".join(LINES))
+    process = kerang_process("import", str(file), "--check", "--db", pg_ledger)
+    _, err = process.communicate()
+    assert process.returncode == 0, err
     conn = _connect_pg(PG)
     try:
-        schemas = {n for (n,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
-        file = tmp_path / "lines.jsonl"
-        file.write_text("".join(LINES))
-        done = kerang("import", str(file), "--check", "--db", pg_ledger)
-        assert done.returncode == 0, done.stderr
-        after = {n for (n,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
+        left = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (f"kerang_check_{process.pid}_%",),
+        ).fetchall()
     finally:
         conn.close()
-    assert not {n for n in after - schemas if n.startswith("kerang_check_")}
+    assert left == []
     assert ledger.audit_ledger(pg_ledger).events == 1
 
 
 @sqlite_only
-def test_a_killed_check_on_sqlite_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
+def test_a_check_on_sqlite_removes_what_a_killed_check_left(tmp_path: Path) -> None:
     db = str(tmp_path / "k.db")
     ledger.record(db, "init", name="Koperasi", date="2015-01-01")
     temp = tmp_path / "temp"
     temp.mkdir()
-    env = {"TMPDIR": str(temp)}
-    pid = _killed_mid_check(db, tmp_path, env)
-    left = [p.name for p in temp.iterdir()]
-    assert len(left) == 1 and left[0].startswith(f"kerang-check-{pid}-")  # the kill left it
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process that has ended, as a killed check has
+    (temp / f"kerang-check-{gone.pid}-abc").mkdir()
+    (temp / f"kerang-check-{gone.pid}-abc" / "check.db").write_bytes(b"left behind")
+    (temp / f"kerang-check-{os.getpid()}-live").mkdir()  # a running check's copy stays
+    (temp / "kerang-check-notes").mkdir()  # not a scratch copy's name
     file = tmp_path / "ok.jsonl"
     file.write_text(LINES[0])
-    done = kerang("import", str(file), "--check", "--db", db, env=env)
+    done = kerang("import", str(file), "--check", "--db", db, env={"TMPDIR": str(temp)})
     assert done.returncode == 0, done.stderr
-    assert list(temp.iterdir()) == []
+    assert sorted(p.name for p in temp.iterdir()) == sorted(
+        [f"kerang-check-{os.getpid()}-live", "kerang-check-notes"]
+    )
     assert ledger.audit_ledger(db).events == 1
