@@ -24,19 +24,20 @@ from ledger.views import Books
 
 if TYPE_CHECKING:
     from ledger import transfer
-    from ledger.app import LedgerApp, Outcome, open_ledger
+    from ledger.app import LedgerApp, open_ledger
     from ledger.audit import AuditReport
-    from ledger.operations import OPERATIONS
+    from ledger.commands import OPERATIONS
     from ledger.queries import MemberStatement, Summary, TrialBalance
+    from ledger.services import Outcome
     from ledger.transfer import ImportChecked, ImportResult, ImportStopped
     from ledger.verify import VerifyReport
 
 _LAZY = {
     "LedgerApp": "ledger.app",
-    "Outcome": "ledger.app",
+    "Outcome": "ledger.services",
     "open_ledger": "ledger.app",
     "AuditReport": "ledger.audit",
-    "OPERATIONS": "ledger.operations",
+    "OPERATIONS": "ledger.commands",
     "MemberStatement": "ledger.queries",
     "Summary": "ledger.queries",
     "TrialBalance": "ledger.queries",
@@ -61,11 +62,12 @@ def __getattr__(name: str) -> Any:
 
 def record(db: str, op: str, **fields: Any) -> Outcome:
     """Record one operation atomically; a concurrent writer's win is retried."""
-    from ledger.app import open_ledger, run_batch
-    from ledger.operations import apply
+    from ledger.app import open_ledger
+    from ledger.services import apply
+    from ledger.uow import run
 
     app = open_ledger(db, create=op == "init")
-    return run_batch(app, lambda batch: apply(batch, op, fields))
+    return run(app, lambda uow: apply(uow, op, fields))
 
 
 def statement(

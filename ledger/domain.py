@@ -12,30 +12,34 @@ rename, ``eventsourcing.utils.register_topic(old, New)`` keeps them readable).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.commands import line_fields, line_names
 from ledger.errors import (
     AlreadyInitialised,
     AlreadyReversed,
     DateError,
     DuplicateId,
+    InsufficientFunds,
     InvalidInput,
     MemberInactive,
     PeriodClosed,
     PolicyError,
+    SavingsLocked,
     UnknownBagan,
     UnknownMember,
 )
 from ledger.i18n import msg
+from ledger.money import checked_gross
 from ledger.split import Policy, Split
+from ledger.views import SAVINGS_KINDS as SAVINGS_KINDS  # the kinds of savings
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
-
-SAVINGS_KINDS = ("pokok", "wajib", "sukarela", "harvest")
 
 
 def transaction_id(ref: str) -> UUID:
@@ -107,6 +111,34 @@ class Cooperative(Aggregate):
                 ),
             )
         return m
+
+    def check_withdrawal(self, member_id: str, kind: str, day: dt.date) -> None:
+        """Pokok and wajib savings stay while the member is active (settled on leaving)."""
+        m = self.member(member_id)
+        if kind in ("pokok", "wajib") and (m["left"] is None or day < m["left"]):
+            raise SavingsLocked(
+                "kind",
+                msg(
+                    "{k} savings are not withdrawn while member {mid} is active; they are settled by 'kerang member leave'.",
+                    k=kind,
+                    mid=member_id,
+                ),
+            )
+
+    def harvestable(self, bagan_id: str, day: dt.date) -> dict[str, Any]:
+        """The bagan harvested on ``day``: registered, and added on or before it."""
+        info = self.a_bagan(bagan_id)
+        if day < info["added"]:
+            raise InvalidInput(
+                "date",
+                msg(
+                    "--date {day} is before bagan {bagan_id} was added ({added}).",
+                    day=day,
+                    bagan_id=bagan_id,
+                    added=info["added"],
+                ),
+            )
+        return info
 
     def a_bagan(self, bagan_id: str) -> dict[str, Any]:
         try:
@@ -411,9 +443,30 @@ class Cooperative(Aggregate):
     def _member_added(self, member_id: str, name: str, joined: dt.date) -> None:
         self.members[member_id] = {"name": name, "joined": joined, "left": None}
 
-    def leave(self, member_id: str, day: dt.date, pokok: int, wajib: int, loan: int) -> bool:
-        """Settle pokok and wajib savings and end the membership."""
+    def leave(
+        self,
+        member_id: str,
+        day: dt.date,
+        pokok: int,
+        wajib: int,
+        loan: int,
+        last: dt.date | None = None,
+    ) -> bool:
+        """Settle pokok and wajib savings and end the membership; ``last`` is the date
+        of the member's latest recorded movement (none may come after leaving)."""
         m = self.member(member_id, "id")
+        if m["left"] != day:  # not a repeat: the period lock first
+            self.check_date(day)
+        if last is not None and day < last and m["left"] is None:
+            raise DateError(
+                "date",
+                msg(
+                    "--date {day} is before member {mid}'s last recorded transaction ({last}).",
+                    day=day,
+                    mid=member_id,
+                    last=last,
+                ),
+            )
         if m["left"] is not None:
             if m["left"] == day:
                 return False
@@ -504,6 +557,35 @@ class Cooperative(Aggregate):
         }
 
 
+def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int) -> tuple[int, int]:
+    """A harvest's gross and net proceeds: kg x price rounded half-up (or the revenue
+    given), less costs that may not exceed it."""
+    if revenue is not None:
+        if kg is not None or price is not None:
+            raise InvalidInput(
+                "revenue", msg("give either --kg and --price or --revenue, not both.")
+            )
+        gross = revenue
+    else:
+        if kg is None or price is None:
+            missing = "kg" if kg is None else "price"
+            raise InvalidInput(
+                missing,
+                msg("--{missing} is required (or give --revenue instead).", missing=missing),
+            )
+        gross = checked_gross(kg, price)
+    if costs > gross:
+        raise InvalidInput(
+            "costs",
+            msg(
+                "--costs {cost} are more than the gross proceeds ({gross}).",
+                cost=costs,
+                gross=gross,
+            ),
+        )
+    return gross, gross - costs
+
+
 def start_cooperative(
     name: str, started: dt.date, policy: Policy, existing: Cooperative | None
 ) -> Cooperative | None:
@@ -538,8 +620,16 @@ class Transaction(Aggregate):
     def create_id(ref: str) -> UUID:
         return transaction_id(ref)
 
-    line_fields = ()  # set by each kind (a plain attribute: annotations become event fields)
-    _line_names = {"savings_kind": "kind"}  # attribute -> the option it came from
+    # the import line's fields after op, ref and date, from the command's declaration
+    # (ledger/commands.py); plain attributes: annotations would become event fields
+    line_fields = ()
+    _line_names = {}  # noqa: RUF012 - attribute -> its column, where they differ
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            cls.line_fields = line_fields(cls.kind)
+            cls._line_names = line_names(cls.kind)
 
     def command(self) -> dict[str, Any]:
         """The normalised command that recorded this (the import/export line)."""
@@ -600,9 +690,6 @@ class Transaction(Aggregate):
 class Harvest(Transaction):
     """A harvest sale and its exact split."""
 
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("bagan", "kg", "price", "revenue", "costs", "buyer")
-
     kind = "harvest"
 
     @event("Recorded")
@@ -635,8 +722,7 @@ class Harvest(Transaction):
 
 
 class _SavingsMovement(Transaction):
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("member", "savings_kind", "amount")
+    """A deposit to or withdrawal from a member's savings."""
 
 
 class SavingsDeposit(_SavingsMovement):
@@ -673,8 +759,6 @@ class SavingsWithdrawal(_SavingsMovement):
 
 class InfaqReceipt(Transaction):
     kind = "infaq.receive"
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("amount", "member")
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, amount: int, member: str | None) -> None:
@@ -683,8 +767,6 @@ class InfaqReceipt(Transaction):
 
 class InfaqDisbursement(Transaction):
     kind = "infaq.disburse"
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("amount", "purpose")
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
@@ -692,8 +774,7 @@ class InfaqDisbursement(Transaction):
 
 
 class _LoanMovement(Transaction):
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("member", "amount")
+    """A loan paid out to a member or repaid by them."""
 
 
 class LoanDisbursement(_LoanMovement):
@@ -715,9 +796,6 @@ class LoanRepayment(_LoanMovement):
 class Repair(Transaction):
     """A bagan repair paid from its partners' harvest savings."""
 
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("bagan", "amount")
-
     kind = "repair"
 
     @event("Recorded")
@@ -734,8 +812,6 @@ class Repair(Transaction):
 
 
 class Correction(Transaction):
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("reverses", "reason")
     """Reverses every effect of an earlier transaction (the effects are posted
     by that transaction's own ``Reversed`` event)."""
 
@@ -748,9 +824,6 @@ class Correction(Transaction):
 
 class _CooperativeMovement(Transaction):
     """The cooperative's own income or expense outside the harvests (part of its SHU)."""
-
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("amount", "purpose")
 
 
 class CooperativeIncome(_CooperativeMovement):
@@ -771,9 +844,6 @@ class CooperativeExpense(_CooperativeMovement):
 
 class Story(Transaction):
     """A Most Significant Change story told by a member."""
-
-    # the import line's fields, in order (None values are left out)
-    line_fields = ("member", "title", "text")
 
     kind = "story.add"
 
@@ -799,3 +869,56 @@ TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
         CooperativeExpense,
     )
 }
+
+
+# ------------------------------------------------------------------ balances
+def check_funds(
+    postings: list[Any], day: dt.date, available: Callable[[str, str | None, dt.date], int]
+) -> None:
+    """No guarded balance (savings, a loan, the infaq fund) may fall below zero on or
+    after ``day``: the rule that spans every transaction that takes money out.
+    ``available(account, member, day)`` is the lowest balance from ``day`` on."""
+    from ledger.accounts import GUARDED, INFAQ_FUND
+
+    taken: dict[tuple[str, str], int] = {}
+    for p in postings:
+        if p.account in GUARDED:
+            key = (p.account, p.member)
+            taken[key] = taken.get(key, 0) - GUARDED[p.account] * p.amount
+    for (account, member), amount in sorted(taken.items()):
+        if amount <= 0:
+            continue
+        have = available(account, None if account == INFAQ_FUND else member, day)
+        if amount > have:
+            raise InsufficientFunds("amount", _shortfall(account, member, amount, have, day))
+
+
+def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) -> str:
+    from ledger.accounts import INFAQ_FUND, LOANS
+    from ledger.money import format_rupiah
+
+    need, avail = format_rupiah(amount), format_rupiah(max(have, 0))
+    if account == INFAQ_FUND:
+        return msg(
+            "--amount {need} is more than the infaq fund holds from {day} on ({avail}).",
+            need=need,
+            day=day,
+            avail=avail,
+        )
+    if account == LOANS:
+        return msg(
+            "--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail}).",
+            need=need,
+            member=member,
+            day=day,
+            avail=avail,
+        )
+    return msg(
+        "--amount {need} would take member {member}'s {kind} savings below zero "
+        "(available from {day} on: {avail}).",
+        need=need,
+        member=member,
+        kind=account.rsplit(":", 1)[-1].lower(),
+        day=day,
+        avail=avail,
+    )

@@ -94,3 +94,9 @@ class ReadOnly(Refused):
     """The database refused a write for this role (an auditor's)."""
 
     code = "read_only"
+
+
+class UsageError(Refused):
+    """A command line that cannot be read (argparse's errors, a misspelt word)."""
+
+    code = "usage"

@@ -25,11 +25,12 @@ import attrs
 from eventsourcing.persistence import StoredEvent
 
 from ledger import domain, faults
-from ledger.app import Batch, LedgerApp, is_postgres, open_ledger, run_batch
+from ledger.app import LedgerApp, is_postgres, open_ledger
 from ledger.errors import InvalidInput, Refused
 from ledger.i18n import Message, localise, msg
 from ledger.money import format_percent
-from ledger.operations import apply
+from ledger.services import apply
+from ledger.uow import UnitOfWork, run
 
 BATCH_LINES = 1000
 
@@ -165,11 +166,11 @@ _INT_DIGITS = 40  # longer JSON integers are not amounts anyone meant
 
 def import_fields() -> list[str]:
     """Every field an import line may carry (the operations' options, ``op``, ``notes``)."""
-    from ledger.operations import OPERATIONS
+    from ledger.commands import COMMANDS
 
     names = {"op", "notes"}
-    for spec in OPERATIONS.values():
-        names.update(spec.required, spec.optional)
+    for spec in COMMANDS.values():
+        names.update(spec.columns)
     return sorted(names)
 
 
@@ -404,12 +405,12 @@ def _read_csv(text: str) -> Iterator[Record]:
 # ------------------------------------------------------------------ importing
 def _check_fields(record: dict[str, Any]) -> None:
     """Refuse a field the line's op does not take, suggesting the one meant."""
-    from ledger.operations import OPERATIONS
+    from ledger.commands import COMMANDS
 
-    spec = OPERATIONS.get(record.get("op")) if isinstance(record.get("op"), str) else None
+    spec = COMMANDS.get(record.get("op")) if isinstance(record.get("op"), str) else None
     if spec is None:
         return  # apply() names the unknown op
-    valid = sorted({*spec.required, *spec.optional})
+    valid = sorted(spec.columns)
     for name in record:
         if name not in valid and name not in ("op", "chain"):
             raise InvalidInput(
@@ -429,7 +430,7 @@ def _run(
 ) -> tuple[int, int, tuple[int, Refused] | None]:
     """Apply records in one batch; the batch is retried if a concurrent writer won."""
 
-    def work(batch: Batch) -> tuple[int, int, tuple[int, Refused] | None]:
+    def work(batch: UnitOfWork) -> tuple[int, int, tuple[int, Refused] | None]:
         recorded = already = 0
         batch.preload_refs([r["ref"] for _, r in records if isinstance(r.get("ref"), str)])
         for number, record in records:
@@ -446,7 +447,7 @@ def _run(
             faults.reach("line")  # a crash test may kill the import here
         return recorded, already, None
 
-    return run_batch(app, work)
+    return run(app, work)
 
 
 @attrs.frozen

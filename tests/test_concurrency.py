@@ -19,7 +19,6 @@ from typing import Any
 from backends import new_db
 
 import ledger
-from ledger.audit import audit
 from ledger.errors import Busy, InsufficientFunds
 
 WORKERS = 4
@@ -112,5 +111,5 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path) -> None
     m1, m2 = ledger.statement(db, "M1").statement, ledger.statement(db, "M2").statement
     assert m1.savings["sukarela"] == 0  # every accepted withdrawal, none lost, none below zero
     assert m2.savings["wajib"] == 500 * ATTEMPTS  # each shared ref counted once
-    report = audit(db)
+    report = ledger.audit_ledger(db)
     assert report.ok, [c.detail for c in report.checks if not c.ok]

@@ -22,7 +22,6 @@ from cli_helpers import kerang, kerang_command, kerang_env
 
 import ledger
 from benchmarks.workload import write
-from ledger.audit import audit
 from ledger.transfer import BATCH_LINES
 
 LINES = 5 * BATCH_LINES
@@ -63,7 +62,7 @@ def test_sigkill_during_import_then_resume(
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr  # it died where we said
     if committed:
-        report = audit(db)
+        report = ledger.audit_ledger(db)
         assert report.ok, [c.detail for c in report.checks if not c.ok]
     done = kerang("import", str(big_file), "--json", db=db, check=True)
     result = json.loads(done.stdout)
@@ -71,4 +70,4 @@ def test_sigkill_during_import_then_resume(
     # exactly the batches committed before the kill were there; the rest is recorded now
     assert (result["already_recorded"], result["recorded"]) == (committed, LINES - committed)
     assert ledger.summary(db).as_json() == expected  # nothing lost, nothing twice
-    assert audit(db).ok
+    assert ledger.audit_ledger(db).ok

@@ -35,8 +35,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import ledger
 from ledger import statements
-from ledger.app import open_ledger
-from ledger.audit import audit
 from ledger.errors import Refused
 
 START = dt.date(2020, 1, 1)
@@ -89,7 +87,7 @@ def model_gross(hundredths_of_kg: int, price: int) -> int:
 
 def shu_report(db: str, year: int) -> dict[str, Any]:
     """What ``kerang shu YEAR --json`` shows of a closed year."""
-    return statements.shu(open_ledger(db), year).as_json()
+    return statements.shu(ledger.open_ledger(db), year).as_json()
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -497,7 +495,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def statements_agree_with_the_model(self) -> None:
         if not hasattr(self, "db"):
             return
-        app = open_ledger(self.db)
+        app = ledger.open_ledger(self.db)
         assert statements.position(app, dt.date(2022, 12, 31)).balanced
         for year in (2020, 2021):
             first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -507,7 +505,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def the_audits_replay_equals_the_read_models(self) -> None:
         if not hasattr(self, "db"):
             return
-        report = audit(self.db)
+        report = ledger.audit_ledger(self.db)
         assert report.ok, [c.detail for c in report.checks if not c.ok]
         assert any(c.name == "read-models" and c.ok for c in report.checks)
 

@@ -1,0 +1,265 @@
+"""``kerang forecast`` on the command line: its options and handlers (``cli.py`` loads
+this module only when the forecast runs)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from types import ModuleType
+from typing import Any
+
+from ledger.i18n import msg
+
+
+def _forecast_options(p: argparse.ArgumentParser, cli: ModuleType, suppress: bool) -> None:
+    # On the compare/sensitivity subparsers defaults are suppressed, so options
+    # given before the subcommand are not overwritten by the subparser's defaults.
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    p.add_argument("--years", type=int, default=d(10), help="horizon in years (default 10)")
+    p.add_argument("--runs", type=int, default=d(2000), help="replications (default 2000)")
+    p.add_argument("--seed", type=int, default=d(2019), help="random seed (default 2019)")
+    p.add_argument(
+        "--engine",
+        choices=("fast", "simpy"),
+        default=d("fast"),
+        help="fast (numpy, default) or simpy (the reference model)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=d(1),
+        help="processes (results do not depend on it)",
+    )
+    p.add_argument(
+        "--from-ledger",
+        action="store_true",
+        default=d(False),
+        help="start from the books in --db and calibrate from its harvests",
+    )
+    p.add_argument(
+        "--as-of",
+        type=cli.date_arg("as-of"),
+        default=d(None),
+        help="with --from-ledger: start from the books as of this date (default: as they stand)",
+    )
+    p.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="ledger for --from-ledger (default $KERANG_DB, else ./kerang.db)",
+    )
+    cli.common(p, db=False)
+
+
+def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
+    """The options of ``kerang forecast`` and its ``compare`` and ``sensitivity``."""
+    p.description = cli.i18n.help_text(
+        "Forecast the number of bagan, the harvest savings fund and member income "
+        "by Monte Carlo simulation, from a scenario or from the books (--from-ledger)."
+    )
+    p.epilog = "example: kerang forecast --years 10 --from-ledger --db demo.db --target-bagan 120"
+    _forecast_options(p, cli, suppress=False)
+    p.add_argument("--scenario", help="scenario TOML file (see --print-scenario)")
+    p.add_argument("--target-bagan", type=int, help="report the probability of reaching N bagan")
+    p.add_argument("--plot", help="also draw the fan charts to FILE.png or FILE.svg")
+    p.add_argument(
+        "--print-scenario",
+        action="store_true",
+        help="print the default scenario as TOML",
+    )
+    p.set_defaults(handler=lambda args: _forecast(cli, args))
+    kinds = p.add_subparsers(dest="forecast_command", parser_class=type(p))
+    c = kinds.add_parser(
+        "compare",
+        help="scenario B against A on common random numbers",
+        description="Compare scenario B against scenario A on common random numbers.",
+        epilog="example: kerang forecast compare base.toml more-bagan.toml --years 10",
+    )
+    c.add_argument("a", metavar="A.toml", help="the scenario compared against")
+    c.add_argument("b", metavar="B.toml", help="the scenario to compare")
+    _forecast_options(c, cli, suppress=True)
+    c.set_defaults(handler=lambda args: _forecast_compare(cli, args))
+    s = kinds.add_parser(
+        "sensitivity",
+        help="tornado of the main parameters",
+        description="How much each main parameter moves the forecast (a tornado chart).",
+        epilog="example: kerang forecast sensitivity --scenario base.toml --runs 500",
+    )
+    s.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
+    _forecast_options(s, cli, suppress=True)
+    s.set_defaults(handler=lambda args: _forecast_sensitivity(cli, args))
+    b = kinds.add_parser(
+        "backtest",
+        help="forecast from the books at one date and compare with the books at a later one",
+        description="Start from the books as they stood on --from, forecast to --to and "
+        "compare with what the books recorded by then: recorded value, median, 80 % band.",
+        epilog="example: kerang forecast backtest --from 2017-01-01 --to 2019-01-31 --db demo.db",
+    )
+    b.add_argument(
+        "--from", dest="first", type=cli.date_arg("from"), required=True, help="start date"
+    )
+    b.add_argument("--to", dest="last", type=cli.date_arg("to"), required=True, help="end date")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="replace a calibrated parameter, e.g. bagan.life_years=1 (repeatable)",
+    )
+    b.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
+    _forecast_options(b, cli, suppress=True)
+    b.set_defaults(handler=lambda args: _forecast_backtest(cli, args))
+
+
+def _forecast_common(cli: ModuleType, args: argparse.Namespace) -> dict:
+    return {
+        "years": args.years,
+        "runs": args.runs,
+        "seed": args.seed,
+        "engine": args.engine,
+        "workers": args.workers,
+        "books": _books_as_of(cli, args),
+    }
+
+
+def _books_as_of(cli: ModuleType, args: argparse.Namespace) -> Any:
+    """The books for --from-ledger, as they stand or at --as-of: the forecast
+    reads the ledger only through its read API."""
+    if not args.from_ledger:
+        return None
+    import ledger
+
+    books = ledger.read_books(cli.db_of(args), args.as_of)
+    if args.as_of is not None:
+        return books
+    # old books: start where they end, not from a stretch of nothing
+    import datetime as dt
+
+    import simulation
+    from ledger.i18n import tr
+
+    last = _last_entry(books)
+    cycle = simulation.load_scenario(getattr(args, "scenario", None)).harvest_cycle_months
+    if last is not None and books.as_of > last + dt.timedelta(days=round(30.44 * cycle)):
+        args.stale_note = tr(
+            "The books' last entry is {last}, more than a harvest interval ({months} months) "
+            "before {today}: the forecast starts from {last}.",
+            last=last,
+            months=cycle,
+            today=books.as_of,
+        )
+        books = ledger.read_books(cli.db_of(args), last)
+    return books
+
+
+def _last_entry(books: Any) -> Any:
+    """The date of the books' last recorded entry (None for empty books)."""
+    dates = [
+        *(h.date for h in books.harvests),
+        *(m.date for m in books.movements),
+        *(m.joined for m in books.members),
+        *(b.added for b in books.bagan),
+    ]
+    return max(dates, default=None)
+
+
+def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
+    import simulation
+    from simulation import report
+
+    if args.print_scenario:
+        text = simulation.scenario_toml(simulation.load_scenario(args.scenario))
+        if args.json:  # the same scenario as one JSON document
+            import tomllib
+
+            cli.emit_json(tomllib.loads(text))
+        else:
+            sys.stdout.write(text)
+        return cli.EXIT_OK
+    if args.plot:  # a chart that cannot be written is refused before the simulation
+        from ledger.charts import chart_target
+
+        chart_target(args.plot, db=cli.db_of(args))
+    with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
+        forecast = simulation.run_forecast(
+            args.scenario,
+            target=args.target_bagan,
+            progress=progress,
+            **_forecast_common(cli, args),
+        )
+    if args.plot:
+        from simulation.plot import save_fan_charts
+
+        save_fan_charts(forecast, args.plot)
+    note = getattr(args, "stale_note", None)
+    if args.json:
+        cli.emit_json(forecast.as_json())
+        if note:
+            sys.stderr.write(f"kerang: {note}\n")
+    else:
+        from ledger.i18n import tr
+
+        console = cli.console(args)
+        if note:
+            console.print(tr("[yellow]note[/]: {note}", note=note))
+        report.render_forecast(forecast, console)
+    return cli.EXIT_OK
+
+
+def _forecast_compare(cli: ModuleType, args: argparse.Namespace) -> int:
+    import simulation
+    from simulation import report
+
+    with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
+        comparison = simulation.compare(
+            args.a, args.b, progress=progress, **_forecast_common(cli, args)
+        )
+    if args.json:
+        cli.emit_json(comparison.as_json())
+    else:
+        report.render_comparison(comparison, cli.console(args))
+    return cli.EXIT_OK
+
+
+def _forecast_sensitivity(cli: ModuleType, args: argparse.Namespace) -> int:
+    import simulation
+    from simulation import report
+
+    with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
+        tornado = simulation.sensitivity(
+            getattr(args, "scenario", None), progress=progress, **_forecast_common(cli, args)
+        )
+    if args.json:
+        cli.emit_json(tornado.as_json())
+    else:
+        report.render_tornado(tornado, cli.console(args))
+    return cli.EXIT_OK
+
+
+def _forecast_backtest(cli: ModuleType, args: argparse.Namespace) -> int:
+    import ledger
+    from simulation import report
+    from simulation.backtest import backtest
+
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        try:
+            overrides[key.strip()] = float(value) if sep else None
+        except ValueError:
+            overrides[key.strip()] = None
+        if overrides[key.strip()] is None:
+            raise cli.UsageError("set", msg("--set {item!r} must be KEY=NUMBER.", item=item))
+    db = cli.db_of(args)
+    result = backtest(
+        ledger.read_books(db, args.first),
+        ledger.read_books(db, args.last),
+        getattr(args, "scenario", None),
+        runs=getattr(args, "runs", 2000),
+        seed=getattr(args, "seed", 2019),
+        overrides=overrides,
+    )
+    if getattr(args, "json", False):
+        cli.emit_json(result.as_json())
+    else:
+        report.render_backtest(result, cli.console(args))
+    return cli.EXIT_OK
