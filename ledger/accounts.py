@@ -33,6 +33,9 @@ PARTNER_SHARE = "Expenses:Harvest:PartnerShare"
 SAVINGS_SHARE = "Expenses:Harvest:SavingsShare"
 OTHER_INCOME = "Income:Cooperative:Other"
 OPERATING = "Expenses:Cooperative:Operating"
+PEELING_WAGES = "Expenses:Peeling:Wages"  # the peeling house's wages, by member
+OUTSIDE_CAPITAL = "Equity:Capital:Outside"  # capital raised from outside to build bagan
+MEMBERS_BAGAN = "Equity:Bagan:Members"  # bagan the partners paid from their savings
 # year-end close: the SHU and where it is appropriated to
 RESERVE = "Equity:Reserve"
 SHU_MEMBERS = "Liabilities:SHU:Members"
@@ -65,6 +68,9 @@ ACCOUNTS: tuple[str, ...] = (
     SAVINGS_SHARE,
     OTHER_INCOME,
     OPERATING,
+    PEELING_WAGES,
+    OUTSIDE_CAPITAL,
+    MEMBERS_BAGAN,
     SHU_MEMBERS,
     EDUCATION_FUND,
     SOCIAL_FUND,
@@ -133,6 +139,8 @@ def transaction_postings(txn: domain.Transaction) -> list[Posting]:
         return [Posting(CASH, "", txn.amount), Posting(OTHER_INCOME, "", -txn.amount)]
     if isinstance(txn, domain.CooperativeExpense):
         return [Posting(OPERATING, "", txn.amount), Posting(CASH, "", -txn.amount)]
+    if isinstance(txn, domain.PeelingPay):
+        return [Posting(PEELING_WAGES, txn.member, txn.amount), Posting(CASH, "", -txn.amount)]
     if isinstance(txn, domain.Correction | domain.Story):
         return []  # a correction's effects are its original's Reversed event
     raise TypeError(f"no postings defined for {type(txn).__name__}")
@@ -163,6 +171,35 @@ def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
+def financing_postings(
+    paid_by: str, cost: int, charges: dict[str, int], new: bool
+) -> list[Posting]:
+    """Who paid for a bagan. A new bagan was first booked against the grant
+    (``BaganAdded``), so its financing moves that to the real payer; a rebuild
+    adds to the bagan's value. Savings pay as a repair does (each partner's
+    harvest savings, the cash that holds them), and the bagan is then the
+    partners' own stake."""
+    first = Posting(GRANTS if new else BAGAN, "", cost)
+    if paid_by == "savings":
+        out = [first, Posting(MEMBERS_BAGAN, "", -cost)]
+        out += [Posting(SAVINGS["harvest"], m, a) for m, a in charges.items()]
+        return [*out, Posting(CASH, "", -cost)]
+    if paid_by == "cooperative":
+        return [first, Posting(CASH, "", -cost)]
+    if paid_by == "capital":
+        return [first, Posting(OUTSIDE_CAPITAL, "", -cost)]
+    return [] if new else [first, Posting(GRANTS, "", -cost)]
+
+
+def cooperative_postings(event: Any) -> list[Posting]:
+    """The postings of a bagan's financing or rebuild event."""
+    if isinstance(event, domain.Cooperative.BaganFinanced):
+        return financing_postings(event.paid_by, event.cost, event.charges, True)
+    if isinstance(event, domain.Cooperative.BaganRebuilt):
+        return financing_postings(event.paid_by, event.cost, event.charges, False)
+    return []
+
+
 def entries_of(aggregate: Any, event: Any) -> list[Entry]:
     """The dated postings that one stored event adds to the books."""
     if isinstance(event, domain.Cooperative.YearClosed):
@@ -190,6 +227,10 @@ def entries_of(aggregate: Any, event: Any) -> list[Entry]:
             if amount:
                 out += [Posting(SAVINGS[kind], event.member_id, amount), Posting(CASH, "", -amount)]
         return [Entry(f"leave:{event.member_id}", event.left, tuple(out))] if out else []
+    if isinstance(event, domain.Cooperative.BaganFinanced | domain.Cooperative.BaganRebuilt):
+        label = "bagan" if isinstance(event, domain.Cooperative.BaganFinanced) else "rebuild"
+        ref = f"{label}:{event.bagan_id}:{event.day.isoformat()}"
+        return [Entry(ref, event.day, tuple(cooperative_postings(event)))]
     if isinstance(event, domain.Cooperative.BaganAdded) and event.cost:
         return [
             Entry(

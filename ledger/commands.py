@@ -133,6 +133,15 @@ def round_number(value: object, field: str = "round") -> int:
     return int(text)
 
 
+def days(value: object, field: str) -> int:
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not (text.isdigit() and text.isascii() and 1 <= int(text) <= 31):
+        raise InvalidInput(
+            field, msg("--days must be a whole number of days 1..31, not {value!r}.", value=value)
+        )
+    return int(text)
+
+
 def policy(value: object, field: str) -> Any:
     from ledger.split import Policy
 
@@ -205,6 +214,15 @@ DAY_OR_TODAY = Field("date", date, help="YYYY-MM-DD, default today", default=tod
 MEMBER = Field("member", text, True, "the member's ID", "M01")
 BAGAN = Field("bagan", text, True, "the bagan's ID", "B01")
 AMOUNT = Field("amount", amount, True, "whole rupiah: 1500000, 1.500.000 or 1_500_000", "50.000")
+PAID_BY = Field(
+    "paid_by",
+    text,
+    True,
+    "who paid: savings (the partners' harvest savings, as a repair), cooperative (its own "
+    "cash), grant or capital (raised from outside)",
+    "savings",
+    choices=("grant", "cooperative", "savings", "capital"),
+)
 PURPOSE = Field("purpose", text, True, "what the money is for", "pulsa sales")
 YEAR = Field(
     "year", year, True, "the financial year, e.g. 2015", "2015", positional=True, metavar="YEAR"
@@ -333,6 +351,51 @@ COMMANDS: dict[str, Command] = {
                     example="12.000.000",
                     default=lambda: 0,
                 ),
+                Field(
+                    "manager_member",
+                    identifier,
+                    help="the member whose household the manager belongs to (her husband "
+                    "or family): his share counts as that household's income",
+                    example="M01",
+                ),
+                PAID_BY.with_(
+                    help="who paid for it: grant (the programme, default), cooperative (its "
+                    "own cash), savings (the partners' harvest savings) or capital (raised "
+                    "from outside)",
+                    default=lambda: "grant",
+                    required=False,
+                ),
+            ),
+        ),
+        Command(
+            "bagan.retire",
+            ("bagan", "retire"),
+            "retire a bagan (worn out, destroyed by a storm, sold): no harvest of it after",
+            "kerang bagan retire B01 --date 2019-02-01 --reason storm --note 'west monsoon'",
+            (
+                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
+                DATE,
+                Field(
+                    "reason",
+                    text,
+                    True,
+                    "why: worn, storm, sold or other",
+                    "storm",
+                    choices=("worn", "storm", "sold", "other"),
+                ),
+                Field("note", text, help="what happened, in a few words", example="west monsoon"),
+            ),
+        ),
+        Command(
+            "bagan.rebuild",
+            ("bagan", "rebuild"),
+            "rebuild or renew a bagan on its site, with its cost and who paid",
+            "kerang bagan rebuild B01 --date 2019-03-01 --cost 12.000.000 --paid-by savings",
+            (
+                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
+                DATE,
+                Field("cost", amount, True, "what rebuilding it cost, in rupiah", "12.000.000"),
+                PAID_BY,
             ),
         ),
         Command(
@@ -438,6 +501,20 @@ COMMANDS: dict[str, Command] = {
             (REF, DATE, BAGAN, AMOUNT),
         ),
         Command(
+            "peeling.pay",
+            ("peeling", "pay"),
+            "pay a member her wages from the cooperative's peeling house (rumah kupas)",
+            "kerang peeling pay --ref KUPAS-001 --date 2018-05-31 --member M40 --amount 1.100.000 "
+            "--days 24",
+            (
+                REF,
+                DATE,
+                MEMBER,
+                AMOUNT,
+                Field("days", days, help="days she peeled in the period paid", example="24"),
+            ),
+        ),
+        Command(
             "correct",
             ("correct",),
             "reverse every effect of an earlier transaction",
@@ -514,6 +591,7 @@ GROUPS: dict[str, str] = {
     "policy": "harvest split policies",
     "member": "members (anggota)",
     "bagan": "bagan (mussel platforms)",
+    "peeling": "the peeling house's wages (rumah kupas)",
     "savings": "members' savings",
     "infaq": "the infaq fund",
     "loan": "interest-free loans (qardh)",

@@ -126,8 +126,21 @@ class Cooperative(Aggregate):
             )
 
     def harvestable(self, bagan_id: str, day: dt.date) -> dict[str, Any]:
-        """The bagan harvested on ``day``: registered, and added on or before it."""
+        """The bagan harvested on ``day``: registered, added on or before it, and
+        not retired by then."""
         info = self.a_bagan(bagan_id)
+        if info.get("retired") is not None and day >= info["retired"]:
+            raise InvalidInput(
+                "bagan",
+                msg(
+                    "bagan {bagan_id} was retired on {retired} ({reason}); no harvest of it "
+                    "on {day}.",
+                    bagan_id=bagan_id,
+                    retired=info["retired"],
+                    reason=info["retire_reason"],
+                    day=day,
+                ),
+            )
         if day < info["added"]:
             raise InvalidInput(
                 "date",
@@ -516,7 +529,14 @@ class Cooperative(Aggregate):
         self.members[member_id]["left"] = left
 
     def add_bagan(
-        self, bagan_id: str, partners: list[str], manager: str, added: dt.date, cost: int
+        self,
+        bagan_id: str,
+        partners: list[str],
+        manager: str,
+        added: dt.date,
+        cost: int,
+        manager_member: str | None = None,
+        paid_by: str = "grant",
     ) -> bool:
         if not partners:
             raise InvalidInput("partners", msg("--partners must name at least one member."))
@@ -527,12 +547,17 @@ class Cooperative(Aggregate):
             )
         known = self.bagan.get(bagan_id)
         if known is not None:
-            if (known["partners"], known["manager"], known["added"], known["cost"]) == (
+            same = (known["partners"], known["manager"], known["added"], known["cost"]) == (
                 sorted(partners),
                 manager,
                 added,
                 cost,
-            ):
+            )
+            same = same and (known.get("manager_member"), known.get("paid_by", "grant")) == (
+                manager_member,
+                paid_by,
+            )
+            if same:
                 return False
             raise DuplicateId(
                 "id", msg("bagan {bagan_id} already exists with other details.", bagan_id=bagan_id)
@@ -540,9 +565,27 @@ class Cooperative(Aggregate):
         self.check_date(added)
         for p in partners:
             self.active_member(p, added, "partners")
+        if manager_member is not None:
+            self.active_member(manager_member, added, "manager_member")
+        payer(paid_by)
+        if paid_by != "grant" and not cost:
+            raise InvalidInput(
+                "cost",
+                msg("--paid-by {paid_by} needs the bagan's --cost.", paid_by=paid_by),
+            )
         self._bagan_added(
             bagan_id=bagan_id, partners=sorted(partners), manager=manager, added=added, cost=cost
         )
+        if manager_member is not None:
+            self._manager_linked(bagan_id=bagan_id, member=manager_member, day=added)
+        if paid_by != "grant":
+            self._bagan_financed(
+                bagan_id=bagan_id,
+                day=added,
+                paid_by=paid_by,
+                cost=cost,
+                charges=financing_charges(paid_by, cost, sorted(partners)),
+            )
         return True
 
     @event("BaganAdded")
@@ -555,6 +598,128 @@ class Cooperative(Aggregate):
             "added": added,
             "cost": cost,
         }
+
+    @event("ManagerLinked")
+    def _manager_linked(self, bagan_id: str, member: str, day: dt.date) -> None:
+        """The bagan's manager belongs to this member's household (her husband or family)."""
+        self.bagan[bagan_id]["manager_member"] = member
+
+    @event("BaganFinanced")
+    def _bagan_financed(
+        self, bagan_id: str, day: dt.date, paid_by: str, cost: int, charges: dict[str, int]
+    ) -> None:
+        """The new bagan was paid from the cooperative's or the members' own money."""
+        self.bagan[bagan_id]["paid_by"] = paid_by
+
+    def retire_bagan(self, bagan_id: str, day: dt.date, reason: str, note: str | None) -> bool:
+        """A bagan worn out, destroyed or sold: no harvest of it from ``day`` on."""
+        info = self.a_bagan(bagan_id)
+        if reason not in RETIRE_REASONS:
+            raise InvalidInput(
+                "reason",
+                msg(
+                    "--reason must be one of {names}, not {reason!r}.",
+                    names=", ".join(RETIRE_REASONS),
+                    reason=reason,
+                ),
+            )
+        if [day, reason] in info.get("life", []):
+            return False  # this retirement is recorded already (and perhaps rebuilt since)
+        if info.get("retired") is not None:
+            if (info["retired"], info["retire_reason"], info.get("retire_note")) == (
+                day,
+                reason,
+                note,
+            ):
+                return False
+            raise InvalidInput(
+                "id",
+                msg(
+                    "bagan {bagan_id} was retired already on {day}.",
+                    bagan_id=bagan_id,
+                    day=info["retired"],
+                ),
+            )
+        self.check_date(day)
+        if day < info["added"]:
+            raise InvalidInput(
+                "date",
+                msg(
+                    "--date {day} is before bagan {bagan_id} was added ({added}).",
+                    day=day,
+                    bagan_id=bagan_id,
+                    added=info["added"],
+                ),
+            )
+        self._bagan_retired(bagan_id=bagan_id, day=day, reason=reason, note=note)
+        return True
+
+    @event("BaganRetired")
+    def _bagan_retired(self, bagan_id: str, day: dt.date, reason: str, note: str | None) -> None:
+        info = self.bagan[bagan_id]
+        info["retired"], info["retire_reason"], info["retire_note"] = day, reason, note
+        info.setdefault("life", []).append([day, reason])
+
+    def rebuild_bagan(self, bagan_id: str, day: dt.date, cost: int, paid_by: str) -> bool:
+        """A bagan rebuilt or renewed on its site; a retired one stands again."""
+        info = self.a_bagan(bagan_id)
+        payer(paid_by)
+        if [day, cost, paid_by] in info.get("rebuilds", []):
+            return False
+        self.check_date(day)
+        if day < info["added"]:
+            raise InvalidInput(
+                "date",
+                msg(
+                    "--date {day} is before bagan {bagan_id} was added ({added}).",
+                    day=day,
+                    bagan_id=bagan_id,
+                    added=info["added"],
+                ),
+            )
+        self._bagan_rebuilt(
+            bagan_id=bagan_id,
+            day=day,
+            cost=cost,
+            paid_by=paid_by,
+            charges=financing_charges(paid_by, cost, info["partners"]),
+        )
+        return True
+
+    @event("BaganRebuilt")
+    def _bagan_rebuilt(
+        self, bagan_id: str, day: dt.date, cost: int, paid_by: str, charges: dict[str, int]
+    ) -> None:
+        info = self.bagan[bagan_id]
+        info.setdefault("rebuilds", []).append([day, cost, paid_by])
+        info["retired"] = info["retire_reason"] = info["retire_note"] = None
+        info.setdefault("life", []).append([day, None])
+
+
+# who can pay for a bagan: the programme's grant, the cooperative's own money,
+# the partners' harvest savings, or outside capital
+PAYERS = ("grant", "cooperative", "savings", "capital")
+RETIRE_REASONS = ("worn", "storm", "sold", "other")
+
+
+def payer(paid_by: str) -> str:
+    if paid_by not in PAYERS:
+        raise InvalidInput(
+            "paid_by",
+            msg(
+                "--paid-by must be one of {names}, not {paid_by!r}.",
+                names=", ".join(PAYERS),
+                paid_by=paid_by,
+            ),
+        )
+    return paid_by
+
+
+def financing_charges(paid_by: str, cost: int, partners: list[str]) -> dict[str, int]:
+    """What each partner's harvest savings pay when the savings pay (as a repair)."""
+    from ledger.split import divide_equally
+
+    return divide_equally(cost, partners) if paid_by == "savings" else {}
 
 
 def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int) -> tuple[int, int]:
@@ -842,6 +1007,16 @@ class CooperativeExpense(_CooperativeMovement):
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
+class PeelingPay(Transaction):
+    """Wages the cooperative's peeling house (rumah kupas) paid a member: her own income."""
+
+    kind = "peeling.pay"
+
+    @event("Recorded")
+    def __init__(self, ref: str, date: dt.date, member: str, amount: int, days: int | None) -> None:
+        self.ref, self.date, self.member, self.amount, self.days = ref, date, member, amount, days
+
+
 class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
@@ -867,6 +1042,7 @@ TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
         Story,
         CooperativeIncome,
         CooperativeExpense,
+        PeelingPay,
     )
 }
 

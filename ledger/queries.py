@@ -78,6 +78,7 @@ def _statement_from_totals(member: str, day: dt.date, totals: dict[str, int]) ->
         savings={k: -totals.get(accounts.SAVINGS[k], 0) for k in SAVINGS_KINDS},
         loan_outstanding=totals.get(accounts.LOANS, 0),
         infaq_given=-totals.get(accounts.INFAQ_FUND, 0),
+        peeling_wages=totals.get(accounts.PEELING_WAGES, 0),
     )
 
 
@@ -185,6 +186,16 @@ def balance(app: LedgerApp, as_of: dt.date | None = None) -> TrialBalance:
     )
 
 
+def _retired(b: dict[str, Any], day: dt.date) -> tuple[dt.date, str] | None:
+    """(date, reason) of the bagan's retirement if it stood retired on ``day``
+    (a rebuild after it stands it up again)."""
+    state = None
+    for when, reason in b.get("life", []):
+        if when <= day:
+            state = (when, reason) if reason is not None else None
+    return state
+
+
 def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     """The whole replayed books as of a date, for the forecast and assessment."""
     coop = cooperative(app)
@@ -244,7 +255,17 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
         policy=coop.policy_on(max(day, coop.started)),
         members=members,
         bagan=tuple(
-            BaganView(bid, tuple(b["partners"]), b["manager"], b["added"], b["cost"])
+            BaganView(
+                bid,
+                tuple(b["partners"]),
+                b["manager"],
+                b["added"],
+                b["cost"],
+                manager_member=b.get("manager_member"),
+                retired=(_retired(b, day) or (None, None))[0],
+                retire_reason=(_retired(b, day) or (None, None))[1],
+                paid_by=b.get("paid_by", "grant"),
+            )
             for bid, b in sorted(coop.bagan.items())
             if b["added"] <= day
         ),

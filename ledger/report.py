@@ -231,6 +231,8 @@ def render_statement(console: Console, ms: MemberStatement) -> None:
         )
     balances.add_row(tr("Loan outstanding"), format_rupiah(st.loan_outstanding))
     balances.add_row(tr("Infaq given"), format_rupiah(st.infaq_given))
+    if st.peeling_wages:  # her own income from the peeling house
+        balances.add_row(tr("Peeling wages"), format_rupiah(st.peeling_wages))
     console.print(
         Panel(Group(head, Text(""), fit(balances)), title=tr("Member statement"), expand=False)
     )

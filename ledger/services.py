@@ -117,8 +117,12 @@ def leave_member(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("bagan.add")
 def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     coop = uow.cooperative()
-    if not coop.add_bagan(v["id"], v["partners"], v["manager"], v["date"], v["cost"]):
+    paid_by = v.get("paid_by") or "grant"
+    if not coop.add_bagan(
+        v["id"], v["partners"], v["manager"], v["date"], v["cost"], v.get("manager_member"), paid_by
+    ):
         return Outcome("bagan.add", v["id"], False)
+    _check_financing(uow, coop, v["date"])
     uow.collect(coop)
     detail = msg(
         "partners {names}; manager {manager}",
@@ -126,6 +130,35 @@ def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
         manager=v["manager"],
     )
     return Outcome("bagan.add", v["id"], True, detail)
+
+
+def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
+    """Refuse a bagan the partners' harvest savings cannot pay (as a repair)."""
+    postings = [
+        p for e in coop.pending_events for p in accounts.cooperative_postings(e) if p.member
+    ]
+    if postings:
+        uow.check_funds(postings, day)
+
+
+@handles("bagan.retire")
+def retire_bagan(uow: UnitOfWork, v: Values) -> Outcome:
+    coop = uow.cooperative()
+    if not coop.retire_bagan(v["id"], v["date"], v["reason"], v.get("note")):
+        return Outcome("bagan.retire", v["id"], False)
+    uow.collect(coop)
+    return Outcome("bagan.retire", v["id"], True, msg("retired ({reason})", reason=v["reason"]))
+
+
+@handles("bagan.rebuild")
+def rebuild_bagan(uow: UnitOfWork, v: Values) -> Outcome:
+    coop = uow.cooperative()
+    if not coop.rebuild_bagan(v["id"], v["date"], v["cost"], v["paid_by"]):
+        return Outcome("bagan.rebuild", v["id"], False)
+    _check_financing(uow, coop, v["date"])
+    uow.collect(coop)
+    detail = msg("{value} paid by {paid_by}", value=format_rupiah(v["cost"]), paid_by=v["paid_by"])
+    return Outcome("bagan.rebuild", v["id"], True, detail)
 
 
 # ------------------------------------------------------------------ transactions
@@ -252,6 +285,23 @@ def repair(uow: UnitOfWork, v: Values) -> Outcome:
         "{value} charged to {names}", value=format_rupiah(v["amount"]), names=", ".join(charges)
     )
     return Outcome("repair", ref, True, detail)
+
+
+@handles("peeling.pay")
+def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
+    ref, day, mid = v["ref"], v["date"], v["member"]
+    line = domain.PeelingPay.line(ref, day, member=mid, amount=v["amount"], days=v.get("days"))
+    if uow.seen(ref, line):
+        return Outcome("peeling.pay", ref, False)
+    coop = uow.cooperative()
+    coop.check_date(day)
+    coop.active_member(mid, day)
+    _record(
+        uow,
+        domain.PeelingPay(ref=ref, date=day, member=mid, amount=v["amount"], days=v.get("days")),
+    )
+    detail = msg("{value} to {member}", value=format_rupiah(v["amount"]), member=mid)
+    return Outcome("peeling.pay", ref, True, detail)
 
 
 @handles("correct")

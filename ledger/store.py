@@ -14,7 +14,6 @@ import atexit
 import base64
 import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import sqlite3
@@ -30,10 +29,12 @@ import attrs
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger import domain, faults
-from ledger.accounts import Entry, entries_of
+from ledger import faults
+from ledger.accounts import Entry
 from ledger.chain import GENESIS, link
 from ledger.i18n import msg
+from ledger.projection import HARVEST_FIGURES, project
+from ledger.projection import canonical as canonical  # where callers found it before
 
 
 @attrs.frozen
@@ -173,13 +174,6 @@ def read_model_ddl(dialect: Dialect) -> list[str]:
     return [statement.replace("{serial}", dialect.serial) for statement in READ_MODEL_DDL]
 
 
-HARVEST_FIGURES = ("gross", "costs", "net", "manager", "members", "savings", "cooperative")
-
-
-def canonical(command: dict[str, Any]) -> str:
-    return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 SEALED = "sealed:"
 
 
@@ -228,28 +222,13 @@ class BookRows:
     harvests: list[tuple] = attrs.Factory(list)
 
     def add(self, aggregate: Any, event: Any) -> list[Entry]:
-        """Derive the rows of one event (applied to ``aggregate``)."""
-        entries = entries_of(aggregate, event)
-        for e in entries:
-            day = e.date.isoformat()
-            self.postings.extend((e.ref, day, p.account, p.member, p.amount) for p in e.postings)
-        if isinstance(aggregate, domain.Transaction):
-            if isinstance(event, domain.Transaction.Reversed):
-                self.reversals.append((event.by_ref, event.day.isoformat(), aggregate.ref))
-                if isinstance(aggregate, domain.Harvest):
-                    self.harvests.append(_harvest_row(aggregate, event.day, -1))
-            else:
-                self.refs.append(
-                    (
-                        aggregate.ref,
-                        aggregate.kind,
-                        aggregate.date.isoformat(),
-                        self.seal.close(canonical(aggregate.command())),
-                    )
-                )
-                if isinstance(aggregate, domain.Harvest):
-                    self.harvests.append(_harvest_row(aggregate, aggregate.date, +1))
-        return entries
+        """Take the rows of one event (applied to ``aggregate``); see ``projection``."""
+        rows = project(aggregate, event)
+        self.postings.extend(rows.postings)
+        self.reversals.extend(rows.reversals)
+        self.harvests.extend(rows.harvests)
+        self.refs.extend((*ref[:3], self.seal.close(ref[3])) for ref in rows.refs)
+        return list(rows.entries)
 
     def __bool__(self) -> bool:
         return bool(self.refs or self.reversals or self.postings or self.harvests)
@@ -304,12 +283,6 @@ class BookRows:
                 ),
                 self.harvests,
             )
-
-
-def _harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
-    s = h.shares
-    figures = (h.gross, h.costs, h.net, s["manager"], s["members"], s["savings"], s["cooperative"])
-    return (h.ref, day.isoformat(), h.bagan, sign, *(sign * f for f in figures))
 
 
 class LedgerRecorder(SQLiteApplicationRecorder):

@@ -576,6 +576,8 @@ def export_lines(app: LedgerApp) -> Iterator[dict[str, Any]]:
             if line is not None:
                 yield line
             line = {**this, "chain": {"events": [], "link": ""}}
+        elif line is not None:
+            extend_line(line, event)
         if line is None:  # an event with no line of its own before any line
             line = {"op": "none", "chain": {"events": [], "link": ""}}
         line["chain"]["events"].append(row)
@@ -636,6 +638,28 @@ def iter_events(app: LedgerApp, page: int = 1000) -> Iterator[Any]:
         yield event
 
 
+def event_lines(events: list[Any]) -> list[dict[str, Any]]:
+    """The command lines a run of events says (as the export writes them)."""
+    out: list[dict[str, Any]] = []
+    for event in events:
+        line = event_line(event)
+        if line is not None:
+            out.append(line)
+        elif out:
+            extend_line(out[-1], event)
+    return out
+
+
+def extend_line(line: dict[str, Any], event: Any) -> None:
+    """Events a command records after its first one add their fields to its line
+    (``bagan.add --manager-member M01 --paid-by savings``)."""
+    C = domain.Cooperative
+    if isinstance(event, C.ManagerLinked):
+        line["manager_member"] = event.member
+    elif isinstance(event, C.BaganFinanced):
+        line["paid_by"] = event.paid_by
+
+
 def event_line(event: Any) -> dict[str, Any] | None:
     C = domain.Cooperative
     if isinstance(event, C.Started):
@@ -672,6 +696,24 @@ def event_line(event: Any) -> dict[str, Any] | None:
         if event.cost:
             line["cost"] = event.cost
         return line
+    if isinstance(event, C.BaganRetired):
+        line = {
+            "op": "bagan.retire",
+            "id": event.bagan_id,
+            "date": event.day.isoformat(),
+            "reason": event.reason,
+        }
+        if event.note is not None:
+            line["note"] = event.note
+        return line
+    if isinstance(event, C.BaganRebuilt):
+        return {
+            "op": "bagan.rebuild",
+            "id": event.bagan_id,
+            "date": event.day.isoformat(),
+            "cost": event.cost,
+            "paid_by": event.paid_by,
+        }
     if isinstance(event, C.YearClosed):
         return {
             "op": "close",

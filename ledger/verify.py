@@ -26,7 +26,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
 from ledger.heads import HeadCheck
 from ledger.i18n import msg
-from ledger.transfer import event_line, row_state
+from ledger.transfer import event_lines, row_state
 
 
 @attrs.frozen
@@ -151,7 +151,7 @@ class Reader:
 
     def command(self, number: int, line: dict[str, Any], decoded: list[Any]) -> None:
         """The events say exactly the line's command, under its ref's identity."""
-        said = [s for s in (event_line(e) for e in decoded) if s is not None]
+        said = event_lines(decoded)
         wanted = [] if line.get("op") == "none" else [line]
         if said != wanted:
             raise Broken(msg("line {n}: the command does not match its recorded events", n=number))

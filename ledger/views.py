@@ -48,6 +48,7 @@ class Statement:
     savings: dict[str, int]
     loan_outstanding: int
     infaq_given: int
+    peeling_wages: int = 0  # paid by the cooperative's peeling house: her own income
 
     def as_json(self) -> dict:
         return {
@@ -57,6 +58,7 @@ class Statement:
             "savings": {k: self.savings[k] for k in SAVINGS_KINDS},
             "loan_outstanding": self.loan_outstanding,
             "infaq_given": self.infaq_given,
+            "peeling_wages": self.peeling_wages,
         }
 
 

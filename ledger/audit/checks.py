@@ -306,6 +306,8 @@ class HarvestCheck(Check):
             "Cooperative.Started",
             "Cooperative.PolicySet",
             "Cooperative.BaganAdded",
+            "Cooperative.BaganRetired",
+            "Cooperative.BaganRebuilt",
             "Harvest.Recorded",
         }
     )
@@ -315,6 +317,7 @@ class HarvestCheck(Check):
         self.as_of = as_of
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
         self.bagan: dict[str, list[str]] = {}
+        self.retired: dict[str, dt.date] = {}  # bagan standing retired, since
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
         current = None
@@ -336,7 +339,21 @@ class HarvestCheck(Check):
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.BaganAdded":
             self.bagan[d["bagan_id"]] = sorted(d["partners"])
+        elif entry.topic == "Cooperative.BaganRetired":
+            self.retired[d["bagan_id"]] = d["day"]
+        elif entry.topic == "Cooperative.BaganRebuilt":
+            self.retired.pop(d["bagan_id"], None)
         elif self.as_of is None or entry.date <= self.as_of:
+            retired = self.retired.get(d["bagan"])
+            if retired is not None and d["date"] >= retired:
+                self.fail(
+                    msg(
+                        "{where} harvests bagan {bagan}, retired on {retired}",
+                        where=entry.where,
+                        bagan=d["bagan"],
+                        retired=retired,
+                    )
+                )
             self.check_harvest(entry, d)
 
     def check_harvest(self, entry: Entry, d: dict[str, Any]) -> None:

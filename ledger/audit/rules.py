@@ -48,6 +48,11 @@ COSTS, MANAGER, PARTNER, SAVINGS_SHARE = (
 # balances that may never fall below zero, with their natural sign
 GUARDED = {**{a: -1 for a in SAVINGS.values()}, LOANS: +1, INFAQ_FUND: -1}
 OTHER_INCOME, OPERATING = "Income:Cooperative:Other", "Expenses:Cooperative:Operating"
+PEELING_WAGES, OUTSIDE_CAPITAL, MEMBERS_BAGAN = (
+    "Expenses:Peeling:Wages",
+    "Equity:Capital:Outside",
+    "Equity:Bagan:Members",
+)
 RESERVE, SHU_MEMBERS, EDUCATION_FUND, SOCIAL_FUND = (
     "Equity:Reserve",
     "Liabilities:SHU:Members",
@@ -73,6 +78,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "manager": TEXT,
         "added": DATE,
         "cost": INT,
+    },
+    "Cooperative.ManagerLinked": {"bagan_id": TEXT, "member": TEXT, "day": DATE},
+    "Cooperative.BaganFinanced": {
+        "bagan_id": TEXT,
+        "day": DATE,
+        "paid_by": TEXT,
+        "cost": INT,
+        "charges": MAP,
+    },
+    "Cooperative.BaganRetired": {"bagan_id": TEXT, "day": DATE, "reason": TEXT, "note": OPT_TEXT},
+    "Cooperative.BaganRebuilt": {
+        "bagan_id": TEXT,
+        "day": DATE,
+        "cost": INT,
+        "paid_by": TEXT,
+        "charges": MAP,
     },
     "Cooperative.YearClosed": {
         "year": INT,
@@ -129,6 +150,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Story.Recorded": {"ref": TEXT, "date": DATE, "member": TEXT, "title": TEXT, "text": TEXT},
     "CooperativeIncome.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
     "CooperativeExpense.Recorded": {"ref": TEXT, "date": DATE, "amount": INT, "purpose": TEXT},
+    "PeelingPay.Recorded": {
+        "ref": TEXT,
+        "date": DATE,
+        "member": TEXT,
+        "amount": INT,
+        "days": (int, type(None)),
+    },
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
 # the fields stored as tagged values (dates, decimals), untagged when decoding
@@ -161,6 +189,7 @@ KINDS = {
     "Story.Recorded": "story.add",
     "CooperativeIncome.Recorded": "cooperative.income",
     "CooperativeExpense.Recorded": "cooperative.expense",
+    "PeelingPay.Recorded": "peeling.pay",
 }
 _SAVINGS_LINE = (("member", "member"), ("savings_kind", "kind"), ("amount", "amount"))
 LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -178,6 +207,7 @@ LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "Story.Recorded": (("member", "member"), ("title", "title"), ("text", "text")),
     "CooperativeIncome.Recorded": (("amount", "amount"), ("purpose", "purpose")),
     "CooperativeExpense.Recorded": (("amount", "amount"), ("purpose", "purpose")),
+    "PeelingPay.Recorded": (("member", "member"), ("amount", "amount"), ("days", "days")),
 }
 
 
@@ -191,8 +221,29 @@ def command_text(topic: str, d: dict[str, Any]) -> str:
     return orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
+def financing(d: dict[str, Any], new: bool) -> list[Posting]:
+    """Who paid for a bagan: a new one moves its cost off the programme's grant to
+    the payer; a rebuild adds to the bagan; savings pay as a repair does and the
+    bagan is then the partners' stake."""
+    cost, paid_by = d["cost"], d["paid_by"]
+    first: Posting = (GRANTS if new else BAGAN, "", cost)
+    if paid_by == "savings":
+        out = [first, (MEMBERS_BAGAN, "", -cost)]
+        out += [(SAVINGS["harvest"], m, a) for m, a in d["charges"].items()]
+        return [*out, (CASH, "", -cost)]
+    if paid_by == "cooperative":
+        return [first, (CASH, "", -cost)]
+    if paid_by == "capital":
+        return [first, (OUTSIDE_CAPITAL, "", -cost)]
+    if paid_by == "grant":
+        return [] if new else [first, (GRANTS, "", -cost)]
+    raise ValueError(f"paid by {paid_by!r}")
+
+
 def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
     """What each recorded transaction does to the books (NEW EVENTS: add its rule here)."""
+    if topic == "PeelingPay.Recorded":
+        return [(PEELING_WAGES, d["member"], d["amount"]), (CASH, "", -d["amount"])]
     if topic == "Harvest.Recorded":
         s = d["shares"]
         out: list[Posting] = [
@@ -320,6 +371,10 @@ class Fold:
             "Cooperative.MemberAdded": self._fold_member_added,
             "Cooperative.MemberLeft": self._fold_member_left,
             "Cooperative.BaganAdded": self._fold_bagan_added,
+            "Cooperative.ManagerLinked": self._fold_manager_linked,
+            "Cooperative.BaganFinanced": self._fold_bagan_financed,
+            "Cooperative.BaganRetired": self._fold_bagan_retired,
+            "Cooperative.BaganRebuilt": self._fold_bagan_rebuilt,
             "Cooperative.YearClosed": self._fold_year_closed,
             "Cooperative.YearReopened": self._fold_year_reopened,
             "Transaction.Reversed": self._fold_reversed,
@@ -375,6 +430,20 @@ class Fold:
         entry.date, entry.ref = d["added"], f"bagan:{d['bagan_id']}"
         if d["cost"]:
             entry.postings = [(BAGAN, "", d["cost"]), (GRANTS, "", -d["cost"])]
+
+    def _fold_manager_linked(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date, entry.ref = d["day"], f"bagan:{d['bagan_id']}"
+
+    def _fold_bagan_financed(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date, entry.ref = d["day"], f"bagan:{d['bagan_id']}:{d['day'].isoformat()}"
+        entry.postings = financing(d, new=True)
+
+    def _fold_bagan_retired(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date, entry.ref = d["day"], f"retire:{d['bagan_id']}"
+
+    def _fold_bagan_rebuilt(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date, entry.ref = d["day"], f"rebuild:{d['bagan_id']}:{d['day'].isoformat()}"
+        entry.postings = financing(d, new=False)
 
     def _fold_year_closed(self, entry: Entry, d: dict[str, Any]) -> None:
         entry.date, entry.ref = dt.date(d["year"], 12, 31), f"close:{d['year']}"

@@ -65,6 +65,7 @@ RESERVE = 850_000  # harvest savings kept per partner; 36 × 850,000 > the targe
 POKOK = 100_000
 WAJIB = 10_000
 INFAQ_SHARE = 100  # a partner gives 1/100 of her share of each harvest as infaq
+PEELING_FROM = dt.date(2015, 7, 1)  # the peeling house opens with the first harvests
 
 NAME = "Koperasi Sinar Abadi"
 
@@ -161,6 +162,8 @@ class _Generator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.peel_rng = random.Random(seed * 7919 + 1)
+        self.peelers = {f"M{i:02d}" for i in range(PARTNERS - 5, MEMBERS + 1)}  # 20 women peel
         self.seed = seed
         self.lines: list[dict[str, Any]] = []
         self.agenda: dict[dt.date, list[tuple[int, int, Callable[[], None]]]] = defaultdict(list)
@@ -215,6 +218,7 @@ class _Generator:
         self.partner_groups(ids[:PARTNERS])
         for month in _months(START, END):
             self.at(month, lambda m=month: self.month(m), priority=1)
+            self.at(month.replace(day=28), lambda m=month: self.peeling(m), priority=7)
         for story in STORIES:
             self.at(
                 story["date"],
@@ -264,20 +268,28 @@ class _Generator:
             # a pair's bagan have one manager, a trio's two (husbands or relatives)
             managers = [f"Pak {men[g]}", f"Pak {men[16 + g % 12]}"]
             for j in range(count):
-                slots.append((group, managers[j % 2 if count > 5 else 0]))
+                # the first manager is the first partner's husband, a second one
+                # (a trio's) the second partner's relative: both shares reach
+                # the same household (the report), recorded as --manager-member
+                k = j % 2 if count > 5 else 0
+                slots.append((group, (managers[k], group[k])))
         rng.shuffle(slots)
         waves = [dt.date(2015, 2, 10), dt.date(2015, 5, 12), dt.date(2015, 8, 11)]
-        for n, (group, manager) in enumerate(slots):
+        for n, (group, (manager, household)) in enumerate(slots):
             bid = f"B{n + 1:02d}"
             added = waves[n // 30] + dt.timedelta(days=rng.randint(0, 20))
             cost = rng.randint(210, 270) * 50_000  # ~Rp 12 million: bamboo, rope, labour
             self.at(
                 added,
-                lambda b=bid, g=group, m=manager, d=added, c=cost: self.add_bagan(b, g, m, d, c),
+                lambda b=bid, g=group, m=manager, h=household, d=added, c=cost: self.add_bagan(
+                    b, g, m, d, c, h
+                ),
                 priority=2,
             )
 
-    def add_bagan(self, bid: str, partners: list[str], manager: str, day: dt.date, cost: int):
+    def add_bagan(
+        self, bid: str, partners: list[str], manager: str, day: dt.date, cost: int, household: str
+    ):
         self.bagan[bid] = (partners, day)
         self.emit(
             "bagan.add",
@@ -286,6 +298,7 @@ class _Generator:
             manager=manager,
             date=day.isoformat(),
             cost=cost,
+            manager_member=household,
         )
         first = add_months(day, self.rng.choice([5, 6, 6, 7]), self.rng.randint(1, 28))
         self.at(first, lambda: self.harvest_of(bid, first))
@@ -383,6 +396,27 @@ class _Generator:
             self.harvest[p] -= charge
 
     # ---------------------------------------------------------------- each month
+    def peeling(self, first: dt.date) -> None:
+        """The peeling house's wages for the month: its own random stream, so
+        the rest of the demo is the same with or without it."""
+        rng = self.peel_rng
+        if first < PEELING_FROM:
+            return
+        peelers = [m for m in self.members if m in self.peelers]
+        day = first.replace(day=28)
+        for mid in peelers:
+            # 3-4 days a week while the house starts, 5-7 days from 2016 (the report)
+            days = rng.randint(13, 17) if first.year == 2015 else rng.randint(21, 28)
+            wage = 40_000 if first.year == 2015 else rng.choice([40_000, 45_000, 50_000])
+            self.emit(
+                "peeling.pay",
+                ref=f"UPAH-KUPAS-{first:%Y%m}-{mid}",
+                date=day.isoformat(),
+                member=mid,
+                amount=days * wage,
+                days=days,
+            )
+
     def month(self, first: dt.date) -> None:
         rng = self.rng
         tag = f"{first:%Y%m}"
