@@ -982,6 +982,12 @@ class Correction(Transaction):
 
     kind = "correct"
 
+    @staticmethod
+    def check_target(ref: str, target: str) -> None:
+        """A correction reverses another transaction, never itself."""
+        if target == ref:
+            raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
+
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, reverses: str, reason: str) -> None:
         self.ref, self.date, self.reverses, self.reason = ref, date, reverses, reason

@@ -16,7 +16,6 @@ import attrs
 
 from ledger import accounts, commands, domain
 from ledger.accounts import Posting
-from ledger.errors import InvalidInput
 from ledger.i18n import msg
 from ledger.money import format_rupiah
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
@@ -309,8 +308,7 @@ def correct(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, target, why = v["ref"], v["date"], v["reverses"], v["reason"]
     if uow.seen(ref, domain.Correction.line(ref, day, reverses=target, reason=why)):
         return Outcome("correct", ref, False)
-    if target == ref:
-        raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
+    domain.Correction.check_target(ref, target)
     uow.cooperative().check_date(day)
     original = uow.transaction(target)
     original.check_reversible(day)

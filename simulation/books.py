@@ -40,6 +40,7 @@ class Learnt:
     first: dt.date | None = None
     last: dt.date | None = None
     count: int | None = None
+    unit: str | None = None  # for figures that are no scenario parameter
 
     def as_json(self) -> dict:
         out = {"value": self.value, "source": self.source, "basis": self.basis}
@@ -380,6 +381,42 @@ def calibrate(books, scenario) -> tuple[Calibration, object]:
 
     infaq_share, others = _infaq_rates(books, year_ago, as_of)
     learnt, scenario = learning.result()
+    # rates the books set outright: the savings share in force, and infaq
+    policy_day = f"the policy in force on {as_of}"
+    rates = [
+        Learnt(
+            "policy.savings",
+            books.policy.savings / 100,
+            "books",
+            policy_day,
+            books.started,
+            as_of,
+            1,
+            "% of net",
+        ),  # fmt: skip
+        Learnt(
+            "infaq.share",
+            round(infaq_share, 5),
+            "books",
+            f"{year_ago}..{as_of}: partners' infaq over their harvest income",
+            year_ago,
+            as_of,
+            len(recent),
+            "share of income",
+        ),  # fmt: skip
+        Learnt(
+            "infaq.others_monthly",
+            round(others),
+            "books",
+            f"{year_ago}..{as_of}: everyone else's infaq a month",
+            year_ago,
+            as_of,
+            len(recent),
+            "Rp/month",
+        ),  # fmt: skip
+    ]
+    if harvests:
+        learnt = (*learnt, *rates)
     return (
         Calibration(
             harvests=len(harvests),

@@ -98,7 +98,8 @@ class Forecast:
             "p_more_bagan": self.p_more_bagan,
             "drivers": self.drivers.as_json(),
             "parameters": {
-                p.key: {"unit": PARAM_BY_KEY[p.key].unit, **p.as_json()} for p in self.parameters
+                p.key: {"unit": p.unit or PARAM_BY_KEY[p.key].unit, **p.as_json()}
+                for p in self.parameters
             },
             "p_target": list(self.p_target) if self.p_target is not None else None,
             "target_bagan": self.target,

@@ -209,7 +209,8 @@ def render_parameters(f: Forecast, console: Console) -> None:
             "literature": "literature",
             "assumed": "assumed",
         }
-        table.add_row(p.key, shown, PARAM_BY_KEY[p.key].unit, tr(labels[p.source]), p.basis)
+        unit = p.unit or PARAM_BY_KEY[p.key].unit
+        table.add_row(p.key, shown, unit, tr(labels[p.source]), p.basis)
     console.print(fit(table))
 
 
