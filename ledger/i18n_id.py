@@ -931,4 +931,5 @@ ID: dict[str, str] = {
     "who paid for it: grant (the programme, default), cooperative (its own cash), savings (the partners' harvest savings) or capital (raised from outside)": "siapa yang membayarnya: grant (hibah program, bawaan), cooperative (kas koperasi sendiri), savings (tabungan panen mitra) atau capital (modal dari luar)",
     "who paid: savings (the partners' harvest savings, as a repair), cooperative (its own cash), grant or capital (raised from outside)": "siapa yang membayar: savings (tabungan panen mitra, seperti perbaikan), cooperative (kas koperasi sendiri), grant atau capital (modal dari luar)",
     "why: worn, storm, sold or other": "alasannya: worn (aus), storm (badai), sold (dijual) atau other (lainnya)",
+    "Peeling wages (rumah kupas)": "Upah rumah kupas",
 }
