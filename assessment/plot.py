@@ -8,26 +8,20 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from assessment.model import CAPITALS, Assessment
+from assessment.model import CAPITALS, Assessment, capital_label
+from ledger import figures
+from ledger.charts import chart_target
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
-
-FORMATS = ("png", "svg")
+from ledger.i18n import localise, msg, tr
 
 
 def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
     """Draw the five capitals before and after on a pentagon; write ``path``."""
-    path = Path(path)
+    path = chart_target(path)
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InvalidInput("plot", msg("--plot {path!r} must end in .png or .svg.", path=str(path)))
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise InvalidInput(
-            "plot", msg("--plot needs matplotlib: pip install 'kerang[plot]'.")
-        ) from None
+    import matplotlib
+    from matplotlib.figure import Figure
+
     matplotlib.rcParams["svg.hashsalt"] = "kerang"  # the same SVG for the same scores
 
     top = assessment.scale_max
@@ -57,8 +51,8 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
             linewidth=0.8,
         )
     series = (
-        ("before", [assessment.capitals[c].before for c in CAPITALS], "#d08c00"),
-        ("after", [assessment.capitals[c].after for c in CAPITALS], "#1b7f3b"),
+        (tr("before"), [assessment.capitals[c].before for c in CAPITALS], "#d08c00"),
+        (tr("after"), [assessment.capitals[c].after for c in CAPITALS], "#1b7f3b"),
     )
     for label, scores, colour in series:
         radii = [s or 0.0 for s in scores]
@@ -70,7 +64,8 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
         ax.text(
             1.18 * top * math.cos(angle),
             1.12 * top * math.sin(angle),
-            f"{capital}\n{_short(score.before)} → {_short(score.after)}",
+            f"{localise(capital_label(capital))}\n"
+            f"{figures.score(score.before)} → {figures.score(score.after)}",
             ha="center",
             va="center",
             fontsize=9,
@@ -78,7 +73,7 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
     ax.set_xlim(-1.45 * top, 1.45 * top)
     ax.set_ylim(-1.3 * top, 1.3 * top)
     ax.legend(loc="lower right", frameon=False)
-    ax.set_title(f"SLIA: five capitals before and after (0..{top:g})")
+    ax.set_title(tr("SLIA: five capitals before and after (0..{top})", top=figures.count(top)))
     metadata = {"Date": None} if fmt == "svg" else {}
     try:
         figure.savefig(path, format=fmt, metadata=metadata)
@@ -92,7 +87,3 @@ def save_pentagon(assessment: Assessment, path: str | Path) -> Path:
             ),
         ) from None
     return path
-
-
-def _short(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"

@@ -66,11 +66,20 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         before=demo.BEFORE,
         after=demo.AFTER,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    charts = [
-        str(save_fan_charts(forecast, out / "forecast-fan.png")),
-        str(save_pentagon(slia, out / "slia-radar.png")),
-    ]
+    # drawn when matplotlib (the plot extra) is there, else named as skipped
+    from ledger.charts import INSTALL, have_matplotlib
+
+    wanted = [out / "forecast-fan.png", out / "slia-radar.png"]
+    charts: list[str] = []
+    skipped: list[str] = []
+    if have_matplotlib():
+        out.mkdir(parents=True, exist_ok=True)
+        charts = [
+            str(save_fan_charts(forecast, wanted[0])),
+            str(save_pentagon(slia, wanted[1])),
+        ]
+    else:
+        skipped = [str(w) for w in wanted]
     if args.json:
         cli.emit_json(
             {
@@ -81,6 +90,7 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
                 "forecast": forecast.as_json(),
                 "assessment": slia.as_json(),
                 "charts": charts,
+                "charts_skipped": skipped,
             }
         )
     else:
@@ -93,5 +103,17 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         from assessment.report import render
 
         render(slia, console)
-        console.print(tr("charts: {charts}", charts=", ".join(charts)))
+        if charts:
+            console.print(tr("charts: {charts}", charts=", ".join(charts)))
+        if skipped:
+            from rich.markup import escape
+
+            console.print(
+                tr(
+                    "charts skipped (matplotlib is not installed): {charts}; to draw them: "
+                    "{install}",
+                    charts=escape(", ".join(skipped)),
+                    install=escape(INSTALL),
+                )
+            )
     return cli.EXIT_OK if audit.ok else cli.EXIT_CHECK_FAILED

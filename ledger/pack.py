@@ -133,8 +133,7 @@ def _rp(amount: int) -> str:
 
 def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
     """Rows of ready cells (``<td>``s); the header names are escaped here."""
-    first = rows[0] if rows else []
-    numeric = [i < len(first) and 'class="num"' in first[i] for i in range(len(head))]
+    numeric = [any(i < len(r) and 'class="num"' in r[i] for r in rows) for i in range(len(head))]
     ths = "".join(
         f'<th class="{"num" if numeric[i] else ""}">{_e(h)}</th>' for i, h in enumerate(head)
     )

@@ -59,6 +59,7 @@ ACCOUNT_LABELS = {
     "Expenses:Harvest:PartnerShare": "Partners' share (pendapatan mitra)",
     "Expenses:Harvest:SavingsShare": "Harvest savings share",
     "Expenses:Cooperative:Operating": "Operating expenses",
+    "Expenses:Peeling:Wages": "Peeling wages (rumah kupas)",
 }
 CHECK_LABELS = {
     "chain": "chain",

@@ -128,7 +128,38 @@ def _books_as_of(cli: ModuleType, args: argparse.Namespace) -> Any:
         return None
     import ledger
 
-    return ledger.read_books(cli.db_of(args), args.as_of)
+    books = ledger.read_books(cli.db_of(args), args.as_of)
+    if args.as_of is not None:
+        return books
+    # old books: start where they end, not from a stretch of nothing
+    import datetime as dt
+
+    import simulation
+    from ledger.i18n import tr
+
+    last = _last_entry(books)
+    cycle = simulation.load_scenario(getattr(args, "scenario", None)).harvest_cycle_months
+    if last is not None and books.as_of > last + dt.timedelta(days=round(30.44 * cycle)):
+        args.stale_note = tr(
+            "The books' last entry is {last}, more than a harvest interval ({months} months) "
+            "before {today}: the forecast starts from {last}.",
+            last=last,
+            months=cycle,
+            today=books.as_of,
+        )
+        books = ledger.read_books(cli.db_of(args), last)
+    return books
+
+
+def _last_entry(books: Any) -> Any:
+    """The date of the books' last recorded entry (None for empty books)."""
+    dates = [
+        *(h.date for h in books.harvests),
+        *(m.date for m in books.movements),
+        *(m.joined for m in books.members),
+        *(b.added for b in books.bagan),
+    ]
+    return max(dates, default=None)
 
 
 def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
@@ -136,8 +167,18 @@ def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
     from simulation import report
 
     if args.print_scenario:
-        sys.stdout.write(simulation.scenario_toml())
+        text = simulation.scenario_toml(simulation.load_scenario(args.scenario))
+        if args.json:  # the same scenario as one JSON document
+            import tomllib
+
+            cli.emit_json(tomllib.loads(text))
+        else:
+            sys.stdout.write(text)
         return cli.EXIT_OK
+    if args.plot:  # a chart that cannot be written is refused before the simulation
+        from ledger.charts import chart_target
+
+        chart_target(args.plot, db=cli.db_of(args))
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
             args.scenario,
@@ -149,10 +190,18 @@ def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
         from simulation.plot import save_fan_charts
 
         save_fan_charts(forecast, args.plot)
+    note = getattr(args, "stale_note", None)
     if args.json:
         cli.emit_json(forecast.as_json())
+        if note:
+            sys.stderr.write(f"kerang: {note}\n")
     else:
-        report.render_forecast(forecast, cli.console(args))
+        from ledger.i18n import tr
+
+        console = cli.console(args)
+        if note:
+            console.print(tr("[yellow]note[/]: {note}", note=note))
+        report.render_forecast(forecast, console)
     return cli.EXIT_OK
 
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ledger.charts import chart_target, tick_formatter
 from ledger.errors import InvalidInput
 from ledger.i18n import msg, tr
 from simulation.forecast import Bands, Forecast
 
 
 def save_fan_charts(f: Forecast, path: str | Path) -> Path:
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise InvalidInput(
-            "plot", msg("--plot must name a .png or .svg file, not {name!r}.", name=path.name)
-        )
-    try:
-        import matplotlib
+    path = chart_target(path)
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InvalidInput(
-            "plot", msg("--plot needs matplotlib: pip install 'kerang[plot]'.")
-        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     years = list(range(f.years + 1))
     panels = [
         (tr("Standing bagan"), f.bagan, 1.0),
@@ -74,5 +67,6 @@ def _fan(ax, years, b: Bands, scale: float) -> None:
 
     ax.fill_between(years, s(b.p5), s(b.p95), alpha=0.2, color="tab:blue", label="5–95 %")
     ax.fill_between(years, s(b.p25), s(b.p75), alpha=0.4, color="tab:blue", label="25–75 %")
-    ax.plot(years, s(b.p50), color="tab:blue", label="median")
+    ax.plot(years, s(b.p50), color="tab:blue", label=tr("median"))
+    ax.yaxis.set_major_formatter(tick_formatter(None if scale == 1.0 else 1))
     ax.legend(loc="best", fontsize="small")

@@ -94,7 +94,8 @@ def test_harvest_split_to_the_rupiah(ledger: str) -> None:
     assert (m1["income"], m2["income"]) == (3001200, 3001199)  # the odd rupiah to the lower ID
     assert (m1["savings"]["harvest"], m2["savings"]["harvest"]) == (400160, 400160)
     contract = {"member", "as_of", "income", "savings", "loan_outstanding", "infaq_given"}
-    assert set(m1) == contract | {"passbook"}  # the contract's keys, and the passbook's lines
+    # the contract's keys, the passbook's lines and the peeling wages (her own income)
+    assert set(m1) == contract | {"passbook", "peeling_wages"}
 
 
 @pytest.mark.parametrize(

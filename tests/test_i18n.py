@@ -40,7 +40,11 @@ RENDERERS = [
     ROOT / "simulation" / "report.py",
     ROOT / "assessment" / "report.py",
     ROOT / "ledger" / "pack.py",
+    ROOT / "simulation" / "plot.py",
+    ROOT / "assessment" / "plot.py",
 ]
+# The charts' words: titles, axes, legends and notes drawn into a PNG or SVG.
+CHART_CALLS = {"set_title": 0, "set_xlabel": 0, "set_ylabel": 0, "suptitle": 0, "text": 2}
 
 REFUSALS = {
     "Refused", "InvalidInput", "NotInitialised", "AlreadyInitialised", "UnknownMember",
@@ -103,11 +107,13 @@ def _templates() -> tuple[dict[str, list[str]], list[str]]:
                     index = LABEL_CALLS.get(name or "")
                     if rel.startswith(("simulation/", "assessment/")):
                         index = TEXT_CALLS.get(name or "", index)
+                    if rel.endswith("plot.py"):
+                        index = CHART_CALLS.get(name or "", index)
                     args = list(node.args)
                     if index is not None and len(args) > index and _words(args[index]):
                         bare.append(f"{where}: {ast.unparse(args[index])[:70]}")
                     for kw in node.keywords:
-                        if kw.arg == "title" and _words(kw.value):
+                        if kw.arg in ("title", "label") and _words(kw.value):
                             bare.append(f"{where}: {ast.unparse(kw.value)[:70]}")
             labels = isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
             if (

@@ -457,6 +457,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "savings": {k: self.balance(("savings", member, k), day) for k in SAVINGS},
             "loan_outstanding": self.balance(("loan", member), day),
             "infaq_given": self.balance(("infaq_given", member), day),
+            "peeling_wages": 0,  # the machine pays no peeling wages
         }
 
     def check_statements(self, day: dt.date) -> None:
