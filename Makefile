@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint format clean
+.PHONY: install browser demo test bench lint format clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,14 @@ demo: $(STAMP)
 # The suite runs twice: on SQLite files, then on a real PostgreSQL server.
 KERANG_TEST_PG ?= postgresql://postgres@127.0.0.1:5432/test
 
-test: $(STAMP)
+# The report pack is tested in a real browser: Debian's chromium, installed when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ echo "installing Debian's chromium (the report pack is tested in it)" >&2; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 tests
 	KERANG_TEST_PG=$(KERANG_TEST_PG) $(BIN)/python -m pytest -n 2 tests
 

@@ -14,25 +14,30 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-# The light modules load with the package; everything that needs eventsourcing or a
-# database loads on first use, so that ``ledger.money``, ``ledger.split``,
-# ``ledger.errors`` and ``ledger.i18n`` stay leaves for simulation and assessment.
-from ledger.errors import Refused
-from ledger.i18n import msg
-from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
-from ledger.views import Books
-
+# Every name loads on first use, so that ``ledger.money``, ``ledger.split``,
+# ``ledger.errors`` and ``ledger.i18n`` stay leaves for simulation and assessment, and
+# ``kerang --help`` (which needs only ``ledger.i18n``) loads nothing else.
 if TYPE_CHECKING:
     from ledger import transfer
     from ledger.app import LedgerApp, open_ledger
     from ledger.audit import AuditReport
     from ledger.commands import OPERATIONS
+    from ledger.errors import Refused
     from ledger.queries import MemberStatement, Summary, TrialBalance
     from ledger.services import Outcome
+    from ledger.split import DEFAULT_POLICY, Policy, Split, divide_equally, split_net
     from ledger.transfer import ImportChecked, ImportResult, ImportStopped
     from ledger.verify import VerifyReport
+    from ledger.views import Books
 
 _LAZY = {
+    "Refused": "ledger.errors",
+    "DEFAULT_POLICY": "ledger.split",
+    "Policy": "ledger.split",
+    "Split": "ledger.split",
+    "divide_equally": "ledger.split",
+    "split_net": "ledger.split",
+    "Books": "ledger.views",
     "LedgerApp": "ledger.app",
     "Outcome": "ledger.services",
     "open_ledger": "ledger.app",
@@ -188,6 +193,7 @@ def grant_auditor(db: str, role: str) -> Any:
 
     from ledger.app import is_postgres, open_ledger
     from ledger.errors import InvalidInput
+    from ledger.i18n import msg
 
     if not is_postgres(db):
         raise InvalidInput(

@@ -326,6 +326,35 @@ COMMANDS: dict[str, Command] = {
                 DATE.with_(help="the day the membership ends, YYYY-MM-DD"),
             ),
         ),
+        # register corrections: events, never edits
+        Command(
+            "member.update",
+            ("member", "update"),
+            "correct a member's name from a date on (recorded as an event; the old name stays in the history)",
+            "kerang member update M01 --name 'Ibu Siti Aminah' --date 2016-01-01",
+            (
+                Field("id", identifier, True, "the member's ID", "M01", positional=True),
+                Field("name", text, True, "the member's name from that date", "Ibu Siti Aminah"),
+                DATE.with_(help="the day the name applies from, YYYY-MM-DD"),
+            ),
+        ),
+        Command(
+            "bagan.partners",
+            ("bagan", "partners"),
+            "change a bagan's partners for harvests and repairs from a date on",
+            "kerang bagan partners B01 --partners M01,M03 --from 2017-01-01",
+            (
+                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
+                Field("partners", identifiers, True, "member IDs separated by commas", "M01,M03"),
+                Field(
+                    "from",
+                    date,
+                    True,
+                    "the first harvest or repair date the partners apply to, YYYY-MM-DD",
+                    "2017-01-01",
+                ),
+            ),
+        ),
         Command(
             "bagan.add",
             ("bagan", "add"),

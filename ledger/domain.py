@@ -437,7 +437,8 @@ class Cooperative(Aggregate):
     def add_member(self, member_id: str, name: str, joined: dt.date) -> bool:
         known = self.members.get(member_id)
         if known is not None:
-            if known["name"] == name and known["joined"] == joined:
+            first = known.get("names", [[joined, known["name"]]])[0][1]  # before any rename
+            if first == name and known["joined"] == joined:
                 return False
             raise DuplicateId(
                 "id",
@@ -547,7 +548,8 @@ class Cooperative(Aggregate):
             )
         known = self.bagan.get(bagan_id)
         if known is not None:
-            same = (known["partners"], known["manager"], known["added"], known["cost"]) == (
+            first = known.get("history", [[added, known["partners"]]])[0][1]  # before changes
+            same = (first, known["manager"], known["added"], known["cost"]) == (
                 sorted(partners),
                 manager,
                 added,
@@ -682,7 +684,7 @@ class Cooperative(Aggregate):
             day=day,
             cost=cost,
             paid_by=paid_by,
-            charges=financing_charges(paid_by, cost, info["partners"]),
+            charges=financing_charges(paid_by, cost, self.partners_on(bagan_id, day)),
         )
         return True
 
@@ -694,6 +696,107 @@ class Cooperative(Aggregate):
         info.setdefault("rebuilds", []).append([day, cost, paid_by])
         info["retired"] = info["retire_reason"] = info["retire_note"] = None
         info.setdefault("life", []).append([day, None])
+
+    # ----------------------------------------------------------- register corrections
+    def rename_member(self, member_id: str, name: str, day: dt.date) -> bool:
+        """Correct a member's name from ``day`` on; False if exactly this is recorded."""
+        m = self.member(member_id, "id")
+        names = m.get("names", [[m["joined"], m["name"]]])
+        if [day, name] in names:
+            return False
+        self.check_date(day)
+        if day < m["joined"]:
+            raise DateError(
+                "date",
+                msg(
+                    "--date {day} is before member {member_id} joined ({joined}).",
+                    day=day,
+                    member_id=member_id,
+                    joined=m["joined"],
+                ),
+            )
+        self._member_renamed(member_id=member_id, name=name, day=day)
+        return True
+
+    @event("MemberRenamed")
+    def _member_renamed(self, member_id: str, name: str, day: dt.date) -> None:
+        m = self.members[member_id]
+        names = m.setdefault("names", [[m["joined"], m["name"]]])
+        names.append([day, name])
+        names.sort(key=lambda n: n[0])  # the latest date's name is the name
+        m["name"] = names[-1][1]
+
+    def partners_on(self, bagan_id: str, day: dt.date) -> list[str]:
+        """The bagan's partners for a harvest or repair dated ``day``."""
+        info = self.a_bagan(bagan_id)
+        current = info["partners"]
+        for effective, partners in info.get("history", []):
+            if effective <= day:
+                current = partners
+        return current
+
+    def change_partners(
+        self, bagan_id: str, partners: list[str], effective: dt.date, last_use: dt.date | None
+    ) -> bool:
+        """New partners for harvests and repairs from ``effective`` on (never retroactive:
+        ``last_use`` is the bagan's latest harvest or repair already recorded)."""
+        info = self.a_bagan(bagan_id)
+        if not partners:
+            raise InvalidInput("partners", msg("--partners must name at least one member."))
+        if len(set(partners)) != len(partners):
+            raise InvalidInput(
+                "partners",
+                msg("--partners names a member twice ({names}).", names=",".join(partners)),
+            )
+        history = info.get("history", [[info["added"], info["partners"]]])
+        if [effective, sorted(partners)] in history:
+            return False
+        for day, names in history:
+            if day == effective:
+                raise InvalidInput(
+                    "from",
+                    msg(
+                        "bagan {bagan_id} already has partners {names} from {day}.",
+                        bagan_id=bagan_id,
+                        names=", ".join(names),
+                        day=day,
+                    ),
+                )
+        self.check_date(effective, "from")
+        if effective < info["added"]:
+            raise DateError(
+                "from",
+                msg(
+                    "--from {day} is before bagan {bagan_id} was added ({added}).",
+                    day=effective,
+                    bagan_id=bagan_id,
+                    added=info["added"],
+                ),
+            )
+        if last_use is not None and effective <= last_use:
+            raise InvalidInput(
+                "from",
+                msg(
+                    "--from {day}: bagan {bagan_id} has harvests or repairs recorded on or "
+                    "after it (the last on {last}); a partner change never applies "
+                    "retroactively.",
+                    day=effective,
+                    bagan_id=bagan_id,
+                    last=last_use,
+                ),
+            )
+        for p in partners:
+            self.active_member(p, effective, "partners")
+        self._partners_changed(bagan_id=bagan_id, partners=sorted(partners), effective=effective)
+        return True
+
+    @event("PartnersChanged")
+    def _partners_changed(self, bagan_id: str, partners: list[str], effective: dt.date) -> None:
+        info = self.bagan[bagan_id]
+        history = info.setdefault("history", [[info["added"], info["partners"]]])
+        history.append([effective, partners])
+        history.sort(key=lambda h: h[0])
+        info["partners"] = history[-1][1]  # the current partners (leaving checks these)
 
 
 # who can pay for a bagan: the programme's grant, the cooperative's own money,

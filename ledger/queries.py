@@ -97,7 +97,9 @@ def statement(
         left=info["left"],
         bagan=tuple(
             sorted(
-                b for b, i in coop.bagan.items() if member in i["partners"] and i["added"] <= day
+                b
+                for b, i in coop.bagan.items()
+                if i["added"] <= day and member in coop.partners_on(b, day)
             )
         ),
         lines=tuple(

@@ -92,7 +92,8 @@ def add_member(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.add_member(v["id"], v["name"], v["date"]):
         return Outcome("member.add", v["id"], False)
     uow.collect(coop)
-    return Outcome("member.add", v["id"], True, v["name"])
+    detail = msg("{name}, joined {day}", name=v["name"], day=v["date"])  # the date used
+    return Outcome("member.add", v["id"], True, detail)
 
 
 @handles("member.leave")
@@ -124,11 +125,34 @@ def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     _check_financing(uow, coop, v["date"])
     uow.collect(coop)
     detail = msg(
-        "partners {names}; manager {manager}",
+        "partners {names}; manager {manager}; added {day}",
         names=", ".join(sorted(v["partners"])),
         manager=v["manager"],
+        day=v["date"],
     )
     return Outcome("bagan.add", v["id"], True, detail)
+
+
+# ------------------------------------------------------------------ register corrections
+@handles("member.update")
+def rename_member(uow: UnitOfWork, v: Values) -> Outcome:
+    coop = uow.cooperative()
+    if not coop.rename_member(v["id"], v["name"], v["date"]):
+        return Outcome("member.update", v["id"], False)
+    uow.collect(coop)
+    detail = msg("{name} from {day}", name=v["name"], day=v["date"])
+    return Outcome("member.update", v["id"], True, detail)
+
+
+@handles("bagan.partners")
+def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
+    bid, day = v["id"], v["from"]
+    coop = uow.cooperative()
+    if not coop.change_partners(bid, v["partners"], day, uow.last_bagan_use(bid)):
+        return Outcome("bagan.partners", bid, False)
+    uow.collect(coop)
+    detail = msg("partners {names} from {day}", names=", ".join(sorted(v["partners"])), day=day)
+    return Outcome("bagan.partners", bid, True, detail)
 
 
 def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
@@ -203,8 +227,8 @@ def harvest(uow: UnitOfWork, v: Values) -> Outcome:
         policy=policy.as_dict(),
         shares=split.as_dict(),
         manager=info["manager"],
-        income=divide_equally(split.members, info["partners"]),
-        savings=divide_equally(split.savings, info["partners"]),
+        income=divide_equally(split.members, coop.partners_on(v["bagan"], day)),
+        savings=divide_equally(split.savings, coop.partners_on(v["bagan"], day)),
     )
     _record(uow, txn, funds=False)
     uow.last_harvest = max(day, uow.last_harvest or day)
@@ -278,7 +302,7 @@ def repair(uow: UnitOfWork, v: Values) -> Outcome:
         return Outcome("repair", ref, False)
     coop = uow.cooperative()
     coop.check_date(day)
-    charges = divide_equally(v["amount"], coop.a_bagan(bagan)["partners"])
+    charges = divide_equally(v["amount"], coop.partners_on(bagan, day))
     _record(uow, domain.Repair(ref=ref, date=day, bagan=bagan, amount=v["amount"], charges=charges))
     detail = msg(
         "{value} charged to {names}", value=format_rupiah(v["amount"]), names=", ".join(charges)
@@ -429,6 +453,12 @@ class Batch(UnitOfWork):
 
     def add_member(self, member_id: object, name: object, date: object = None) -> Outcome:
         return self.do("member.add", id=member_id, name=name, date=date)
+
+    def rename_member(self, member_id: object, name: object, date: object) -> Outcome:
+        return self.do("member.update", id=member_id, name=name, date=date)
+
+    def change_partners(self, bagan_id: object, partners: object, effective: object) -> Outcome:
+        return self.do("bagan.partners", id=bagan_id, partners=partners, **{"from": effective})
 
     def leave_member(self, member_id: object, date: object) -> Outcome:
         return self.do("member.leave", id=member_id, date=date)

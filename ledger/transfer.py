@@ -507,16 +507,20 @@ def import_records(
     return Tally(lines, recorded, already, refused)
 
 
+def _count(decoded: Decoded) -> int:
+    return sum(1 for line in decoded.text.split("\n") if line.strip())
+
+
 def import_file(
     db: str, path: str, *, check: bool = False, progress: Progress | None = None
 ) -> ImportResult:
     file = Path(path)
     if not file.exists() or file.is_dir():  # a named pipe is a file too
         raise InvalidInput("file", msg("import file {path} does not exist.", path=path))
-    decoded = decode(file)
-    total = sum(1 for line in decoded.text.split("\n") if line.strip()) if progress else 0
     if check:
-        with scratch_ledger(db) as scratch:
+        with scratch_ledger(db) as scratch:  # first: a kill while reading leaves it to clean
+            decoded = decode(file)
+            total = _count(decoded) if progress else 0
             tally = import_records(
                 scratch,
                 read_records(file, decoded),
@@ -529,6 +533,9 @@ def import_file(
         return ImportResult(
             path, tally.lines, tally.recorded, tally.already, True, decoded.encoding
         )
+    decoded = decode(file)  # before the ledger: an unreadable file creates nothing
+    total = _count(decoded) if progress else 0
+
     from ledger.backup import restore
 
     restored = restore(db, path)  # an export: its stored events as they are, chain and all
@@ -685,6 +692,20 @@ def event_line(event: Any) -> dict[str, Any] | None:
         }
     if isinstance(event, C.MemberLeft):
         return {"op": "member.leave", "id": event.member_id, "date": event.left.isoformat()}
+    if isinstance(event, C.MemberRenamed):
+        return {
+            "op": "member.update",
+            "id": event.member_id,
+            "name": event.name,
+            "date": event.day.isoformat(),
+        }
+    if isinstance(event, C.PartnersChanged):
+        return {
+            "op": "bagan.partners",
+            "id": event.bagan_id,
+            "partners": list(event.partners),
+            "from": event.effective.isoformat(),
+        }
     if isinstance(event, C.BaganAdded):
         line = {
             "op": "bagan.add",

@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from ledger import accounts
 from ledger.accounts import GUARDED, Posting
-from ledger.domain import Cooperative, Transaction
+from ledger.domain import Cooperative, Harvest, Repair, Transaction
 from ledger.errors import Busy, NotInitialised, ReadOnly, RefConflict, UnknownRef
 from ledger.i18n import msg
 from ledger.store import BookRows, canonical
@@ -179,6 +179,21 @@ class UnitOfWork:
 
     def last_harvest_date(self) -> dt.date | None:
         return max(filter(None, (self.read.last_harvest_date(), self.last_harvest)), default=None)
+
+    def last_bagan_use(self, bagan_id: str) -> dt.date | None:
+        """The latest harvest of the bagan, or repair of any bagan, recorded so far (this
+        unit's included): a partner change must come after it."""
+        [(harvest,)] = self.read.rows(
+            "SELECT MAX(date) FROM kerang_harvests WHERE bagan = ? AND sign > 0", (bagan_id,)
+        )
+        [(repair,)] = self.read.rows("SELECT MAX(date) FROM kerang_refs WHERE kind = 'repair'")
+        days = [dt.date.fromisoformat(d) for d in (harvest, repair) if d]
+        days += [
+            t.date
+            for t in self.txns.values()
+            if isinstance(t, Harvest | Repair) and (t.bagan == bagan_id or isinstance(t, Repair))
+        ]
+        return max(days, default=None)
 
     def month_sums(
         self, first: str | None, last: str, accounts_: tuple[str, ...], prefixes: tuple[str, ...]

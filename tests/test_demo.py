@@ -123,3 +123,12 @@ def test_kerang_demo_builds_prints_and_draws(tmp_path):
 
     refused = kerang("demo", "--db", str(db), "--seed", "1", "--out", str(out))
     assert refused.returncode == 2 and "not the demo ledger of seed 1" in refused.stderr
+
+
+def test_the_cooperative_never_pays_out_cash_it_does_not_hold(demo_db):
+    # peeling wages come out of the peeling house's sales: the operating cash, like
+    # any till, stays at zero or above at every month's end
+    for year, month in ((y, m) for y in range(2015, 2019) for m in range(1, 13)):
+        day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        accounts = ledger.balance(demo_db, day).as_json()["accounts"]
+        assert accounts.get("Assets:Cash:Operating", 0) >= 0, day

@@ -306,6 +306,7 @@ class HarvestCheck(Check):
             "Cooperative.Started",
             "Cooperative.PolicySet",
             "Cooperative.BaganAdded",
+            "Cooperative.PartnersChanged",
             "Cooperative.BaganRetired",
             "Cooperative.BaganRebuilt",
             "Harvest.Recorded",
@@ -316,7 +317,8 @@ class HarvestCheck(Check):
         super().__init__()
         self.as_of = as_of
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
-        self.bagan: dict[str, list[str]] = {}
+        # each bagan's partners by the date they apply from
+        self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
         self.retired: dict[str, dt.date] = {}  # bagan standing retired, since
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
@@ -325,6 +327,16 @@ class HarvestCheck(Check):
             if effective > day:
                 break
             current = points
+        return current
+
+    def partners_on(self, bagan: str, day: dt.date) -> list[str] | None:
+        history = self.bagan.get(bagan)
+        if not history:
+            return None
+        current = history[0][1]
+        for effective, partners in history:
+            if effective <= day:
+                current = partners
         return current
 
     def observe(self, entry: Entry) -> None:
@@ -338,7 +350,11 @@ class HarvestCheck(Check):
             self.policies.append((d["effective"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.BaganAdded":
-            self.bagan[d["bagan_id"]] = sorted(d["partners"])
+            self.bagan[d["bagan_id"]] = [(d["added"], sorted(d["partners"]))]
+        elif entry.topic == "Cooperative.PartnersChanged":
+            history = self.bagan.setdefault(d["bagan_id"], [])
+            history.append((d["effective"], sorted(d["partners"])))
+            history.sort(key=lambda h: h[0])
         elif entry.topic == "Cooperative.BaganRetired":
             self.retired[d["bagan_id"]] = d["day"]
         elif entry.topic == "Cooperative.BaganRebuilt":
@@ -395,7 +411,7 @@ class HarvestCheck(Check):
         shares = [d["shares"][k] for k in SHARES]
         if why := remainder_rule_broken(d["net"], [policy[k] for k in SHARES], shares):
             self.fail(msg("{w}: the split of the net: {why}", w=entry.where, why=why))
-        ordered = self.bagan.get(d["bagan"])  # the partners in ID order
+        ordered = self.partners_on(d["bagan"], d["date"])  # the partners in ID order
         if ordered is None:
             self.fail(
                 msg("{w}: bagan {bagan} was never registered", w=entry.where, bagan=d["bagan"])

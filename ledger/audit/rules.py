@@ -110,6 +110,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "reserve": INT,
     },
     "Cooperative.YearReopened": {"year": INT, "day": DATE, "round": INT, "reason": TEXT},
+    # register corrections
+    "Cooperative.MemberRenamed": {"member_id": TEXT, "name": TEXT, "day": DATE},
+    "Cooperative.PartnersChanged": {"bagan_id": TEXT, "partners": list, "effective": DATE},
     "Harvest.Recorded": {
         "ref": TEXT,
         "date": DATE,
@@ -371,6 +374,8 @@ class Fold:
             "Cooperative.MemberAdded": self._fold_member_added,
             "Cooperative.MemberLeft": self._fold_member_left,
             "Cooperative.BaganAdded": self._fold_bagan_added,
+            "Cooperative.MemberRenamed": self._fold_member_renamed,
+            "Cooperative.PartnersChanged": self._fold_partners_changed,
             "Cooperative.ManagerLinked": self._fold_manager_linked,
             "Cooperative.BaganFinanced": self._fold_bagan_financed,
             "Cooperative.BaganRetired": self._fold_bagan_retired,
@@ -430,6 +435,12 @@ class Fold:
         entry.date, entry.ref = d["added"], f"bagan:{d['bagan_id']}"
         if d["cost"]:
             entry.postings = [(BAGAN, "", d["cost"]), (GRANTS, "", -d["cost"])]
+
+    def _fold_member_renamed(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date = d["day"]  # a register fact: no postings
+
+    def _fold_partners_changed(self, entry: Entry, d: dict[str, Any]) -> None:
+        entry.date = d["effective"]  # a register fact: no postings
 
     def _fold_manager_linked(self, entry: Entry, d: dict[str, Any]) -> None:
         entry.date, entry.ref = d["day"], f"bagan:{d['bagan_id']}"

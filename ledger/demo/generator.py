@@ -66,6 +66,7 @@ POKOK = 100_000
 WAJIB = 10_000
 INFAQ_SHARE = 100  # a partner gives 1/100 of her share of each harvest as infaq
 PEELING_FROM = dt.date(2015, 7, 1)  # the peeling house opens with the first harvests
+PEELING_MARGIN = 12  # % the peeling house's sales exceed its wages (assumed)
 
 NAME = "Koperasi Sinar Abadi"
 
@@ -404,16 +405,31 @@ class _Generator:
             return
         peelers = [m for m in self.members if m in self.peelers]
         day = first.replace(day=28)
+        wages: list[tuple[str, int, int]] = []
         for mid in peelers:
             # 3-4 days a week while the house starts, 5-7 days from 2016 (the report)
             days = rng.randint(13, 17) if first.year == 2015 else rng.randint(21, 28)
             wage = 40_000 if first.year == 2015 else rng.choice([40_000, 45_000, 50_000])
+            wages.append((mid, days, days * wage))
+        if not wages:
+            return
+        # The house pays its peelers out of the month's sales of peeled meat, so the
+        # sales come in first: the cooperative never pays out cash it does not hold.
+        paid = sum(amount for _, _, amount in wages)
+        self.emit(
+            "cooperative.income",
+            ref=f"KUPASAN-{first:%Y%m}",
+            date=day.isoformat(),
+            amount=-(-paid * (100 + PEELING_MARGIN) // 100_000) * 1_000,
+            purpose="peeling house sales (kerang kupas)",
+        )
+        for mid, days, amount in wages:
             self.emit(
                 "peeling.pay",
                 ref=f"UPAH-KUPAS-{first:%Y%m}-{mid}",
                 date=day.isoformat(),
                 member=mid,
-                amount=days * wage,
+                amount=amount,
                 days=days,
             )
 
