@@ -6,9 +6,12 @@ of the cycle are interchangeable: each replication only counts its producing
 bagan by that month (a ring of ``cycle`` slots) and its new bagan by the month
 of their first harvest. Exact in distribution, not an approximation:
 
-- the sum of n gamma(k, s) yields is gamma(n k, s): one draw per month for the
-  whole harvests and one for the spoilt ones, whose number is binomial;
-- each harvesting bagan independently spoilt, needing a repair or retiring: binomial;
+- the sum of n gamma(k, s) yields is gamma(n k, s): one draw per run and
+  month for the whole harvests and one for the spoilt ones;
+- each harvesting bagan independently spoilt, needing a repair or retiring:
+  binomial counts per run, drawn as the successes among all the block's
+  harvesting bagan laid end to end (geometric gaps), so that rare events cost
+  little and a draw whose chance is 0 costs nothing;
 - one lot per month split by ``ledger.split`` (tabulated, see model.split_table).
 
 Random numbers come in blocks of ``BLOCK`` replications with a stream per
@@ -18,6 +21,7 @@ source each, so results do not depend on how many blocks a worker gets.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -41,6 +45,105 @@ from simulation.model import (
 @functools.lru_cache(maxsize=8)
 def _tables(policy: Policy) -> np.ndarray:
     return np.ascontiguousarray(split_table(policy).T)
+
+
+def exponential(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.standard_exponential(size)
+
+
+def _gaps(drawn: np.ndarray, p: float) -> np.ndarray:
+    """floor(E/l) + 1 with E exponential and l = -log(1-p): geometric(p)
+    exactly, the number of trials up to and including the next success."""
+    drawn *= -1.0 / math.log1p(-p)
+    np.floor(drawn, out=drawn)
+    drawn += 1
+    return drawn
+
+
+def standard_gamma(rng: np.random.Generator, shape: np.ndarray) -> np.ndarray:
+    return rng.standard_gamma(shape)
+
+
+def binomial(rng: np.random.Generator, n: np.ndarray, p) -> np.ndarray:
+    return rng.binomial(n, p)
+
+
+def _draw(block, source: str, how, args: tuple, trace: list | None) -> np.ndarray:
+    """One state-dependent draw; ``trace`` keeps it to be replayed alone."""
+    if trace is not None:
+        trace.append((block, source, how, tuple(np.copy(a) for a in args)))
+    return how(block.rng[source], *args)
+
+
+class Trials:
+    """The harvesting bagan of a month laid end to end, run after run: a
+    success at trial i belongs to run ``owner[i]``."""
+
+    def __init__(self, n: np.ndarray):
+        self.n = n
+        self.ends = np.cumsum(n)
+        self._owner = None
+
+    @property
+    def owner(self) -> np.ndarray:
+        if self._owner is None:
+            self._owner = np.repeat(np.arange(len(self.n)), self.n)
+        return self._owner
+
+
+def counts(parts: list, source: str, trials: Trials, p: float, trace: list | None) -> np.ndarray:
+    """Binomial(n[i], p) for every run i, independent and exact: each success
+    among the trials of a block counted to its run. Rare successes (a
+    retirement, a spoilt harvest, a repair not needed) so cost far less than
+    a binomial per run. Each block decides from its own trials alone, so
+    results do not depend on the workers."""
+    n, ends = trials.n, trials.ends
+    if p <= 0:
+        return np.zeros_like(n)
+    if p >= 1:
+        return n.copy()
+    if p > 0.5:
+        return n - counts(parts, source, trials, 1.0 - p, trace)
+    out = np.zeros_like(n)
+    drawn, sizes, starts, totals = [], [], [], []
+    for b in parts:
+        c = b.cols
+        lo = int(ends[c.start - 1]) if c.start else 0
+        total = int(ends[c.stop - 1]) - lo
+        mean = total * p
+        # a success costs a few ns, a binomial ~70 ns: past ~6 successes a run, a binomial each
+        if mean > 6 * (c.stop - c.start):
+            out[c] = _draw(b, source, binomial, (n[c], p), trace)
+            continue
+        size = int(mean + 4 * math.sqrt(mean)) + 8
+        drawn.append(_draw(b, source, exponential, (size,), trace))
+        sizes.append(size)
+        starts.append(lo)
+        totals.append(total)
+    if not drawn:
+        return out
+    # the gaps of all blocks at once; each block's successes at the running
+    # sum of its own gaps (1-based within the block)
+    at = np.cumsum(_gaps(np.concatenate(drawn), p))
+    ends_at = np.cumsum(sizes)
+    before = np.concatenate(([0.0], at[ends_at[:-1] - 1]))
+    at -= np.repeat(before, sizes)
+    totals, starts = np.asarray(totals), np.asarray(starts)
+    extra = []
+    for k in np.flatnonzero(at[ends_at - 1] <= totals):  # rare: too few drawn, draw on
+        b, last = parts[k], at[ends_at[k] - 1]
+        while last <= totals[k]:
+            more = np.cumsum(_gaps(_draw(b, source, exponential, (sizes[k],), trace), p))
+            more += last
+            last = more[-1]
+            extra.append(more[more <= totals[k]] + (starts[k] - 1))
+    keep = at <= np.repeat(totals, sizes)
+    at += np.repeat(starts - 1, sizes)  # 0-based among all the month's trials
+    at = at[keep]
+    if extra:
+        at = np.concatenate((at, *extra))
+    out += np.bincount(trials.owner[at.astype(np.intp)], minlength=len(n))
+    return out
 
 
 class _Block:
@@ -133,9 +236,6 @@ def run_fast(
     table = _tables(start.policy)
     points = np.asarray(start.policy.points(), np.int64)[:, None]
     kg = np.empty(width)
-    repairs = np.empty(width, np.int64)
-    lost = np.zeros(width, np.int64)
-    gone = np.zeros(width, np.int64)
     p_repair, p_loss = s.bagan_repair_probability, s.harvest_loss_probability
     reinvest, shu = s.finance_reinvest_share, s.finance_shu_share
     gone_worn = np.zeros(width, np.int64)
@@ -163,32 +263,29 @@ def run_fast(
         slot += joining[t]
         worn = run_down.any()
         gone_worn[:] = 0
+        trials = Trials(slot)
+        repairs = counts(parts, "repair", trials, p_repair, trace)
+        lost = counts(parts, "loss", trials, p_loss, trace)
+        shapes = np.multiply((slot - lost, lost), g.yield_shape) if p_loss > 0 else None
         for p in parts:
             c = p.cols
-            repairs[c] = p.rng["repair"].binomial(slot[c], p_repair)
-            if p_loss > 0:
-                lost[c] = p.rng["loss"].binomial(slot[c], p_loss)
-            kg[c] = p.rng["yield"].gamma((slot[c] - lost[c]) * g.yield_shape, yield_scale[c])
-            if p_loss > 0:  # the spoilt harvests, only where there are some
-                hit = np.flatnonzero(lost[c]) + c.start
-                kg[hit] += g.kept * p.rng["yield"].gamma(
-                    lost[hit] * g.yield_shape, yield_scale[hit]
-                )
-            if g.retire_kept_up > 0:
-                gone[c] = p.rng["retire"].binomial(slot[c], g.retire_kept_up)
-            if worn:  # only the runs whose fund left repairs undone
+            if p_loss > 0:  # whole and spoilt harvests in one call
+                whole, spoilt = _draw(p, "yield", standard_gamma, (shapes[:, c],), trace)
+                np.multiply(spoilt, g.kept, out=spoilt)
+                np.add(whole, spoilt, out=kg[c])
+            else:
+                kg[c] = _draw(p, "yield", standard_gamma, (slot[c] * g.yield_shape,), trace)
+        gone = counts(parts, "retire", trials, g.retire_kept_up, trace)
+        if worn:  # only the runs whose fund left repairs undone
+            for p in parts:
+                c = p.cols
                 idx = np.flatnonzero(run_down[c]) + c.start
-                gone_worn[idx] = p.rng["retire"].binomial(slot[idx] - gone[idx], run_down[idx])
-            if trace is not None:
-                trace.append((p, "repair", slot[c].copy(), p_repair))
-                trace.append((p, "loss", slot[c].copy(), p_loss))
-                shape = (slot[c] - lost[c]) * g.yield_shape
-                trace.append((p, "yield", shape, yield_scale[c].copy()))
-                if p_loss > 0:
-                    trace.append((p, "yield", lost[hit] * g.yield_shape, yield_scale[hit]))
-                trace.append((p, "retire", slot[c].copy(), g.retire_kept_up))
-                if worn:
-                    trace.append((p, "retire", slot[idx] - gone[idx], run_down[idx]))
+                if len(idx) == 0:
+                    continue
+                gone_worn[idx] = _draw(
+                    p, "retire", binomial, (slot[idx] - gone[idx], run_down[idx]), trace
+                )
+        kg *= yield_scale
         harvesting = slot.copy()
         if g.retire_kept_up > 0 or worn:
             out_now = gone + gone_worn if worn else gone
