@@ -236,6 +236,10 @@ PAID_BY = Field(
     choices=("grant", "cooperative", "savings", "capital"),
 )
 PURPOSE = Field("purpose", text, True, "what the money is for", "pulsa sales")
+# a transaction's free note (the spreadsheet's keterangan), kept with its line
+NOTES = Field(
+    "notes", text, help="a note kept with the transaction (keterangan)", example="via Bu RT"
+)
 YEAR = Field(
     "year", year, True, "the financial year, e.g. 2015", "2015", positional=True, metavar="YEAR"
 )
@@ -471,6 +475,7 @@ COMMANDS: dict[str, Command] = {
                     default=lambda: 0,
                 ),
                 Field("buyer", text, help="who bought the harvest (optional)", example="Pak Haji"),
+                NOTES,
             ),
         ),
         *_movements(
@@ -501,6 +506,7 @@ COMMANDS: dict[str, Command] = {
                     attr="savings_kind",
                 ),
                 AMOUNT,
+                NOTES,
             ),
         ),
         Command(
@@ -513,6 +519,7 @@ COMMANDS: dict[str, Command] = {
                 DATE,
                 AMOUNT,
                 MEMBER.with_(required=False, help="the giving member's ID (optional)"),
+                NOTES,
             ),
         ),
         Command(
@@ -521,7 +528,7 @@ COMMANDS: dict[str, Command] = {
             "disburse from the infaq fund",
             "kerang infaq disburse --ref INF-002 --date 2015-09-01 --amount 100.000 "
             "--purpose 'orphans'",
-            (REF, DATE, AMOUNT, PURPOSE),
+            (REF, DATE, AMOUNT, PURPOSE, NOTES),
         ),
         *_movements(
             "loan",
@@ -532,14 +539,14 @@ COMMANDS: dict[str, Command] = {
                 )
                 for d in ("disburse", "repay")
             },
-            (REF, DATE, MEMBER, AMOUNT),
+            (REF, DATE, MEMBER, AMOUNT, NOTES),
         ),
         Command(
             "repair",
             ("repair",),
             "pay a bagan repair from its partners' harvest savings",
             "kerang repair --ref RP-001 --date 2015-10-01 --bagan B01 --amount 300.000",
-            (REF, DATE, BAGAN, AMOUNT),
+            (REF, DATE, BAGAN, AMOUNT, NOTES),
         ),
         Command(
             "peeling.pay",
@@ -553,6 +560,7 @@ COMMANDS: dict[str, Command] = {
                 MEMBER,
                 AMOUNT,
                 Field("days", days, help="days she peeled in the period paid", example="24"),
+                NOTES,
             ),
         ),
         Command(
@@ -565,6 +573,7 @@ COMMANDS: dict[str, Command] = {
                 DATE,
                 Field("reverses", text, True, "the ref of the transaction to reverse", "KW-001"),
                 Field("reason", text, True, "why it is reversed", "wrong member"),
+                NOTES,
             ),
         ),
         Command(
@@ -593,7 +602,7 @@ COMMANDS: dict[str, Command] = {
                 )
                 for d, account in (("income", "other income"), ("expense", "an operating expense"))
             },
-            (REF, DATE, AMOUNT, PURPOSE),
+            (REF, DATE, AMOUNT, PURPOSE, NOTES),
         ),
         Command(
             "shu.settle",
@@ -621,6 +630,7 @@ COMMANDS: dict[str, Command] = {
                     "sukarela",
                     choices=("cash", "sukarela"),
                 ),
+                NOTES,
             ),
         ),
         Command(

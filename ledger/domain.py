@@ -1083,7 +1083,9 @@ class Harvest(Transaction):
         manager: str,
         income: dict[str, int],
         savings: dict[str, int],
+        notes: str | None = None,
     ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.bagan = ref, date, bagan
         self.kg, self.price, self.revenue, self.costs, self.buyer = kg, price, revenue, costs, buyer
         self.gross, self.net, self.policy, self.shares = gross, net, policy, shares
@@ -1103,8 +1105,15 @@ class SavingsDeposit(_SavingsMovement):
 
     @event("Recorded")
     def __init__(
-        self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int
+        self,
+        ref: str,
+        date: dt.date,
+        member: str,
+        savings_kind: str,
+        amount: int,
+        notes: str | None = None,
     ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.member, self.savings_kind, self.amount = (
             ref,
             date,
@@ -1119,8 +1128,15 @@ class SavingsWithdrawal(_SavingsMovement):
 
     @event("Recorded")
     def __init__(
-        self, ref: str, date: dt.date, member: str, savings_kind: str, amount: int
+        self,
+        ref: str,
+        date: dt.date,
+        member: str,
+        savings_kind: str,
+        amount: int,
+        notes: str | None = None,
     ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.member, self.savings_kind, self.amount = (
             ref,
             date,
@@ -1134,7 +1150,10 @@ class InfaqReceipt(Transaction):
     kind = "infaq.receive"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, amount: int, member: str | None) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, amount: int, member: str | None, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.amount, self.member = ref, date, amount, member
 
 
@@ -1142,7 +1161,10 @@ class InfaqDisbursement(Transaction):
     kind = "infaq.disburse"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
@@ -1154,7 +1176,10 @@ class LoanDisbursement(_LoanMovement):
     kind = "loan.disburse"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, member: str, amount: int) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.member, self.amount = ref, date, member, amount
 
 
@@ -1162,7 +1187,10 @@ class LoanRepayment(_LoanMovement):
     kind = "loan.repay"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, member: str, amount: int) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.member, self.amount = ref, date, member, amount
 
 
@@ -1173,8 +1201,15 @@ class Repair(Transaction):
 
     @event("Recorded")
     def __init__(
-        self, ref: str, date: dt.date, bagan: str, amount: int, charges: dict[str, int]
+        self,
+        ref: str,
+        date: dt.date,
+        bagan: str,
+        amount: int,
+        charges: dict[str, int],
+        notes: str | None = None,
     ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.bagan, self.amount, self.charges = (
             ref,
             date,
@@ -1197,7 +1232,10 @@ class Correction(Transaction):
             raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, reverses: str, reason: str) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, reverses: str, reason: str, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.reverses, self.reason = ref, date, reverses, reason
 
 
@@ -1209,7 +1247,10 @@ class CooperativeIncome(_CooperativeMovement):
     kind = "cooperative.income"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
@@ -1217,7 +1258,10 @@ class CooperativeExpense(_CooperativeMovement):
     kind = "cooperative.expense"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, amount: int, purpose: str) -> None:
+    def __init__(
+        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
@@ -1227,7 +1271,16 @@ class PeelingPay(Transaction):
     kind = "peeling.pay"
 
     @event("Recorded")
-    def __init__(self, ref: str, date: dt.date, member: str, amount: int, days: int | None) -> None:
+    def __init__(
+        self,
+        ref: str,
+        date: dt.date,
+        member: str,
+        amount: int,
+        days: int | None,
+        notes: str | None = None,
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.member, self.amount, self.days = ref, date, member, amount, days
 
 
@@ -1247,7 +1300,9 @@ class ShuSettlement(Transaction):
         all_members: bool | None,
         to: str,
         amounts: dict[str, int],
+        notes: str | None = None,
     ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
         self.ref, self.date, self.year, self.member = ref, date, year, member
         self.all_members, self.to, self.amounts = all_members, to, amounts
 

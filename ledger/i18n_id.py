@@ -968,4 +968,5 @@ ID: dict[str, str] = {
     "every member the year still owes SHU to (instead of --member)": "semua anggota yang masih berhak atas SHU tahun itu (pengganti --member)",
     "cash (paid out) or sukarela (credited to the member's sukarela savings)": "cash (dibayar tunai) atau sukarela (dikreditkan ke simpanan sukarela anggota)",
     "the SHU owed to members after a close": "SHU yang terutang kepada anggota sesudah tutup buku",
+    "a note kept with the transaction (keterangan)": "catatan yang disimpan bersama transaksi (keterangan)",
 }

@@ -205,6 +205,7 @@ def harvest(uow: UnitOfWork, v: Values) -> Outcome:
         revenue=v["revenue"],
         costs=v["costs"],
         buyer=v["buyer"],
+        notes=v.get("notes"),
     )
     if uow.seen(ref, line):
         return Outcome("harvest", ref, False)
@@ -229,6 +230,7 @@ def harvest(uow: UnitOfWork, v: Values) -> Outcome:
         manager=info["manager"],
         income=divide_equally(split.members, coop.partners_on(v["bagan"], day)),
         savings=divide_equally(split.savings, coop.partners_on(v["bagan"], day)),
+        notes=v.get("notes"),
     )
     _record(uow, txn, funds=False)
     uow.last_harvest = max(day, uow.last_harvest or day)
@@ -242,7 +244,8 @@ def harvest(uow: UnitOfWork, v: Values) -> Outcome:
 def savings(uow: UnitOfWork, v: Values) -> Outcome:
     op, ref, day, mid, kind = v["op"], v["ref"], v["date"], v["member"], v["kind"]
     cls = domain.SavingsDeposit if op == "savings.deposit" else domain.SavingsWithdrawal
-    if uow.seen(ref, cls.line(ref, day, member=mid, savings_kind=kind, amount=v["amount"])):
+    line = cls.line(ref, day, member=mid, savings_kind=kind, amount=v["amount"], notes=v["notes"])
+    if uow.seen(ref, line):
         return Outcome(op, ref, False)
     coop = uow.cooperative()
     coop.check_date(day)
@@ -250,7 +253,10 @@ def savings(uow: UnitOfWork, v: Values) -> Outcome:
         coop.active_member(mid, day)
     else:
         coop.check_withdrawal(mid, kind, day)
-    _record(uow, cls(ref=ref, date=day, member=mid, savings_kind=kind, amount=v["amount"]))
+    _record(
+        uow,
+        cls(ref=ref, date=day, member=mid, savings_kind=kind, amount=v["amount"], notes=v["notes"]),
+    )
     detail = msg("{k} {value} for {mid}", k=kind, value=format_rupiah(v["amount"]), mid=mid)
     return Outcome(op, ref, True, detail)
 
@@ -258,23 +264,35 @@ def savings(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("infaq.receive")
 def infaq_receive(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, mid = v["ref"], v["date"], v["member"]
-    if uow.seen(ref, domain.InfaqReceipt.line(ref, day, amount=v["amount"], member=mid)):
+    line = domain.InfaqReceipt.line(ref, day, amount=v["amount"], member=mid, notes=v["notes"])
+    if uow.seen(ref, line):
         return Outcome("infaq.receive", ref, False)
     coop = uow.cooperative()
     coop.check_date(day)
     if mid:
         coop.member(mid)
-    _record(uow, domain.InfaqReceipt(ref=ref, date=day, amount=v["amount"], member=mid))
+    _record(
+        uow,
+        domain.InfaqReceipt(ref=ref, date=day, amount=v["amount"], member=mid, notes=v["notes"]),
+    )
     return Outcome("infaq.receive", ref, True, format_rupiah(v["amount"]))
 
 
 @handles("infaq.disburse")
 def infaq_disburse(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, why = v["ref"], v["date"], v["purpose"]
-    if uow.seen(ref, domain.InfaqDisbursement.line(ref, day, amount=v["amount"], purpose=why)):
+    line = domain.InfaqDisbursement.line(
+        ref, day, amount=v["amount"], purpose=why, notes=v["notes"]
+    )
+    if uow.seen(ref, line):
         return Outcome("infaq.disburse", ref, False)
     uow.cooperative().check_date(day)
-    _record(uow, domain.InfaqDisbursement(ref=ref, date=day, amount=v["amount"], purpose=why))
+    _record(
+        uow,
+        domain.InfaqDisbursement(
+            ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"]
+        ),
+    )
     return Outcome("infaq.disburse", ref, True, format_rupiah(v["amount"]))
 
 
@@ -282,7 +300,7 @@ def infaq_disburse(uow: UnitOfWork, v: Values) -> Outcome:
 def loan(uow: UnitOfWork, v: Values) -> Outcome:
     op, ref, day, mid = v["op"], v["ref"], v["date"], v["member"]
     cls = domain.LoanDisbursement if op == "loan.disburse" else domain.LoanRepayment
-    if uow.seen(ref, cls.line(ref, day, member=mid, amount=v["amount"])):
+    if uow.seen(ref, cls.line(ref, day, member=mid, amount=v["amount"], notes=v["notes"])):
         return Outcome(op, ref, False)
     coop = uow.cooperative()
     coop.check_date(day)
@@ -290,7 +308,7 @@ def loan(uow: UnitOfWork, v: Values) -> Outcome:
         coop.active_member(mid, day)
     else:
         coop.member(mid)
-    _record(uow, cls(ref=ref, date=day, member=mid, amount=v["amount"]))
+    _record(uow, cls(ref=ref, date=day, member=mid, amount=v["amount"], notes=v["notes"]))
     detail = msg("{value} for {mid}", value=format_rupiah(v["amount"]), mid=mid)
     return Outcome(op, ref, True, detail)
 
@@ -298,12 +316,17 @@ def loan(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("repair")
 def repair(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, bagan = v["ref"], v["date"], v["bagan"]
-    if uow.seen(ref, domain.Repair.line(ref, day, bagan=bagan, amount=v["amount"])):
+    if uow.seen(
+        ref, domain.Repair.line(ref, day, bagan=bagan, amount=v["amount"], notes=v["notes"])
+    ):
         return Outcome("repair", ref, False)
     coop = uow.cooperative()
     coop.check_date(day)
     charges = divide_equally(v["amount"], coop.partners_on(bagan, day))
-    _record(uow, domain.Repair(ref=ref, date=day, bagan=bagan, amount=v["amount"], charges=charges))
+    repair = domain.Repair(
+        ref=ref, date=day, bagan=bagan, amount=v["amount"], charges=charges, notes=v["notes"]
+    )
+    _record(uow, repair)
     detail = msg(
         "{value} charged to {names}", value=format_rupiah(v["amount"]), names=", ".join(charges)
     )
@@ -313,7 +336,9 @@ def repair(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("peeling.pay")
 def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, mid = v["ref"], v["date"], v["member"]
-    line = domain.PeelingPay.line(ref, day, member=mid, amount=v["amount"], days=v.get("days"))
+    line = domain.PeelingPay.line(
+        ref, day, member=mid, amount=v["amount"], days=v.get("days"), notes=v["notes"]
+    )
     if uow.seen(ref, line):
         return Outcome("peeling.pay", ref, False)
     coop = uow.cooperative()
@@ -321,7 +346,14 @@ def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
     coop.active_member(mid, day)
     _record(
         uow,
-        domain.PeelingPay(ref=ref, date=day, member=mid, amount=v["amount"], days=v.get("days")),
+        domain.PeelingPay(
+            ref=ref,
+            date=day,
+            member=mid,
+            amount=v["amount"],
+            days=v.get("days"),
+            notes=v["notes"],
+        ),
     )
     detail = msg("{value} to {member}", value=format_rupiah(v["amount"]), member=mid)
     return Outcome("peeling.pay", ref, True, detail)
@@ -330,7 +362,9 @@ def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("correct")
 def correct(uow: UnitOfWork, v: Values) -> Outcome:
     ref, day, target, why = v["ref"], v["date"], v["reverses"], v["reason"]
-    if uow.seen(ref, domain.Correction.line(ref, day, reverses=target, reason=why)):
+    if uow.seen(
+        ref, domain.Correction.line(ref, day, reverses=target, reason=why, notes=v["notes"])
+    ):
         return Outcome("correct", ref, False)
     domain.Correction.check_target(ref, target)
     uow.cooperative().check_date(day)
@@ -340,7 +374,7 @@ def correct(uow: UnitOfWork, v: Values) -> Outcome:
         Posting(p.account, p.member, -p.amount) for p in accounts.transaction_postings(original)
     ]
     uow.check_funds(negated, day)
-    correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why)
+    correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why, notes=v["notes"])
     original.reverse(by_ref=ref, day=day, reason=why)
     uow.collect(correction, original)
     return Outcome("correct", ref, True, msg("reverses {target}", target=target))
@@ -367,10 +401,11 @@ def cooperative_movement(uow: UnitOfWork, v: Values) -> Outcome:
     """The cooperative's other income or operating expense (cash, part of its SHU)."""
     op, ref, day, why = v["op"], v["ref"], v["date"], v["purpose"]
     cls = domain.CooperativeIncome if op == "cooperative.income" else domain.CooperativeExpense
-    if uow.seen(ref, cls.line(ref, day, amount=v["amount"], purpose=why)):
+    if uow.seen(ref, cls.line(ref, day, amount=v["amount"], purpose=why, notes=v["notes"])):
         return Outcome(op, ref, False)
     uow.cooperative().check_date(day)
-    _record(uow, cls(ref=ref, date=day, amount=v["amount"], purpose=why), funds=False)
+    txn = cls(ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"])
+    _record(uow, txn, funds=False)
     detail = msg("{value} ({why})", value=format_rupiah(v["amount"]), why=why)
     return Outcome(op, ref, True, detail)
 
@@ -434,13 +469,22 @@ def reopen_year(uow: UnitOfWork, v: Values) -> Outcome:
 def settle_shu(uow: UnitOfWork, v: Values) -> Outcome:
     """Pay out (or credit to sukarela savings) the SHU a closed year owes members."""
     ref, day, y, mid, everyone, to = v["ref"], v["date"], v["year"], v["member"], v["all"], v["to"]
-    line = domain.ShuSettlement.line(ref, day, year=y, member=mid, all_members=everyone, to=to)
+    line = domain.ShuSettlement.line(
+        ref, day, year=y, member=mid, all_members=everyone, to=to, notes=v["notes"]
+    )
     if uow.seen(ref, line):
         return Outcome("shu.settle", ref, False)
     coop = uow.cooperative()
     amounts = coop.shu_to_settle(y, day, mid, bool(everyone), to)
     txn = domain.ShuSettlement(
-        ref=ref, date=day, year=y, member=mid, all_members=everyone, to=to, amounts=amounts
+        ref=ref,
+        date=day,
+        year=y,
+        member=mid,
+        all_members=everyone,
+        to=to,
+        amounts=amounts,
+        notes=v["notes"],
     )
     uow.check_funds(accounts.transaction_postings(txn), day)
     coop.settle_shu(ref, y, day, amounts)

@@ -23,6 +23,7 @@ from ledger.audit.rules import (
     INFAQ_CASH,
     INFAQ_FUND,
     KINDS,
+    LATER_FIELDS,
     PARTNER,
     SAVINGS,
     SHARES,
@@ -241,7 +242,8 @@ class SchemaCheck(Check):
         before = len(self._findings) + self.more
         for field, allowed in EXACT_TYPES[entry.topic]:
             if field not in data:
-                self.fail(msg("{where} lacks {field}", where=entry.where, field=field))
+                if field not in LATER_FIELDS:  # an older event may lack a later field
+                    self.fail(msg("{where} lacks {field}", where=entry.where, field=field))
             elif type(data[field]) not in allowed:  # exact: a bool is no amount, a datetime no date
                 self.fail(
                     msg(

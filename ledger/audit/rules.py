@@ -172,6 +172,24 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Cooperative.ShuSettled": {"ref": TEXT, "year": INT, "day": DATE, "amounts": MAP},
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
+# fields added after events were first recorded: older events lack them (read as None)
+LATER_FIELDS = frozenset({"notes"})
+for _topic in (
+    "Harvest.Recorded",
+    "SavingsDeposit.Recorded",
+    "SavingsWithdrawal.Recorded",
+    "InfaqReceipt.Recorded",
+    "InfaqDisbursement.Recorded",
+    "LoanDisbursement.Recorded",
+    "LoanRepayment.Recorded",
+    "Repair.Recorded",
+    "Correction.Recorded",
+    "CooperativeIncome.Recorded",
+    "CooperativeExpense.Recorded",
+    "PeelingPay.Recorded",
+    "ShuSettlement.Recorded",
+):
+    SCHEMAS[_topic]["notes"] = OPT_TEXT
 # the fields stored as tagged values (dates, decimals), untagged when decoding
 TAGGED: dict[str, tuple[str, ...]] = {
     topic: tuple(
@@ -234,8 +252,8 @@ LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 def command_text(topic: str, d: dict[str, Any]) -> str:
     """The command a transaction stores under its ref: canonical JSON, keys sorted."""
     line: dict[str, Any] = {"op": KINDS[topic], "ref": d["ref"], "date": d["date"].isoformat()}
-    for field, name in LINE_FIELDS[topic]:
-        value = d[field]
+    for field, name in (*LINE_FIELDS[topic], ("notes", "notes")):
+        value = d.get(field) if field in LATER_FIELDS else d[field]
         if value is not None:
             line[name] = str(value) if isinstance(value, Decimal) else value
     return orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode("utf-8")
