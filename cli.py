@@ -240,7 +240,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def _record_parser(parent: Any, spec: Any) -> None:
     """The options of one ledger command, from its declaration."""
-    from ledger.commands import METAVARS
+    from ledger.commands import METAVARS, flag
 
     p = command(parent, spec.words[-1], spec.help, spec.example)
     for f in spec.fields:
@@ -252,6 +252,8 @@ def _record_parser(parent: Any, spec: Any) -> None:
         metavar = f.metavar or METAVARS.get(f.reader)
         if metavar and not f.choices:
             kw["metavar"] = metavar
+        if f.reader is flag:  # a yes/no column is a bare option here
+            kw = {"help": f.help, "action": "store_true"}
         if f.positional:
             p.add_argument(f.name, **kw)
         else:

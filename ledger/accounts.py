@@ -141,6 +141,11 @@ def transaction_postings(txn: domain.Transaction) -> list[Posting]:
         return [Posting(OPERATING, "", txn.amount), Posting(CASH, "", -txn.amount)]
     if isinstance(txn, domain.PeelingPay):
         return [Posting(PEELING_WAGES, txn.member, txn.amount), Posting(CASH, "", -txn.amount)]
+    if isinstance(txn, domain.ShuSettlement):
+        out = [Posting(SHU_MEMBERS, m, a) for m, a in txn.amounts.items()]
+        if txn.to == "sukarela":
+            return out + [Posting(SAVINGS["sukarela"], m, -a) for m, a in txn.amounts.items()]
+        return [*out, Posting(CASH, "", -sum(txn.amounts.values()))]
     if isinstance(txn, domain.Correction | domain.Story):
         return []  # a correction's effects are its original's Reversed event
     raise TypeError(f"no postings defined for {type(txn).__name__}")

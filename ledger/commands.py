@@ -142,6 +142,18 @@ def days(value: object, field: str) -> int:
     return int(text)
 
 
+def flag(value: object, field: str) -> bool | None:
+    """A yes/no column: true, yes or 1 (false, no, 0 or empty: not given)."""
+    text = str(value).strip().lower()
+    if value is True or text in ("true", "yes", "ya", "1"):
+        return True
+    if value is False or text in ("false", "no", "tidak", "0"):
+        return None
+    raise InvalidInput(
+        field, msg("--{field} takes true or false, not {value!r}.", field=field, value=value)
+    )
+
+
 def policy(value: object, field: str) -> Any:
     from ledger.split import Policy
 
@@ -584,6 +596,34 @@ COMMANDS: dict[str, Command] = {
             (REF, DATE, AMOUNT, PURPOSE),
         ),
         Command(
+            "shu.settle",
+            ("shu", "settle"),
+            "settle the SHU a closed year owes members: paid in cash or credited to their "
+            "sukarela savings",
+            "kerang shu settle --ref SHU-2015 --date 2016-03-01 --year 2015 --all --to sukarela",
+            (
+                REF,
+                DATE.with_(help="the day it is settled, on or after the close, YYYY-MM-DD"),
+                YEAR.with_(positional=False, help="the closed financial year whose SHU is settled"),
+                MEMBER.with_(required=False, help="the member's ID (or --all)"),
+                Field(
+                    "all",
+                    flag,
+                    help="every member the year still owes SHU to (instead of --member)",
+                    example="true",
+                    attr="all_members",
+                ),
+                Field(
+                    "to",
+                    text,
+                    True,
+                    "cash (paid out) or sukarela (credited to the member's sukarela savings)",
+                    "sukarela",
+                    choices=("cash", "sukarela"),
+                ),
+            ),
+        ),
+        Command(
             "close",
             ("close",),
             "close a financial year: compute its SHU, appropriate it by the bylaws and lock the year",
@@ -626,6 +666,7 @@ GROUPS: dict[str, str] = {
     "loan": "interest-free loans (qardh)",
     "story": "Most Significant Change stories",
     "cooperative": "the cooperative's own income and expenses",
+    "shu": "the SHU owed to members after a close",
 }
 
 

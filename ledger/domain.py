@@ -28,6 +28,7 @@ from ledger.errors import (
     InsufficientFunds,
     InvalidInput,
     MemberInactive,
+    NothingOwed,
     PeriodClosed,
     PolicyError,
     SavingsLocked,
@@ -331,6 +332,16 @@ class Cooperative(Aggregate):
                     count=len(reopens),
                 ),
             )
+        settled = self.settlements(year)
+        if settled:
+            raise PeriodClosed(
+                "year",
+                msg(
+                    "{year} cannot be reopened: its SHU was settled to members by {ref}.",
+                    year=year,
+                    ref=", ".join(s["ref"] for s in settled),
+                ),
+            )
         later = sorted(y for y in self.closed if y > year)
         if later:
             raise PeriodClosed(
@@ -399,6 +410,91 @@ class Cooperative(Aggregate):
     ) -> None:
         self.years.setdefault(str(year), []).append(
             {"action": "reopen", "day": day, "round": round, "reason": reason}
+        )
+
+    # ------------------------------------------------- SHU owed to members
+    # The settlements of a year's SHU: {"2020": [{"ref", "day", "amounts"}, ...]},
+    # under string keys and created on first use (as ``years``).
+    @property
+    def shu_settled(self) -> dict[str, list[dict[str, Any]]]:
+        return self.__dict__.setdefault("shu_settlements", {})
+
+    def settlements(self, year: int) -> list[dict[str, Any]]:
+        return self.shu_settled.get(str(year), [])
+
+    def shu_owed(self, year: int) -> dict[str, int]:
+        """What the year's standing close still owes each member (jasa usaha + jasa
+        modal less what was settled), members owed nothing left out."""
+        if year not in self.closed:
+            return {}
+        close = self.closes(year)[-1]
+        owed: dict[str, int] = {}
+        for m in set(close["jasa_usaha"]) | set(close["jasa_modal"]):
+            owed[m] = close["jasa_usaha"].get(m, 0) + close["jasa_modal"].get(m, 0)
+        for s in self.settlements(year):
+            for m, a in s["amounts"].items():
+                owed[m] = owed.get(m, 0) - a
+        return {m: a for m, a in sorted(owed.items()) if a > 0}
+
+    def shu_to_settle(
+        self, year: int, day: dt.date, member: str | None, everyone: bool, to: str
+    ) -> dict[str, int]:
+        """What a settlement of ``year``'s SHU moves, member by member; refused when
+        the year is not closed, the day is before its close, or nothing is owed."""
+        if to not in SHU_SETTLEMENTS:
+            raise InvalidInput("to", msg("--to must be cash or sukarela, not {to!r}.", to=to))
+        if (member is None) == (not everyone):
+            raise InvalidInput("member", msg("shu settle needs either --member ID or --all."))
+        if year not in self.closed:
+            raise PeriodClosed(
+                "year",
+                msg("{year} is not closed; only a closed year's SHU is settled.", year=year),
+            )
+        if day < self.closed[year]:
+            raise DateError(
+                "date",
+                msg(
+                    "--date {day} is before {year} was closed ({closed}).",
+                    day=day,
+                    year=year,
+                    closed=self.closed[year],
+                ),
+            )
+        self.check_date(day)
+        owed = self.shu_owed(year)
+        if member is not None:
+            self.member(member)
+            if member not in owed:
+                done = [s["ref"] for s in self.settlements(year) if member in s["amounts"]]
+                why = (
+                    msg("it was settled by {refs}", refs=", ".join(done))
+                    if done
+                    else msg("the close gave the member no SHU")
+                )
+                raise NothingOwed(
+                    "member",
+                    msg(
+                        "{year} owes member {member} no SHU: {why}.",
+                        year=year,
+                        member=member,
+                        why=why,
+                    ),
+                )
+            owed = {member: owed[member]}
+        elif not owed:
+            raise NothingOwed("all", msg("{year} owes no member any SHU.", year=year))
+        if to == "sukarela":  # savings are kept only for members who have not left
+            for m in owed:
+                self.active_member(m, day)
+        return owed
+
+    def settle_shu(self, ref: str, year: int, day: dt.date, amounts: dict[str, int]) -> None:
+        self._shu_settled(ref=ref, year=year, day=day, amounts=amounts)
+
+    @event("ShuSettled")
+    def _shu_settled(self, ref: str, year: int, day: dt.date, amounts: dict[str, int]) -> None:
+        self.shu_settled.setdefault(str(year), []).append(
+            {"ref": ref, "day": day, "amounts": dict(amounts)}
         )
 
     # ---------------------------------------------------------- commands
@@ -920,6 +1016,15 @@ class Transaction(Aggregate):
         self._reversed(by_ref=by_ref, day=day, reason=reason)
 
     def check_reversible(self, day: dt.date) -> None:
+        if isinstance(self, ShuSettlement):  # the register counts it settled: refuse
+            raise InvalidInput(
+                "reverses",
+                msg(
+                    "ref {ref} settled SHU and cannot be reversed; record the opposite "
+                    "movement (a savings withdrawal or deposit) instead.",
+                    ref=self.ref,
+                ),
+            )
         if isinstance(self, Correction | Story):
             raise InvalidInput(
                 "reverses",
@@ -1126,6 +1231,31 @@ class PeelingPay(Transaction):
         self.ref, self.date, self.member, self.amount, self.days = ref, date, member, amount, days
 
 
+class ShuSettlement(Transaction):
+    """The SHU a closed year owed members, paid in cash or credited to their sukarela
+    savings; ``amounts`` is what each member received."""
+
+    kind = "shu.settle"
+
+    @event("Recorded")
+    def __init__(
+        self,
+        ref: str,
+        date: dt.date,
+        year: int,
+        member: str | None,
+        all_members: bool | None,
+        to: str,
+        amounts: dict[str, int],
+    ) -> None:
+        self.ref, self.date, self.year, self.member = ref, date, year, member
+        self.all_members, self.to, self.amounts = all_members, to, amounts
+
+
+# where settled SHU goes: paid out, or into the member's sukarela savings
+SHU_SETTLEMENTS = ("cash", "sukarela")
+
+
 class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
@@ -1152,6 +1282,7 @@ TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
         CooperativeIncome,
         CooperativeExpense,
         PeelingPay,
+        ShuSettlement,
     )
 }
 

@@ -84,6 +84,12 @@ class PeriodClosed(Refused):
     code = "closed_period"
 
 
+class NothingOwed(Refused):
+    """A settlement of SHU names a member (or members) the year owes nothing (more)."""
+
+    code = "nothing_owed"
+
+
 class Busy(Refused):
     """Concurrent writers won every retry; nothing was written."""
 

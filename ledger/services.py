@@ -430,6 +430,31 @@ def reopen_year(uow: UnitOfWork, v: Values) -> Outcome:
     return Outcome("reopen", str(y), True, msg("the close of {y} is undone: {why}", y=y, why=why))
 
 
+@handles("shu.settle")
+def settle_shu(uow: UnitOfWork, v: Values) -> Outcome:
+    """Pay out (or credit to sukarela savings) the SHU a closed year owes members."""
+    ref, day, y, mid, everyone, to = v["ref"], v["date"], v["year"], v["member"], v["all"], v["to"]
+    line = domain.ShuSettlement.line(ref, day, year=y, member=mid, all_members=everyone, to=to)
+    if uow.seen(ref, line):
+        return Outcome("shu.settle", ref, False)
+    coop = uow.cooperative()
+    amounts = coop.shu_to_settle(y, day, mid, bool(everyone), to)
+    txn = domain.ShuSettlement(
+        ref=ref, date=day, year=y, member=mid, all_members=everyone, to=to, amounts=amounts
+    )
+    uow.check_funds(accounts.transaction_postings(txn), day)
+    coop.settle_shu(ref, y, day, amounts)
+    uow.collect(txn, coop)
+    detail = msg(
+        "{value} of {y}'s SHU to {count} members ({to})",
+        value=format_rupiah(sum(amounts.values())),
+        y=y,
+        count=len(amounts),
+        to=to,
+    )
+    return Outcome("shu.settle", ref, True, detail)
+
+
 missing = set(commands.COMMANDS) - set(HANDLERS)
 assert not missing, f"commands without a handler: {missing}"  # a declaration needs its handler
 

@@ -43,6 +43,7 @@ from ledger.audit.checks import (
     ReversalCheck,
     SchemaCheck,
     SequenceCheck,
+    SettlementCheck,
     ShuCheck,
     remainder_rule_broken,
 )
@@ -145,6 +146,7 @@ def default_checks(
         ReversalCheck(),
         PeriodCheck(),
         ShuCheck(),
+        SettlementCheck(),
         ReadModelCheck(
             refs=source.refs(),
             postings=source.postings(),

@@ -791,6 +791,80 @@ class ShuCheck(Check):
 Row = tuple[Any, ...]
 
 
+class SettlementCheck(Check):
+    name = "shu-settlements"
+    description = msg(
+        "a settlement of SHU pays each member no more than the standing close of its year "
+        "still owed, on or after the close; a year whose SHU was settled is never reopened"
+    )
+    topics = frozenset({*CLOSES, "ShuSettlement.Recorded", "Cooperative.ShuSettled"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owed: dict[int, dict[str, int]] = {}  # closed year -> member -> still owed
+        self.closed_on: dict[int, dt.date] = {}
+        self.settled: dict[int, list[str]] = defaultdict(list)  # year -> refs
+        self.pending: dict[str, tuple[int, dict[str, int]]] = {}  # ref -> (year, amounts)
+
+    def observe(self, entry: Entry) -> None:
+        if not entry.sound:
+            return
+        d, w = entry.data, entry.where
+        if entry.topic == "Cooperative.YearClosed":
+            owed: dict[str, int] = defaultdict(int)
+            for part in ("jasa_usaha", "jasa_modal"):
+                for m, a in d[part].items():
+                    owed[m] += a
+            self.owed[d["year"]], self.closed_on[d["year"]] = dict(owed), d["day"]
+        elif entry.topic == "Cooperative.YearReopened":
+            if self.settled.get(d["year"]):
+                self.fail(
+                    msg(
+                        "{w} reopens {year}, whose SHU was settled by {refs}",
+                        w=w,
+                        year=d["year"],
+                        refs=", ".join(self.settled[d["year"]]),
+                    )
+                )
+            self.owed.pop(d["year"], None)
+        elif entry.topic == "ShuSettlement.Recorded":
+            self.settle(entry, d)
+        elif self.pending.pop(d["ref"], None) != (d["year"], d["amounts"]):
+            self.fail(
+                msg(
+                    "{w}: the register's settlement {ref} is not its transaction's",
+                    w=w,
+                    ref=d["ref"],
+                )
+            )
+
+    def settle(self, entry: Entry, d: dict[str, Any]) -> None:
+        year, w = d["year"], entry.where
+        owed = self.owed.get(year)
+        if owed is None or d["date"] < self.closed_on[year]:
+            self.fail(msg("{w} settles the SHU of {year}, not closed by then", w=w, year=year))
+            return
+        for m, a in sorted(d["amounts"].items()):
+            if a <= 0 or a > owed.get(m, 0):
+                self.fail(
+                    msg(
+                        "{w} settles {amount} to {member}, but the close of {year} owed {owed}",
+                        w=w,
+                        amount=a,
+                        member=m,
+                        year=year,
+                        owed=owed.get(m, 0),
+                    )
+                )
+            owed[m] = owed.get(m, 0) - a
+        self.settled[year].append(d["ref"])
+        self.pending[d["ref"]] = (year, d["amounts"])
+
+    def finish(self) -> None:
+        for ref in sorted(self.pending):
+            self.fail(msg("settlement {ref} has no note on the register", ref=ref))
+
+
 class ReadModelCheck(Check):
     """Every read-model table, row by row and column by column, equals this replay.
 

@@ -160,6 +160,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "amount": INT,
         "days": (int, type(None)),
     },
+    "ShuSettlement.Recorded": {
+        "ref": TEXT,
+        "date": DATE,
+        "year": INT,
+        "member": OPT_TEXT,
+        "all_members": (bool, type(None)),
+        "to": TEXT,
+        "amounts": MAP,
+    },
+    "Cooperative.ShuSettled": {"ref": TEXT, "year": INT, "day": DATE, "amounts": MAP},
     "Transaction.Reversed": {"by_ref": TEXT, "day": DATE, "reason": TEXT},
 }
 # the fields stored as tagged values (dates, decimals), untagged when decoding
@@ -193,6 +203,7 @@ KINDS = {
     "CooperativeIncome.Recorded": "cooperative.income",
     "CooperativeExpense.Recorded": "cooperative.expense",
     "PeelingPay.Recorded": "peeling.pay",
+    "ShuSettlement.Recorded": "shu.settle",
 }
 _SAVINGS_LINE = (("member", "member"), ("savings_kind", "kind"), ("amount", "amount"))
 LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -211,6 +222,12 @@ LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "CooperativeIncome.Recorded": (("amount", "amount"), ("purpose", "purpose")),
     "CooperativeExpense.Recorded": (("amount", "amount"), ("purpose", "purpose")),
     "PeelingPay.Recorded": (("member", "member"), ("amount", "amount"), ("days", "days")),
+    "ShuSettlement.Recorded": (
+        ("year", "year"),
+        ("member", "member"),
+        ("all_members", "all"),
+        ("to", "to"),
+    ),
 }
 
 
@@ -247,6 +264,13 @@ def transaction_postings(topic: str, d: dict[str, Any]) -> list[Posting]:
     """What each recorded transaction does to the books (NEW EVENTS: add its rule here)."""
     if topic == "PeelingPay.Recorded":
         return [(PEELING_WAGES, d["member"], d["amount"]), (CASH, "", -d["amount"])]
+    if topic == "ShuSettlement.Recorded":
+        paid: list[Posting] = [(SHU_MEMBERS, m, a) for m, a in d["amounts"].items()]
+        if d["to"] == "sukarela":
+            return paid + [(SAVINGS["sukarela"], m, -a) for m, a in d["amounts"].items()]
+        if d["to"] == "cash":
+            return [*paid, (CASH, "", -sum(d["amounts"].values()))]
+        raise ValueError(f"settled to {d['to']!r}")
     if topic == "Harvest.Recorded":
         s = d["shares"]
         out: list[Posting] = [
@@ -382,6 +406,7 @@ class Fold:
             "Cooperative.BaganRebuilt": self._fold_bagan_rebuilt,
             "Cooperative.YearClosed": self._fold_year_closed,
             "Cooperative.YearReopened": self._fold_year_reopened,
+            "Cooperative.ShuSettled": self._fold_shu_settled,
             "Transaction.Reversed": self._fold_reversed,
             **dict.fromkeys(KINDS, self._fold_transaction),
         }
@@ -435,6 +460,10 @@ class Fold:
         entry.date, entry.ref = d["added"], f"bagan:{d['bagan_id']}"
         if d["cost"]:
             entry.postings = [(BAGAN, "", d["cost"]), (GRANTS, "", -d["cost"])]
+
+    def _fold_shu_settled(self, entry: Entry, d: dict[str, Any]) -> None:
+        # the register's note of a settlement; its postings are its transaction's
+        entry.date, entry.ref = d["day"], f"shu:{d['year']}:{d['ref']}"
 
     def _fold_member_renamed(self, entry: Entry, d: dict[str, Any]) -> None:
         entry.date = d["day"]  # a register fact: no postings
