@@ -250,10 +250,8 @@ def run_fast(
     sources = [k for k, on in enumerate((g.capital, shu, reinvest)) if on] + [3]
     base_costs = np.array([[g.harvest_cost], [g.repair_cost], [g.cost], [g.rebuild_cost]], float)
     steady = not trend.any()
-    if steady:  # no trend: the costs of month 0 throughout
-        harvest_cost, repair_cost, cost, rebuild_cost = (
-            np.full(width, int(c[0]), np.int64) for c in base_costs
-        )
+    if steady:  # no trend: the costs of month 0 throughout (scalars: cheap to divide by)
+        harvest_cost, repair_cost, cost, rebuild_cost = (np.int64(c[0]) for c in base_costs)
     for t in range(1, months + 1):
         if not steady:
             grown = np.floor(base_costs * np.exp(trend * (t / 12)) + 0.5).astype(np.int64)
@@ -327,20 +325,25 @@ def run_fast(
         new = np.zeros(width, np.int64)
         for k in sources:
             money = pools[k] if k < 3 else np.maximum(fund - g.reserve, 0)
-            n = np.minimum(np.minimum(to_rebuild, room), money // rebuild_cost)
-            spent = n * rebuild_cost
-            to_rebuild -= n
-            rebuilt += n
-            room -= n
-            more = np.minimum(room, (money - spent) // cost)
-            spent += more * cost
+            if to_rebuild.any():
+                n = np.minimum(np.minimum(to_rebuild, room), money // rebuild_cost)
+                spent = n * rebuild_cost
+                to_rebuild -= n
+                rebuilt += n
+                room -= n
+                more = np.minimum(room, (money - spent) // cost)
+                spent += more * cost
+                new += n
+            else:  # nothing to rebuild: all the money can build
+                more = np.minimum(room, money // cost)
+                spent = more * cost
             room -= more
             built[k] += more
             if k < 3:
                 pools[k] -= spent
             else:
                 fund -= spent
-            new += n + more
+            new += more
         joining[t + g.first_harvest] += new
         total += new
         first[(first < 0) & (new > 0)] = t
