@@ -248,6 +248,8 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
         if kind == "story.add":
             stories.append(Story(c["member"], when, c["title"], c["text"]))
             continue
+        if kind == "shu.settle":  # pays out a closed year's SHU: no movement of the year's books
+            continue
         detail = c.get("kind") or c.get("purpose") or c.get("bagan")
         movements.append(Movement(c["ref"], when, kind, c.get("member"), c["amount"], detail))
     return Books(

@@ -106,6 +106,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.counter = 0
         self.closed: dict[int, dt.date] = {}  # year -> the day it was closed
         self.reopened: dict[int, dt.date] = {}  # year -> the day of its last reopen
+        self.owed: dict[int, dict[str, int]] = {}  # closed year -> member -> SHU still owed
+        self.settled: dict[int, list[str]] = {}  # year -> the refs that settled its SHU
         self.changed_from: dt.date | None = START  # the earliest day the last step changed
         # two members and a bagan from the start, so that most runs harvest
         self.add_member("M1")
@@ -342,9 +344,10 @@ class LedgerMachine(RuleBasedStateMachine):
         original = self.txns[target]
         day = original["day"] + dt.timedelta(days=later)
         fields = {"reverses": target, "reason": "mistake"}
-        if original["op"] == "correct" or original["reversed"]:
-            # a correction is never reversed itself; anything else only once
-            reasons = {"invalid_input" if original["op"] == "correct" else "already_reversed"}
+        if original["op"] in ("correct", "shu.settle") or original["reversed"]:
+            # a correction or a settlement of SHU is never reversed; anything else only once
+            fixed = original["op"] in ("correct", "shu.settle")
+            reasons = {"invalid_input" if fixed else "already_reversed"}
             if day.year in self.closed:
                 reasons.add(CLOSED)
             self.expect_refused(
@@ -431,6 +434,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert {m: r["pokok_wajib"] for m, r in members.items() if r["pokok_wajib"]} == {
             m: v for m, v in modal.items() if v > 0
         }
+        # what the close owes each member (its figures are the ledger's; settling is modelled)
+        self.owed[year] = {m["member"]: m["total"] for m in report["members"] if m["total"] > 0}
         parts = report["reserve_total"] + report["member_total"]
         parts += report["funds"]["education"] + report["funds"]["social"]
         assert parts == max(shu, 0) and sum(report["funds"].values()) == max(shu, 0)
@@ -439,13 +444,52 @@ class LedgerMachine(RuleBasedStateMachine):
     def reopen(self, year, later) -> None:
         day = self.closed.get(year, dt.date(year + 1, 2, 1)) + dt.timedelta(days=later)
         fields = {"year": year, "reason": f"fix {self.new_ref()}", "date": day.isoformat()}
-        if year not in self.closed or any(y > year for y in self.closed):
-            self.expect_refused({CLOSED}, "reopen", **fields)
+        if year not in self.closed or any(y > year for y in self.closed) or self.settled.get(year):
+            self.expect_refused({CLOSED}, "reopen", **fields)  # a settled SHU stays settled
             return
         assert self.run("reopen", **fields).recorded
+        del self.owed[year]
         event(f"reopened {year}")
         del self.closed[year]
         self.reopened[year] = day
+
+    @precondition(lambda self: self.owed)
+    @rule(
+        data=st.data(),
+        later=st.integers(0, 40),
+        everyone=st.booleans(),
+        to=st.sampled_from(["cash", "sukarela"]),
+    )
+    def settle_shu(self, data, later, everyone, to) -> None:
+        year = data.draw(st.sampled_from(sorted(self.owed)))
+        owed = self.owed[year]
+        day = self.closed[year] + dt.timedelta(days=later)
+        member = None if everyone else data.draw(st.sampled_from(sorted(self.members)))
+        who = {"all": True} if everyone else {"member": member}
+        fields = {"ref": self.new_ref(), "date": day.isoformat(), "year": year, "to": to, **who}
+        paid = dict(owed) if everyone else {member: owed[member]} if member in owed else {}
+        reasons = {CLOSED} if day.year in self.closed else set()
+        if not paid:
+            reasons.add("nothing_owed")
+        if to == "sukarela" and any(m in self.left for m in paid):
+            reasons.add(INACTIVE)
+        if reasons:
+            self.expect_refused(reasons, "shu.settle", **fields)
+            return
+        assert self.run("shu.settle", **fields).recorded
+        event(f"settled {year} ({to})")
+        for m, a in paid.items():
+            del owed[m]
+            if to == "sukarela":
+                self.moves.append((day, ("savings", m, "sukarela"), a))
+        self.settled.setdefault(year, []).append(fields["ref"])
+        self.txns[fields["ref"]] = {
+            "day": day,
+            "effects": [],
+            "reversed": False,
+            "op": "shu.settle",
+        }
+        self.changed(day)
 
     # ---------------------------------------------------------- invariants
     def recorded_days(self) -> list[dt.date]:

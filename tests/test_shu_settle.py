@@ -5,6 +5,7 @@ export round trip."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shlex
 
@@ -85,6 +86,9 @@ def test_one_member_to_sukarela_then_the_rest_in_cash(db, capsys):
     assert sum(accounts.values()) == 0
     assert sukarela(db, capsys, "M2") == 0 and owed(db) == {}
     assert ledger.audit_ledger(db).ok
+    # the books as of a day after it (the forecast's and the machine's reading)
+    books = ledger.read_books(db, dt.date(2016, 3, 1))
+    assert books.statements["M1"].savings["sukarela"] == before["M1"]
 
     # the same ref with the same content: already recorded; nothing moves twice
     code, out, _ = run(
