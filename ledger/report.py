@@ -198,6 +198,8 @@ def _passbook_table(book: Any, first: Any, last: Any) -> Table:
                 tr("correction: reverses {ref}", ref=display(line.reverses)), style="yellow"
             )
         what.append(" " + display(line.ref), style="dim")
+        if line.notes:  # the transaction's keterangan, under its kind
+            what.append("\n" + display(line.notes), style="italic")
         if line.reversed_by:
             what.append(
                 "\n" + tr("reversed by {ref}", ref=display(line.reversed_by)), style="yellow"

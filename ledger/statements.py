@@ -418,6 +418,7 @@ class PassbookLine:
     balance: int  # the running balance after this line
     reverses: str | None = None  # on a correction's line: the ref it reverses
     reversed_by: str | None = None  # on a reversed line: the correction's ref
+    notes: str | None = None  # the transaction's note (keterangan), when it has one
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -431,6 +432,8 @@ class PassbookLine:
             doc["reverses"] = self.reverses
         if self.reversed_by:
             doc["reversed_by"] = self.reversed_by
+        if self.notes:
+            doc["notes"] = self.notes
         return doc
 
 
@@ -484,7 +487,8 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
         )
     sign = {account: s for _, account, s in PASSBOOK_BOOKS}
     rows = app.read.rows(
-        "SELECT p.date, p.ref, p.account, p.amount, COALESCE(r.kind, ''), r.reversed_by "
+        "SELECT p.date, p.ref, p.account, p.amount, COALESCE(r.kind, ''), r.reversed_by, "
+        "r.command "
         "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
         f"WHERE p.member = ? AND p.account IN ({', '.join('?' * len(sign))}) AND p.date <= ? "
         "ORDER BY p.date, p.id",
@@ -499,7 +503,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
             reversal.update(at[len(at) // 2 :])
     balances: dict[str, int] = defaultdict(int)
     lines: dict[str, list[PassbookLine]] = defaultdict(list)
-    for i, (day, ref, account, amount, kind, reversed_by) in enumerate(rows):
+    for i, (day, ref, account, amount, kind, reversed_by, command) in enumerate(rows):
         mine = sign[account] * int(amount)
         balances[account] += mine
         if dt.date.fromisoformat(day) < first:
@@ -514,6 +518,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
                 balance=balances[account],
                 reverses=ref if undo else None,
                 reversed_by=None if undo else reversed_by,
+                notes=None if undo or not command else _notes(app, command),
             )
         )
     books = []
@@ -522,6 +527,12 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
         moved = sum(line.amount for line in shown)
         books.append(PassbookBook(key, balances[account] - moved, shown))
     return Passbook(member, first, last, tuple(books))
+
+
+def _notes(app: LedgerApp, command: str) -> str | None:
+    """The note stored with a transaction's command (older commands have none)."""
+    notes = json.loads(app.read.seal.open(command)).get("notes")
+    return notes if isinstance(notes, str) else None
 
 
 def statement_day(as_of: dt.date | None, last: dt.date | None) -> dt.date | None:

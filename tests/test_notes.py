@@ -60,6 +60,12 @@ def test_a_note_from_the_command_line_and_from_a_keterangan_column(db, capsys, t
     assert by_ref["S1"]["notes"] == "titip Bu RT"
     assert by_ref["H1"]["notes"] == "dijual ke Pak Haji"
     assert "notes" not in by_ref["H2"] and "notes" not in by_ref["S0"]
+    # the member's passbook shows the note on the transaction's line
+    code, out, _ = run(db, capsys, "statement M1 --from 2015-01-01 --to 2015-12-31 --json")
+    book = json.loads(out)["passbook"]["books"]["savings.sukarela"]["lines"]
+    assert [(x["ref"], x.get("notes")) for x in book] == [("S0", None), ("S1", "titip Bu RT")]
+    code, out, _ = run(db, capsys, "statement M1 --from 2015-01-01 --to 2015-12-31")
+    assert code == 0 and "titip Bu RT" in out
     # the same ref with the same note is already recorded; another note is refused
     code, out, _ = run(
         db,
