@@ -267,7 +267,8 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             gross, sale = revenue, {"revenue": revenue}
         fields = {"bagan": bagan, "costs": costs, **sale}
-        if costs > gross:
+        nothing = hundredths_of_kg == 0 if by_weight else revenue == 0  # a zero harvest
+        if nothing or costs > gross:
             reasons = {"invalid_input"} | ({CLOSED} if day.year in self.closed else set())
             self.expect_refused(reasons, "harvest", ref=ref, date=day.isoformat(), **fields)
             return
