@@ -292,6 +292,21 @@ class Cooperative(Aggregate):
         self.check_date(day)
         return True
 
+    def check_after_close(self, year: int, day: dt.date) -> None:
+        """What is done to a closed year (reopening it, settling its SHU) is dated on
+        or after its close, and not in a closed period."""
+        if day < self.closed[year]:
+            raise DateError(
+                "date",
+                msg(
+                    "--date {day} is before {year} was closed ({closed}).",
+                    day=day,
+                    year=year,
+                    closed=self.closed[year],
+                ),
+            )
+        self.check_date(day)
+
     def check_reopen(self, year: int, day: dt.date, round_: int | None, reason: str) -> bool:
         """May ``year`` be reopened? False when exactly this reopen is recorded."""
         log = self.years.get(str(year), [])
@@ -347,17 +362,7 @@ class Cooperative(Aggregate):
             raise PeriodClosed(
                 "year", msg("reopen {later} first: years reopen in reverse order.", later=later[-1])
             )
-        if day < self.closed[year]:
-            raise DateError(
-                "date",
-                msg(
-                    "--date {day} is before {year} was closed ({closed}).",
-                    day=day,
-                    year=year,
-                    closed=self.closed[year],
-                ),
-            )
-        self.check_date(day)
+        self.check_after_close(year, day)
         return True
 
     def close_year(self, **close: Any) -> None:
@@ -450,17 +455,7 @@ class Cooperative(Aggregate):
                 "year",
                 msg("{year} is not closed; only a closed year's SHU is settled.", year=year),
             )
-        if day < self.closed[year]:
-            raise DateError(
-                "date",
-                msg(
-                    "--date {day} is before {year} was closed ({closed}).",
-                    day=day,
-                    year=year,
-                    closed=self.closed[year],
-                ),
-            )
-        self.check_date(day)
+        self.check_after_close(year, day)
         owed = self.shu_owed(year)
         if member is not None:
             self.member(member)

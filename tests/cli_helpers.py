@@ -81,3 +81,18 @@ def kerang(
     if check:
         assert ran.returncode == 0, ran.stderr
     return ran
+
+
+def kerang_line(db: str, capsys: Any, command: str) -> Ran:
+    """Run one command written as a user types it (``"member add M1 --name Ani"``)."""
+    import shlex
+
+    return kerang(*shlex.split(command), "--db", db, capsys=capsys)
+
+
+def ledger_from(db: str, capsys: Any, commands: list[str]) -> str:
+    """A ledger built by running ``commands`` in order; each must succeed."""
+    for command in commands:
+        code, _, err = kerang_line(db, capsys, command)
+        assert code == 0, (command, err)
+    return db

@@ -5,11 +5,10 @@ and compared by the audit; older events without it keep replaying."""
 from __future__ import annotations
 
 import json
-import shlex
 
 import pytest
 from backends import new_db
-from cli_helpers import kerang
+from cli_helpers import kerang, kerang_line, ledger_from
 
 import ledger
 from ledger.errors import Refused
@@ -22,17 +21,12 @@ SETUP = [
 ]
 
 
-def run(db, capsys, command: str):
-    return kerang(*shlex.split(command), "--db", db, capsys=capsys)
+run = kerang_line
 
 
 @pytest.fixture
 def db(tmp_path, capsys) -> str:
-    db = new_db(tmp_path)
-    for command in SETUP:
-        code, _, err = run(db, capsys, command)
-        assert code == 0, (command, err)
-    return db
+    return ledger_from(new_db(tmp_path), capsys, SETUP)
 
 
 def lines(db) -> dict[str, dict]:
