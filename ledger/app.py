@@ -29,7 +29,7 @@ from ledger.errors import (
 )
 from ledger.files import is_kerang_file, sqlite_uri
 from ledger.i18n import msg
-from ledger.store import POSTGRES, SQLITE, ReadModel, Seal
+from ledger.readmodel import POSTGRES, SQLITE, ReadModel, Seal
 
 
 class DateAsISO(Transcoding):

@@ -182,7 +182,7 @@ def _rounds(
 
     Every link is recomputed from the bytes; a link that does not hold stops everything.
     ``load(originator_id, version)`` gives an aggregate already stored in the destination."""
-    from ledger.store import BookRows
+    from ledger.readmodel import BookRows
     from ledger.transfer import row_state
 
     aggregates: dict[Any, Any] = {}

@@ -23,14 +23,14 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
-from ledger.store import (
+from ledger.readmodel import (
     POSTGRES,
     POSTGRES_APPEND_ONLY_DDL,
     BookRows,
-    LedgerChanged,
     extend_chain,
     read_model_ddl,
 )
+from ledger.store import LedgerChanged
 
 DEFAULT_SCHEMA = "kerang"
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -128,25 +128,6 @@ def schema_has_ledger(env: dict[str, str]) -> bool:
                 splitlines=str(e).strip().splitlines()[0],
             ),
         ) from None
-
-
-@contextmanager
-def snapshot(datastore: Any) -> Iterator[Any]:
-    with (
-        datastore.get_connection() as conn,
-        conn.transaction(),
-        conn.cursor(row_factory=tuple_row) as c,
-    ):
-        c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(datastore.schema)))
-        yield c
-
-
-def query(datastore: Any, sql: str, params: tuple) -> list[tuple]:
-    with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
-        c.execute(SQL("SET search_path TO {0}").format(Identifier(datastore.schema)))
-        c.execute(sql, params)
-        return c.fetchall()
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from ledger.app import LedgerApp
-from ledger.store import BookRows
+from ledger.readmodel import BookRows
 from ledger.transfer import iter_events
 
 

@@ -24,7 +24,7 @@ from ledger.accounts import GUARDED, Posting
 from ledger.domain import Cooperative, Harvest, Repair, Transaction
 from ledger.errors import Busy, NotInitialised, ReadOnly, RefConflict, UnknownRef
 from ledger.i18n import msg
-from ledger.store import BookRows, canonical
+from ledger.readmodel import BookRows, canonical
 
 if TYPE_CHECKING:
     from ledger.app import LedgerApp
