@@ -197,7 +197,6 @@ class Seal:
         return self.cipher.decrypt(base64.b64decode(text[len(SEALED) :])).decode("utf-8")
 
 
-
 @attrs.define
 class BookRows:
     """Read-model rows derived from new events, written with them.
@@ -515,4 +514,3 @@ def _where(account: str, member: str | None) -> tuple[str, tuple]:
     if member is None:
         return "account=?", (account,)
     return "account=? AND member=?", (account, member)
-

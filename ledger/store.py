@@ -139,7 +139,6 @@ def close_ledgers() -> None:
 atexit.register(close_ledgers)
 
 
-
 # ------------------------------------------------------------------ scratch copies
 SCRATCH_PREFIX = "kerang-check-"
 
