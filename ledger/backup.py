@@ -22,6 +22,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
 from ledger.files import atomic_path, connect_readonly, guard_output, sqlite_uri
 from ledger.i18n import msg
+from ledger.location import shown as _shown
 
 PAGE = 5000  # events projected and written per round
 
@@ -56,12 +57,6 @@ def _audit(db: str) -> Any:
     from ledger.audit import audit
 
     return audit(db)
-
-
-def _shown(db: str) -> str:
-    from ledger.app import _shown
-
-    return _shown(db)
 
 
 def backup(db: str, out: str) -> Copied:

@@ -1,16 +1,13 @@
 """PostgreSQL storage: imported only for ``postgresql://`` ledgers.
 
-One schema per cooperative. ``?schema=NAME`` names it; without the parameter the
-schema is ``$KERANG_SCHEMA``, else ``kerang`` — never ``public`` unless asked for
-explicitly (``?schema=public``). An empty ``?schema=``, PostgreSQL's own schemas
-(``pg_*``, ``information_schema``) and a port that is not a port are refused.
+The event store (one schema per cooperative, see ``ledger.location``), its scratch
+copies for ``import --check``, and the read-only auditor's role.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +20,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
+from ledger.location import connect, ledger_env, schema_has_ledger
 from ledger.readmodel import (
     POSTGRES,
     POSTGRES_APPEND_ONLY_DDL,
@@ -31,103 +29,6 @@ from ledger.readmodel import (
     read_model_ddl,
 )
 from ledger.store import LedgerChanged
-
-DEFAULT_SCHEMA = "kerang"
-SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def postgres_env(db: str) -> dict[str, str]:
-    """eventsourcing's PostgreSQL settings for a ``postgresql://`` URL (one reading or a refusal)."""
-    from urllib.parse import parse_qs, unquote, urlparse
-
-    url = urlparse(db)
-    given = parse_qs(url.query, keep_blank_values=True).get("schema")
-    if given is None:
-        schema = os.environ.get("KERANG_SCHEMA") or DEFAULT_SCHEMA
-    elif len(given) > 1:
-        raise InvalidInput("db", msg("--db names ?schema= more than once; give it once."))
-    else:
-        schema = given[0]
-    check_schema(schema)
-    try:
-        port = 5432 if url.port is None else url.port
-    except ValueError:
-        port = 0
-    if not 0 < port < 65536:
-        raise InvalidInput("db", msg("the port in --db must be a whole number from 1 to 65535."))
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
-        "POSTGRES_HOST": url.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(port),
-        "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_SCHEMA": schema,
-        "POSTGRES_CONNECT_TIMEOUT": "10",
-        "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
-    }
-
-
-def check_schema(schema: str) -> None:
-    if not schema:
-        raise InvalidInput(
-            "db",
-            msg(
-                "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.",
-                default=DEFAULT_SCHEMA,
-            ),
-        )
-    if not SCHEMA_NAME.fullmatch(schema):
-        raise InvalidInput(
-            "db",
-            msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
-        )
-    if schema.startswith("pg_") or schema == "information_schema":
-        raise InvalidInput(
-            "db",
-            msg(
-                "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.",
-                schema=schema,
-            ),
-        )
-
-
-def connect(env: dict[str, str], **options: Any) -> Any:
-    """A plain psycopg connection from the ledger's eventsourcing settings."""
-    import psycopg
-
-    return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=10,
-        **options,
-    )
-
-
-def schema_has_ledger(env: dict[str, str]) -> bool:
-    """Whether the schema holds a ledger, asked without creating anything."""
-    import psycopg
-
-    try:
-        with connect(env) as conn:
-            row = conn.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema=%s AND table_name='stored_events'",
-                (env["POSTGRES_SCHEMA"],),
-            ).fetchone()
-            return row is not None
-    except psycopg.OperationalError as e:
-        from ledger.errors import NotInitialised
-
-        raise NotInitialised(
-            "db",
-            msg(
-                "cannot reach the PostgreSQL server ({splitlines}).",
-                splitlines=str(e).strip().splitlines()[0],
-            ),
-        ) from None
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -221,7 +122,7 @@ def checking_ledger(db: str) -> Iterator[Any]:
     from eventsourcing.persistence import IntegrityError
     from psycopg.rows import dict_row
 
-    from ledger.app import LedgerApp, ledger_env
+    from ledger.app import LedgerApp
 
     env = ledger_env(db, write=False)
     source = env["POSTGRES_SCHEMA"]
@@ -288,7 +189,7 @@ def copy_schema(db: str) -> tuple[str, Any]:
     import uuid
     from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-    from ledger.app import ledger_env, open_ledger
+    from ledger.app import open_ledger
 
     env = ledger_env(db, write=False)
     scratch_schema = f"kerang_check_{uuid.uuid4().hex[:12]}"
@@ -358,8 +259,6 @@ def grant_auditor(db: str, role: str) -> Granted:
     bypass row security, and any role that could still write the ledger afterwards
     (an owner, or a member of a role that writes); then nothing is changed."""
     from urllib.parse import urlparse
-
-    from ledger.app import ledger_env
 
     if role == "public" or role.startswith("pg_"):
         raise InvalidInput(

@@ -26,6 +26,7 @@ HEAVY = (
     "ledger.domain",
     "ledger.pgstore",
     "ledger.queries",
+    "ledger.readmodel",
     "ledger.replay",
     "ledger.store",
     "ledger.transfer",
