@@ -79,6 +79,15 @@ READ_MODEL_DDL = (
     "CREATE TABLE IF NOT EXISTS kerang_chain (id BIGINT PRIMARY KEY, link TEXT NOT NULL)",
 )
 
+# The columns of each read-model table as the replay and the audit compare them.
+COLUMNS = {
+    "kerang_refs": ("ref", "kind", "date", "command", "reversed_by", "reversed_on"),
+    "kerang_postings": ("ref", "date", "account", "member", "amount"),
+    "kerang_harvests": ("ref", "date", "bagan", "sign", *HARVEST_FIGURES),
+    "kerang_monthly": ("account", "member", "month", "amount"),
+    "kerang_totals": ("account", "member", "amount"),
+}
+
 # What the database itself lets change once a row is written. No row of any table is
 # ever deleted (or truncated), and every table not named in UPDATABLE is append-only.
 # The documented updates, each part of the design:
@@ -292,6 +301,40 @@ def extend_chain(
     faults.reach("write")  # a crash test may cut the transaction short here
 
 
+# ------------------------------------------------------------------ restore of stored events
+def locked_head(c: Any, dialect: Dialect) -> int:
+    """The last stored event's number, the writers held off until the transaction ends
+    (SQLite's BEGIN IMMEDIATE holds them already)."""
+    if dialect is POSTGRES:
+        c.execute("LOCK TABLE stored_events IN EXCLUSIVE MODE")
+    c.execute(f"SELECT COALESCE(MAX({dialect.seq}), 0) FROM stored_events")
+    return int(c.fetchone()[0])
+
+
+def append_stored(
+    c: Any, dialect: Dialect, events: Sequence[tuple], links: Sequence[tuple[int, str]]
+) -> None:
+    """Stored events copied as they are, their numbers kept, with their chain links:
+    (seq, originator_id, originator_version, topic, state) and (seq, link)."""
+    c.executemany(
+        dialect.sql(
+            f"INSERT INTO stored_events ({dialect.seq}, originator_id, originator_version, "
+            "topic, state) VALUES (?,?,?,?,?)"
+        ),
+        events,
+    )
+    c.executemany(dialect.sql("INSERT INTO kerang_chain (id, link) VALUES (?,?)"), links)
+
+
+def follow_stored(c: Any, dialect: Dialect) -> None:
+    """New events are numbered after the copied ones (PostgreSQL's sequence)."""
+    if dialect is POSTGRES:
+        c.execute(
+            "SELECT setval(pg_get_serial_sequence('stored_events', 'notification_id'), "
+            "GREATEST((SELECT MAX(notification_id) FROM stored_events), 1))"
+        )
+
+
 @attrs.frozen
 class ReadModel:
     """Queries over the read models (through the event store's own connection)."""
@@ -483,6 +526,163 @@ class ReadModel:
                 (*params, first.isoformat(), last.isoformat()),
             )
         ]
+
+    # ------------------------------------------------------------ write-side checks
+    def last_bagan_harvest(self, bagan: str) -> dt.date | None:
+        [(last,)] = self.rows(
+            "SELECT MAX(date) FROM kerang_harvests WHERE bagan = ? AND sign > 0", (bagan,)
+        )
+        return dt.date.fromisoformat(last) if last else None
+
+    def last_repair_date(self) -> dt.date | None:
+        [(last,)] = self.rows("SELECT MAX(date) FROM kerang_refs WHERE kind = 'repair'")
+        return dt.date.fromisoformat(last) if last else None
+
+    # ------------------------------------------------------------ the books (queries)
+    def standing_harvests(self, day: dt.date) -> list[tuple]:
+        """Harvests recorded by ``day`` and not reversed by then, in date order:
+        (ref, date, bagan, gross, costs, net, manager, members, savings, cooperative,
+        command)."""
+        iso = day.isoformat()
+        return [
+            (*row[:-1], self.seal.open(row[-1]))
+            for row in self.rows(
+                "SELECT h.ref, h.date, h.bagan, h.gross, h.costs, h.net, h.manager, h.members, "
+                "h.savings, h.cooperative, r.command FROM kerang_harvests h "
+                "JOIN kerang_refs r ON r.ref = h.ref WHERE h.sign > 0 AND h.date <= ? "
+                "AND (r.reversed_on IS NULL OR r.reversed_on > ?) ORDER BY h.date, h.id",
+                (iso, iso),
+            )
+        ]
+
+    def standing_commands(self, day: dt.date, leaving: Sequence[str]) -> list[tuple[str, str]]:
+        """(kind, command) of every ref recorded by ``day`` and not reversed by then,
+        except the kinds ``leaving``, in date order."""
+        iso = day.isoformat()
+        marks = ", ".join("?" * len(leaving))
+        return [
+            (kind, self.seal.open(command))
+            for kind, command in self.rows(
+                f"SELECT kind, command FROM kerang_refs WHERE kind NOT IN ({marks}) AND date <= ? "
+                "AND (reversed_on IS NULL OR reversed_on > ?) ORDER BY date, id",
+                (*leaving, iso, iso),
+            )
+        ]
+
+    # ------------------------------------------------------------ statements
+    def period_sums(
+        self, first: dt.date, last: dt.date, prefixes: Sequence[str], unrecorded: Sequence[str]
+    ) -> dict[str, int]:
+        """Totals by account of the accounts starting with ``prefixes``, dated
+        ``first``..``last``, leaving out postings under a ref starting with one of
+        ``unrecorded`` that has no recorded command (register entries such as a close)."""
+        likes = " OR ".join(["p.account LIKE ?"] * len(prefixes))
+        skips = " OR ".join(["p.ref LIKE ?"] * len(unrecorded)) or "1=0"
+        return {
+            account: int(total)
+            for account, total in self.rows(
+                "SELECT p.account, SUM(p.amount) FROM kerang_postings p "
+                "LEFT JOIN kerang_refs r ON r.ref = p.ref "
+                f"WHERE ({likes}) AND p.date >= ? AND p.date <= ? "
+                f"AND NOT (r.ref IS NULL AND ({skips})) GROUP BY p.account",
+                (
+                    *(p + "%" for p in prefixes),
+                    first.isoformat(),
+                    last.isoformat(),
+                    *(p + "%" for p in unrecorded),
+                ),
+            )
+        }
+
+    def member_postings(
+        self, member: str, accounts: Sequence[str], last: dt.date
+    ) -> list[tuple[str, str, str, int, str, str | None, str | None]]:
+        """The member's postings on ``accounts`` up to ``last``, in recording order:
+        (date, ref, account, amount, kind, reversed_by, command)."""
+        return [
+            (d, ref, a, int(x), kind, by, None if command is None else self.seal.open(command))
+            for d, ref, a, x, kind, by, command in self.rows(
+                "SELECT p.date, p.ref, p.account, p.amount, COALESCE(r.kind, ''), r.reversed_by, "
+                "r.command FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
+                f"WHERE p.member = ? AND p.account IN ({', '.join('?' * len(accounts))}) "
+                "AND p.date <= ? ORDER BY p.date, p.id",
+                (member, *accounts, last.isoformat()),
+            )
+        ]
+
+    # ------------------------------------------------------------ beancount
+    @contextmanager
+    def ledger_stream(self) -> Iterator[LedgerStream]:
+        """Every sub-ledger, the first date and every posting with its ref, streamed
+        from one read transaction (one snapshot however long the books)."""
+        with self.snapshot() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT account, member FROM kerang_postings ORDER BY account, member"
+            )
+            ledgers = [(str(a), str(m)) for a, m in cursor.fetchall()]
+            cursor.execute("SELECT MIN(date) FROM kerang_postings")
+            (first,) = cursor.fetchone()
+            yield LedgerStream(ledgers, first, self._posting_rows(cursor))
+
+    def _posting_rows(self, cursor: Any) -> Iterator[tuple]:
+        cursor.execute(
+            "SELECT p.ref, p.date, p.account, p.member, p.amount, "
+            "r.date, r.kind, r.command, r.reversed_by, r.reversed_on, c.command "
+            "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
+            "LEFT JOIN kerang_refs c ON c.ref = r.reversed_by ORDER BY p.date, p.id"
+        )
+        opened = self.seal.open
+        for row in iter(cursor.fetchone, None):
+            row = tuple(row)
+            yield (
+                *row[:7],
+                None if row[7] is None else opened(row[7]),
+                *row[8:10],
+                None if row[10] is None else opened(row[10]),
+            )
+
+    # ------------------------------------------------------------ the whole tables (replay)
+    def table(self, name: str) -> list[tuple]:
+        """Every row of a read-model table, its columns as ``COLUMNS`` names them."""
+        return self.rows(f"SELECT {', '.join(COLUMNS[name])} FROM {name}")
+
+    # ------------------------------------------------------------ stored events and chain
+    def stored_page(self, after: int, page: int) -> list[tuple]:
+        """Up to ``page`` stored events recorded after ``after``, with their chain link:
+        (seq, originator_id, originator_version, topic, state, link)."""
+        seq = self.dialect.seq
+        return self.rows(
+            f"SELECT e.{seq}, e.originator_id, e.originator_version, e.topic, e.state, c.link "
+            f"FROM stored_events e LEFT JOIN kerang_chain c ON c.id = e.{seq} WHERE e.{seq} > ? "
+            f"ORDER BY e.{seq} LIMIT ?",
+            (after, page),
+        )
+
+    def stored_head(self) -> tuple[int, int, str | None]:
+        """(how many events are stored, the last one's number, its chain link)."""
+        [(count, last)] = self.rows(f"SELECT COUNT(*), MAX({self.dialect.seq}) FROM stored_events")
+        if not last:
+            return int(count), 0, None
+        found = self.rows("SELECT link FROM kerang_chain WHERE id = ?", (last,))
+        return int(count), int(last), found[0][0] if found else None
+
+    def chain_tail(self) -> tuple[int, str | None]:
+        """The chain's last link: (its event number, 0 when empty; the link)."""
+        [(seq, last)] = self.rows(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM kerang_chain), "
+            "(SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1)"
+        )
+        return int(seq), last
+
+
+@attrs.frozen
+class LedgerStream:
+    """What beancount writes, read in one snapshot: the sub-ledgers (account, member),
+    the first posting's date, and the postings streamed in (date, id) order."""
+
+    ledgers: list[tuple[str, str]]
+    first: str | None
+    rows: Iterator[tuple]
 
 
 @contextmanager
