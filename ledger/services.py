@@ -158,7 +158,7 @@ def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
 def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
     """Refuse a bagan the partners' harvest savings cannot pay (as a repair)."""
     postings = [
-        p for e in coop.pending_events for p in accounts.cooperative_postings(e) if p.member
+        p for e in coop.pending_events for p in projection.cooperative_postings(e) if p.member
     ]
     if postings:
         uow.check_funds(postings, day)
