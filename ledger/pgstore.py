@@ -25,6 +25,7 @@ from ledger.readmodel import (
     POSTGRES,
     POSTGRES_APPEND_ONLY_DDL,
     BookRows,
+    copy_tables,
     extend_chain,
     read_model_ddl,
 )
@@ -97,17 +98,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             return ids
 
 
-TABLES = (
-    "stored_events",
-    "kerang_refs",
-    "kerang_postings",
-    "kerang_monthly",
-    "kerang_totals",
-    "kerang_harvests",
-    "kerang_chain",
-)
-
-
 @contextmanager
 def checking_ledger(db: str) -> Iterator[Any]:
     """A throw-away copy of the ledger inside ONE transaction that is rolled back.
@@ -157,31 +147,8 @@ def checking_ledger(db: str) -> Iterator[Any]:
                 with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
                     conn.execute(statement)
         if has_ledger:
-            for table in TABLES:
-                conn.execute(
-                    SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
-                        Identifier(scratch), Identifier(table), Identifier(source)
-                    )
-                )
-            _follow_sequences(conn, scratch)
+            copy_tables(conn, source, scratch)
         yield app
-
-
-def _follow_sequences(conn: Any, schema: str) -> None:
-    """Serial columns continue after the copied rows."""
-    for table, column in (
-        ("stored_events", "notification_id"),
-        ("kerang_refs", "id"),
-        ("kerang_postings", "id"),
-        ("kerang_harvests", "id"),
-    ):
-        conn.execute(
-            SQL(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), "
-                "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
-            ).format(Identifier(column), Identifier(schema), Identifier(table)),
-            (f"{schema}.{table}", column),
-        )
 
 
 def copy_schema(db: str) -> tuple[str, Any]:
@@ -199,30 +166,10 @@ def copy_schema(db: str) -> tuple[str, Any]:
     scratch = urlunparse(url._replace(query=urlencode(query, doseq=True)))
     open_ledger(scratch, create=True)  # the tables, types and triggers
     with connect(env) as conn:
-        source = env["POSTGRES_SCHEMA"]
-        if not schema_has_ledger(env):  # checking a file for a ledger still to be made
-            tables: tuple[str, ...] = ()
+        if schema_has_ledger(env):  # else: checking a file for a ledger still to be made
+            copy_tables(conn, env["POSTGRES_SCHEMA"], scratch_schema)
         else:
-            tables = TABLES
-        for table in tables:
-            conn.execute(
-                SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
-                    Identifier(scratch_schema), Identifier(table), Identifier(source)
-                )
-            )
-        for table, column in (
-            ("stored_events", "notification_id"),
-            ("kerang_refs", "id"),
-            ("kerang_postings", "id"),
-            ("kerang_harvests", "id"),
-        ):
-            conn.execute(
-                SQL(
-                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
-                    "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
-                ).format(Identifier(column), Identifier(scratch_schema), Identifier(table)),
-                (f"{scratch_schema}.{table}", column),
-            )
+            copy_tables(conn, None, scratch_schema)
 
     def drop() -> None:
         with connect(env) as conn:

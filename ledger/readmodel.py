@@ -301,6 +301,45 @@ def extend_chain(
     faults.reach("write")  # a crash test may cut the transaction short here
 
 
+# ------------------------------------------------------------------ copies of a schema
+TABLES = (
+    "stored_events",
+    "kerang_refs",
+    "kerang_postings",
+    "kerang_monthly",
+    "kerang_totals",
+    "kerang_harvests",
+    "kerang_chain",
+)
+SERIALS = (  # the auto-numbered columns, which go on after the copied rows
+    ("stored_events", "notification_id"),
+    ("kerang_refs", "id"),
+    ("kerang_postings", "id"),
+    ("kerang_harvests", "id"),
+)
+
+
+def copy_tables(conn: Any, source: str | None, target: str) -> None:
+    """Copy every table of the PostgreSQL schema ``source`` (None: nothing to copy)
+    into ``target``, made just now, whose numbering then goes on after the copy."""
+    from psycopg.sql import SQL, Identifier
+
+    for table in TABLES if source is not None else ():
+        conn.execute(
+            SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
+                Identifier(target), Identifier(table), Identifier(source)
+            )
+        )
+    for table, column in SERIALS:
+        conn.execute(
+            SQL(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
+            ).format(Identifier(column), Identifier(target), Identifier(table)),
+            (f"{target}.{table}", column),
+        )
+
+
 # ------------------------------------------------------------------ restore of stored events
 def locked_head(c: Any, dialect: Dialect) -> int:
     """The last stored event's number, the writers held off until the transaction ends
