@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,31 @@ def test_the_ledger_package_has_no_import_cycle() -> None:
     assert "ledger.readmodel" in graph["ledger.store"]
     assert "ledger.app" in graph["ledger.pgstore"]  # inside checking_ledger
     assert cycles(graph) == []
+
+
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.S)
+# Where SQL may be written: the read models (one module for both engines), the two event
+# stores, the probes of where a ledger lives, and the audit, which reads the stored rows
+# on its own as an independent check.
+SQL_HOMES = {
+    "ledger/readmodel.py",
+    "ledger/store.py",
+    "ledger/pgstore.py",
+    "ledger/location.py",
+    "ledger/files.py",
+    "ledger/boundary.py",
+    "ledger/audit/source.py",
+}
+
+
+def test_sql_is_written_only_in_the_storage_modules() -> None:
+    found = []
+    for path in sorted((ROOT / "ledger").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(node, ast.JoinedStr):  # an f-string: its text around the values
+                text = "{}".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if isinstance(text, str) and SQL.search(text) and name not in SQL_HOMES:
+                found.append(f"{name}:{node.lineno}")
+    assert found == []
