@@ -4,7 +4,7 @@
 ledger that lives on PostgreSQL is made by ``tests/backends.py`` (``new_db``, ``clone``),
 so the PostgreSQL run keeps exactly the test modules that import it, directly or through
 a helper module here; a module that never does runs the same code on the same SQLite
-files both times, and runs once, in the SQLite run. The run's header says how many.
+files both times, and runs once, in the SQLite run (the deselected count shows how many).
 """
 
 from __future__ import annotations
