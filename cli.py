@@ -1,23 +1,24 @@
 """The ``kerang`` command: choose the language, build the parser, parse, call one
-function, map errors to exit codes.
+function, render its reply, map errors to exit codes.
 
 The parser is generated (``ledger/cli_parser.py``) from the commands' declarations
 (``ledger/commands.py``) and from the options each package registers beside itself;
 those packages' parts load only when their command runs, so ``kerang --help`` stays
 quick. The handlers live beside their packages (``ledger/cli_reports.py``,
 ``ledger/cli_demo.py``, ``ledger/completion.py``, ``simulation/cli_args.py``,
-``assessment/cli_args.py``) and render through ``ledger/cli_io.py``: with ``--json``
-stdout carries exactly one JSON document. Every failure becomes one sentence on stderr
+``assessment/cli_args.py``) and give back a ``Reply`` (``ledger/cli_io.py``) that is
+rendered here: with ``--json`` stdout carries exactly one JSON document. Every failure becomes one sentence on stderr
 and an exit status (``ledger/boundary.py``): 2 for a refusal, 3 for a bug.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
 from ledger import i18n
-from ledger.cli_io import EXIT_OK, EXIT_REFUSED, new_ledger_file, refuse
+from ledger.cli_io import EXIT_OK, EXIT_REFUSED, Reply, console, emit_json, new_ledger_file, refuse
 from ledger.cli_parser import (
     build_parser,
     check_words,
@@ -68,7 +69,22 @@ def _run(argv: list[str]) -> int:
     if handler is None:  # a group named alone (``kerang member``): its help
         subparser(parser, argv).print_help()
         return EXIT_OK
-    return handler(args)
+    return render(args, handler(args))
+
+
+def render(args: argparse.Namespace, reply: Reply | int) -> int:
+    """A handler's reply as one JSON document with --json, else drawn for people; a
+    handler that wrote its own output (a stream, a key, a refusal) gives its status alone."""
+    if isinstance(reply, int):
+        return reply
+    result, draw, status = reply
+    if args.json:
+        emit_json(result.as_json() if hasattr(result, "as_json") else result)
+    elif isinstance(draw, str):
+        console().print(draw)
+    else:
+        draw(console(), result)
+    return status
 
 
 if __name__ == "__main__":
