@@ -20,20 +20,6 @@ def db_of(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("KERANG_DB") or "kerang.db"
 
 
-def new_ledger_file(argv: list[str]) -> str | None:
-    """The SQLite file the command line names, when it does not exist yet (a refused
-    command removes it again if it was left empty)."""
-    db = os.environ.get("KERANG_DB") or "kerang.db"
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            db = argv[i + 1]
-        elif arg.startswith("--db="):
-            db = arg.split("=", 1)[1]
-    if "://" in db or os.path.lexists(db):
-        return None
-    return db
-
-
 def books_reader(db: str) -> Callable[[Any], Any]:
     """The ledger's read API as a function of the date (the assessment reads only that)."""
     from pathlib import Path
