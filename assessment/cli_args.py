@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from ledger.cli_io import EXIT_REFUSED, books_reader, db_of, emit_json, show
+from ledger.cli_io import EXIT_REFUSED, Reply, books_reader, db_of, emit_json
 from ledger.cli_parser import common
 from ledger.errors import UsageError
 from ledger.i18n import help_text, msg
@@ -57,7 +57,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_cmd_assess)
 
 
-def _cmd_assess(args: argparse.Namespace) -> int:
+def _cmd_assess(args: argparse.Namespace) -> Reply | int:
     import assessment
 
     if args.from_ledger and not (args.before and args.after):
@@ -97,7 +97,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         from assessment.plot import save_pentagon
 
         save_pentagon(result, args.plot)
-    return show(args, result, _render)
+    return Reply(result, _render)
 
 
 def _render(console: Any, result: Any) -> None:

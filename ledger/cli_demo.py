@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from ledger.cli_io import EXIT_CHECK_FAILED, EXIT_OK, bar, books_reader, db_of, show
+from ledger.cli_io import EXIT_CHECK_FAILED, EXIT_OK, Reply, bar, books_reader, db_of
 from ledger.cli_parser import common
 from ledger.i18n import help_text, tr
 
@@ -34,7 +34,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_demo)
 
 
-def _run_demo(args: argparse.Namespace) -> int:
+def _run_demo(args: argparse.Namespace) -> Reply:
     from pathlib import Path
 
     import assessment
@@ -115,4 +115,4 @@ def _run_demo(args: argparse.Namespace) -> int:
                 )
             )
 
-    return show(args, document, render, EXIT_OK if audit.ok else EXIT_CHECK_FAILED)
+    return Reply(document, render, EXIT_OK if audit.ok else EXIT_CHECK_FAILED)

@@ -1,6 +1,6 @@
-"""What every command handler of ``kerang`` reads and writes: the ledger named by
-``--db``, one JSON document with ``--json`` or text drawn for people, a refusal's
-sentence, a progress bar; and the exit statuses they end with."""
+"""What every command handler of ``kerang`` reads and gives back: the ledger named by
+``--db``, its ``Reply`` (rendered by ``cli.py``: one JSON document with ``--json``, else
+text drawn for people), a refusal's sentence, a progress bar, the exit statuses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.errors import UsageError
 from ledger.i18n import msg, tr
@@ -18,20 +18,6 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED = 0, 1, 2
 
 def db_of(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("KERANG_DB") or "kerang.db"
-
-
-def new_ledger_file(argv: list[str]) -> str | None:
-    """The SQLite file the command line names, when it does not exist yet (a refused
-    command removes it again if it was left empty)."""
-    db = os.environ.get("KERANG_DB") or "kerang.db"
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            db = argv[i + 1]
-        elif arg.startswith("--db="):
-            db = arg.split("=", 1)[1]
-    if "://" in db or os.path.lexists(db):
-        return None
-    return db
 
 
 def books_reader(db: str) -> Callable[[Any], Any]:
@@ -45,7 +31,7 @@ def books_reader(db: str) -> Callable[[Any], Any]:
     return lambda as_of: ledger.read_books(db, as_of)
 
 
-def console(args: argparse.Namespace | None = None):
+def console():
     from rich.console import Console
 
     width = os.environ.get("COLUMNS")
@@ -58,17 +44,14 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
-def show(args: argparse.Namespace, result: Any, render: Any, status: int = EXIT_OK) -> int:
-    """``result`` as one JSON document with --json (its ``as_json()``, or the document
-    itself), else for people: ``render(console, result)``, or ``render`` printed when it
-    is a sentence. Returns ``status``."""
-    if args.json:
-        emit_json(result.as_json() if hasattr(result, "as_json") else result)
-    elif isinstance(render, str):
-        console(args).print(render)
-    else:
-        render(console(args), result)
-    return status
+class Reply(NamedTuple):
+    """What a handler gives back for ``cli.py`` to render: its result (a value with
+    ``as_json()``, or the JSON document itself), how to draw it for people
+    (``draw(console, result)``, or a sentence to print), and the exit status."""
+
+    result: Any
+    draw: Callable[[Any, Any], None] | str
+    status: int = EXIT_OK
 
 
 def refuse(code: str, message: str, want_json: bool, **extra: Any) -> int:

@@ -3,8 +3,7 @@
 The ledger's commands come from ``ledger/commands.py``; the reports, forecast,
 assessment, demo and completion add their own options beside their packages
 (``register``), loaded only when their command runs, so ``kerang --help`` stays quick.
-Here too: the language taken off the command line, "did you mean", argparse's own words
-in Bahasa Indonesia, and the guide that a bare ``kerang`` prints.
+Here too: "did you mean" and argparse's own words in Bahasa Indonesia.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 
 from ledger import i18n
 from ledger.errors import UsageError
-from ledger.i18n import help_text, msg, tr
+from ledger.i18n import help_text, msg
 
 
 class Parser(argparse.ArgumentParser):
@@ -233,31 +232,6 @@ def _examples_on_groups(p: argparse.ArgumentParser) -> list[str]:
 
 
 # ---------------------------------------------------------------- reading a command line
-def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
-    """Remove the global ``--lang X`` / ``--lang=X`` wherever it stands on the command line."""
-    rest: list[str] = []
-    lang: str | None = None
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            rest += argv[i:]
-            break
-        if arg == "--lang":
-            if i + 1 >= len(argv):
-                raise UsageError("lang", msg("--lang needs a language: en or id."))
-            lang, i = argv[i + 1], i + 2
-            continue
-        if arg.startswith("--lang="):
-            lang, i = arg.split("=", 1)[1], i + 1
-            continue
-        rest.append(arg)
-        i += 1
-    if lang is not None and lang.strip().lower() not in i18n.LANGUAGES:
-        raise UsageError("lang", msg("--lang must be en or id, not {lang!r}.", lang=lang))
-    return rest, lang
-
-
 def first_word(argv: list[str]) -> str | None:
     """The top-level command named on the command line (global options may precede it)."""
     i = 0
@@ -321,68 +295,3 @@ def check_words(parser: argparse.ArgumentParser, argv: list[str]) -> None:
                 return
             p = children[word]
         i += 1
-
-
-# ---------------------------------------------------------------- kerang alone
-GUIDE = (
-    (
-        "set up",
-        "kerang init --name 'Koperasi Sinar Abadi' --date 2015-01-01",
-        "kerang member add M01 --name 'Ibu Siti'   kerang bagan add B01 --partners M01,M02 --manager 'Pak Budi'",
-    ),
-    (
-        "record",
-        "kerang harvest --ref NOTA-001 --date 2015-06-18 --bagan B01 --kg 3000 --price 10.000",
-        "kerang savings | infaq | loan | repair | cooperative | story | import FILE",
-    ),
-    (
-        "correct",
-        "kerang correct --ref KOREKSI-001 --date 2015-09-03 --reverses NOTA-001 --reason '...'",
-        "kerang reopen 2015 --reason '...'",
-    ),
-    (
-        "report",
-        "kerang summary | statement M01 | balance   [--as-of 2015-12-31] [--json]",
-        "kerang close 2015 --date 2016-01-15   kerang report position | income | infaq | shu",
-    ),
-    (
-        "audit",
-        "kerang audit   kerang export --format jsonl --out ledger.jsonl   kerang verify ledger.jsonl",
-        "kerang head --sign > head.json   kerang audit --head head.json --public-key KEY",
-    ),
-    (
-        "forecast",
-        "kerang forecast --years 10 [--from-ledger]   kerang forecast compare A.toml B.toml",
-        "",
-    ),
-    ("assess", "kerang assess --survey survey.csv [--from-ledger --before ... --after ...]", ""),
-)
-
-
-def guide() -> str:
-    """What ``kerang`` alone prints: the commands grouped by task."""
-    lines = [
-        tr("kerang: ledger, forecast and impact assessment for green-mussel cooperatives."),
-        "",
-    ]
-    labels = {
-        "set up": tr("Set up"),
-        "record": tr("Record"),
-        "correct": tr("Correct"),
-        "report": tr("Report"),
-        "audit": tr("Audit"),
-        "forecast": tr("Forecast"),
-        "assess": tr("Assess"),
-    }
-    width = max(len(v) for v in labels.values()) + 2
-    for task, first, second in GUIDE:
-        lines.append(f"  {labels[task]:<{width}}{first}")
-        if second:
-            lines.append(f"  {'':<{width}}{second}")
-    lines += [
-        "",
-        tr("Try 'kerang demo' for a whole ledger, 'kerang COMMAND --help' for a command's options"),
-        tr("and an example, and '--lang id' (or KERANG_LANG=id) for Bahasa Indonesia."),
-        tr("Shell completion: source <(kerang completion bash)"),
-    ]
-    return "\n".join(lines) + "\n"

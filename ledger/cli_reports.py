@@ -20,12 +20,12 @@ from ledger.cli_io import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    Reply,
     bar,
     date_option,
     db_of,
     emit_json,
     refuse,
-    show,
 )
 
 # name -> (help, example, compute(db, args) -> result, renderer in ledger.report)
@@ -127,14 +127,14 @@ class CliCommand:
     db: bool = True  # takes --db
 
 
-def run_record(args: argparse.Namespace) -> int:
+def run_record(args: argparse.Namespace) -> Reply:
     """Every transaction and set-up command: its fields, from its declaration, recorded."""
     import ledger
     from ledger.commands import from_command_line
     from ledger.report import render_outcome
 
     fields = from_command_line(args.spec, vars(args))
-    return show(args, ledger.record(db_of(args), args.spec.op, **fields), render_outcome)
+    return Reply(ledger.record(db_of(args), args.spec.op, **fields), render_outcome)
 
 
 # ---------------------------------------------------------------- reports
@@ -170,10 +170,10 @@ def _report_options(
     p.set_defaults(handler=lambda args: _run_report(args, compute, render))
 
 
-def _run_report(args: argparse.Namespace, compute: Compute, render: str) -> int:
+def _run_report(args: argparse.Namespace, compute: Compute, render: str) -> Reply:
     from ledger import report
 
-    return show(args, compute(db_of(args), args), getattr(report, render))
+    return Reply(compute(db_of(args), args), getattr(report, render))
 
 
 def _pack_options(p: argparse.ArgumentParser) -> None:
@@ -195,7 +195,7 @@ def _pack_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_pack)
 
 
-def _run_pack(args: argparse.Namespace) -> int:
+def _run_pack(args: argparse.Namespace) -> Reply:
     from ledger import pack
     from ledger.files import guard_output
     from ledger.i18n import tr
@@ -208,7 +208,7 @@ def _run_pack(args: argparse.Namespace) -> int:
     path = pack.write(built, args.out, db=db)
     document = {"out": str(path), "as_of": built.as_of.isoformat(), "head": built.audit.head}
     said = tr("wrote {out}: the books as of {as_of}", out=path, as_of=built.as_of)
-    return show(args, document, said)
+    return Reply(document, said)
 
 
 # ---------------------------------------------------------------- import and export
@@ -218,7 +218,7 @@ def _import_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_import)
 
 
-def _run_import(args: argparse.Namespace) -> int:
+def _run_import(args: argparse.Namespace) -> Reply | int:
     import ledger
     from ledger.i18n import localise
     from ledger.report import render_import
@@ -235,7 +235,7 @@ def _run_import(args: argparse.Namespace) -> int:
             error = {"code": stop.cause_code, "message": message, "line": stop.line}
             emit_json({"error": error, "recorded": stop.recorded})
         return EXIT_REFUSED
-    return show(args, result, render_import)
+    return Reply(result, render_import)
 
 
 def _export_options(p: argparse.ArgumentParser) -> None:
@@ -249,7 +249,7 @@ def _export_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_export)
 
 
-def _run_export(args: argparse.Namespace) -> int:
+def _run_export(args: argparse.Namespace) -> Reply | int:
     import ledger
     from ledger.i18n import tr
 
@@ -261,7 +261,7 @@ def _run_export(args: argparse.Namespace) -> int:
     # the output never touches a ledger and appears complete or not at all
     count = ledger.write_export(db_of(args), args.format, args.out)
     document = {"format": args.format, "out": args.out, "lines": count}
-    return show(args, document, tr("wrote {count} lines to {out}", count=count, out=args.out))
+    return Reply(document, tr("wrote {count} lines to {out}", count=count, out=args.out))
 
 
 # ---------------------------------------------------------------- audit, verify, head
@@ -283,13 +283,13 @@ def _audit_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_audit)
 
 
-def _run_audit(args: argparse.Namespace) -> int:
+def _run_audit(args: argparse.Namespace) -> Reply:
     import ledger
     from ledger.report import render_audit
 
     progress = bar(args, "auditing")
     report = ledger.audit_ledger(db_of(args), args.as_of, progress, args.head, args.public_key)
-    return show(args, report, render_audit, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
+    return Reply(report, render_audit, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
 
 
 def _verify_options(p: argparse.ArgumentParser) -> None:
@@ -298,12 +298,12 @@ def _verify_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_verify)
 
 
-def _run_verify(args: argparse.Namespace) -> int:
+def _run_verify(args: argparse.Namespace) -> Reply:
     import ledger
     from ledger.report import render_verify
 
     report = ledger.verify_log(args.file, args.head, args.public_key)
-    return show(args, report, render_verify, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
+    return Reply(report, render_verify, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
 
 
 def _sign_options(p: argparse.ArgumentParser) -> None:
@@ -311,7 +311,7 @@ def _sign_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_head)
 
 
-def _run_head(args: argparse.Namespace) -> int:
+def _run_head(args: argparse.Namespace) -> Reply | int:
     import ledger
     from ledger.i18n import tr
 
@@ -325,7 +325,7 @@ def _run_head(args: argparse.Namespace) -> int:
         head=found.head,
         date=found.date,
     )
-    return show(args, found, shown)
+    return Reply(found, shown)
 
 
 # ---------------------------------------------------------------- administration
@@ -334,7 +334,7 @@ def _grant_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_run_grant_auditor)
 
 
-def _run_grant_auditor(args: argparse.Namespace) -> int:
+def _run_grant_auditor(args: argparse.Namespace) -> Reply:
     import ledger
     from ledger.i18n import tr
 
@@ -349,7 +349,7 @@ def _run_grant_auditor(args: argparse.Namespace) -> int:
             )
         )
 
-    return show(args, ledger.grant_auditor(db_of(args), args.role), render)
+    return Reply(ledger.grant_auditor(db_of(args), args.role), render)
 
 
 def _keygen_options(p: argparse.ArgumentParser) -> None:
@@ -387,7 +387,7 @@ def _copy_options(option: str, help: str, how: str) -> Callable[[argparse.Argume
     return options
 
 
-def _run_copied(args: argparse.Namespace, how: str, target: str) -> int:
+def _run_copied(args: argparse.Namespace, how: str, target: str) -> Reply | int:
     from ledger import backup
     from ledger.i18n import localise, tr
 
@@ -409,7 +409,7 @@ def _run_copied(args: argparse.Namespace, how: str, target: str) -> int:
             events=copied.events,
             to=copied.to,
         )
-    return show(args, copied, said, EXIT_OK if copied.ok else EXIT_CHECK_FAILED)
+    return Reply(copied, said, EXIT_OK if copied.ok else EXIT_CHECK_FAILED)
 
 
 # ---------------------------------------------------------------- the declarations

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ledger.cli_io import EXIT_OK, date_option, db_of, emit_json, show
+from ledger.cli_io import EXIT_OK, Reply, date_option, db_of, emit_json
 from ledger.cli_parser import common
 from ledger.errors import UsageError
 from ledger.i18n import help_text, msg
@@ -164,7 +164,7 @@ def _last_entry(books: Any) -> Any:
     return max(dates, default=None)
 
 
-def _forecast(args: argparse.Namespace) -> int:
+def _forecast(args: argparse.Namespace) -> Reply | int:
     import simulation
     from simulation import report
 
@@ -200,17 +200,17 @@ def _forecast(args: argparse.Namespace) -> int:
             console.print(tr("[yellow]note[/]: {note}", note=note))
         report.render_forecast(forecast, console)
 
-    return show(args, forecast, render)
+    return Reply(forecast, render)
 
 
-def _forecast_compare(args: argparse.Namespace) -> int:
+def _forecast_compare(args: argparse.Namespace) -> Reply:
     import simulation
     from simulation import report
 
     return _simulated(args, simulation.compare, report.render_comparison, args.a, args.b)
 
 
-def _forecast_sensitivity(args: argparse.Namespace) -> int:
+def _forecast_sensitivity(args: argparse.Namespace) -> Reply:
     import simulation
     from simulation import report
 
@@ -218,16 +218,16 @@ def _forecast_sensitivity(args: argparse.Namespace) -> int:
     return _simulated(args, simulation.sensitivity, report.render_tornado, scenario)
 
 
-def _simulated(args: argparse.Namespace, run: Callable, render: Callable, *given: Any) -> int:
+def _simulated(args: argparse.Namespace, run: Callable, render: Callable, *given: Any) -> Reply:
     """``run(*given, …)`` under a progress bar, shown as JSON or by ``render(result, console)``."""
     from simulation import report
 
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         result = run(*given, progress=progress, **_forecast_common(args))
-    return show(args, result, lambda console, shown: render(shown, console))
+    return Reply(result, lambda console, shown: render(shown, console))
 
 
-def _forecast_backtest(args: argparse.Namespace) -> int:
+def _forecast_backtest(args: argparse.Namespace) -> Reply:
     import ledger
     from simulation import report
     from simulation.backtest import backtest
@@ -250,4 +250,4 @@ def _forecast_backtest(args: argparse.Namespace) -> int:
         seed=getattr(args, "seed", 2019),
         overrides=overrides,
     )
-    return show(args, result, lambda console, shown: report.render_backtest(shown, console))
+    return Reply(result, lambda console, shown: report.render_backtest(shown, console))

@@ -14,13 +14,12 @@ from cli_helpers import kerang
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import cli  # noqa: E402
 from ledger import commands, domain  # noqa: E402
-from ledger.cli_parser import subcommands  # noqa: E402
+from ledger.cli_parser import build_parser, subcommands  # noqa: E402
 
 
 def _parser_of(words: tuple[str, ...]) -> argparse.ArgumentParser:
-    parser = cli.build_parser()
+    parser = build_parser()
     for word in words:
         parser = subcommands(parser)[word]
     return parser
@@ -51,7 +50,7 @@ def test_a_transaction_line_has_the_columns_of_its_declaration() -> None:
 
 def test_every_option_has_help_and_lists_its_choices() -> None:
     lacking = []
-    for path, parser in _walk(cli.build_parser()):
+    for path, parser in _walk(build_parser()):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 continue

@@ -159,8 +159,8 @@ def _help_texts() -> list[str]:
     """Every description and help text of the command line (translated by cli_parser.Parser)."""
     import argparse
 
-    import cli
     from ledger import i18n
+    from ledger.cli_parser import build_parser
 
     i18n.set_language("en")
     texts: list[str] = []
@@ -177,7 +177,7 @@ def _help_texts() -> list[str]:
                 for sub in action.choices.values():
                     walk(sub, seen)
 
-    walk(cli.build_parser(), set())
+    walk(build_parser(), set())
     return texts
 
 
@@ -327,11 +327,11 @@ def _walk(parser, path=()):
 
 
 def test_every_command_help_has_an_example() -> None:
-    import cli
+    from ledger.cli_parser import build_parser
 
     lacking = [
         " ".join(path)
-        for path, p in _walk(cli.build_parser())
+        for path, p in _walk(build_parser())
         if path and "example" not in f"{p.epilog or ''} {p.description or ''}"
     ]
     assert not lacking, lacking
@@ -352,12 +352,12 @@ def test_kerang_alone_shows_a_guide() -> None:
 
 
 def test_bash_completion_names_every_command(tmp_path: Path) -> None:
-    import cli
+    from ledger.cli_parser import build_parser
 
     done = kerang("completion", "bash")
     assert done.returncode == 0
     script = done.stdout
-    for path, _ in _walk(cli.build_parser()):
+    for path, _ in _walk(build_parser()):
         if path:
             assert f'"{" ".join(path)}"' in script, path
     assert "complete -o default -F _kerang kerang" in script

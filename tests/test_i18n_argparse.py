@@ -49,8 +49,8 @@ def test_every_help_text_has_a_translation() -> None:
     """Each command's description and each option's help exists in Bahasa Indonesia."""
     import argparse
 
-    import cli
     from ledger import i18n
+    from ledger.cli_parser import build_parser
     from ledger.i18n_id import ID
 
     i18n.set_language("en")
@@ -72,5 +72,5 @@ def test_every_help_text_has_a_translation() -> None:
                 t for t in texts if t not in ID and t != "show this help message and exit"
             )
 
-    walk(cli.build_parser(), set())
+    walk(build_parser(), set())
     assert not missing, missing
