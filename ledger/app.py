@@ -133,7 +133,7 @@ def check_cipher(app: LedgerApp) -> None:
 
 def __getattr__(name: str) -> Any:
     """The unit of work and the command handlers moved out; their old names still work."""
-    if name in ("Batch", "Outcome"):
+    if name == "Outcome":
         from ledger import services
 
         return getattr(services, name)

@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 from ledger.errors import Refused
-from ledger.i18n import localise, msg
+from ledger.i18n import localise, msg, name_fields
 from ledger.text import display
 
 EXIT_REFUSED, EXIT_BUG = 2, 3
@@ -30,7 +30,7 @@ def explain(error: BaseException, argv: list[str]) -> tuple[str, str, int]:
     if isinstance(error, Refused) or (
         type(error).__name__ == "UsageError" and hasattr(error, "message")
     ):
-        return error.code, display(localise(error.message)), EXIT_REFUSED
+        return error.code, sentence(error.message), EXIT_REFUSED
     known = next(filter(None, map(_known, _chain(error))), None)
     if known is not None:
         return known[0], display(localise(known[1])), EXIT_REFUSED
@@ -49,6 +49,17 @@ def explain(error: BaseException, argv: list[str]) -> tuple[str, str, int]:
         ),
         EXIT_BUG,
     )
+
+
+def option(name: str) -> str:
+    """A field as the command line knows it: its option."""
+    return "--" + name.replace("_", "-")
+
+
+def sentence(message: str) -> str:
+    """A refusal's sentence for the command line: its fields shown as options, in the
+    chosen language, safe for a terminal."""
+    return display(localise(name_fields(message, option)))
 
 
 def _chain(error: BaseException) -> list[BaseException]:

@@ -47,7 +47,11 @@ def where(parser: argparse.ArgumentParser, message: str) -> str:
     """``member add: message.`` — the one ``kerang:`` prefix is the caller's."""
     words = parser.prog.removeprefix("kerang").strip()
     if message.endswith(("?", ".")):  # a sentence of its own
-        return msg("{prog}: {message}", prog=words, message=message) if words else message
+        return (
+            msg("{prog}: {message}", prog=words, message=message)
+            if words
+            else msg("{message}", message=message)
+        )
     if words:
         return msg("{prog}: {message}.", prog=words, message=message)
     return msg("{message}.", message=message)

@@ -59,7 +59,7 @@ def raw(value: object, field: str) -> object:
 def ref(value: object, field: str) -> str:
     ref = require_text(value, field)
     if len(ref) > 120:
-        raise InvalidInput(field, msg("--ref must be at most 120 characters."))
+        raise InvalidInput(field, "{field} must be at most 120 characters.")
     return ref
 
 
@@ -68,11 +68,8 @@ def identifier(value: object, field: str) -> str:
     if any(ch.isspace() or ch in ",;" for ch in text) or len(text) > 40:
         raise InvalidInput(
             field,
-            msg(
-                "--{field} {text!r} must be a short code without spaces, commas or semicolons.",
-                field=field,
-                text=text,
-            ),
+            "{field} {text!r} must be a short code without spaces, commas or semicolons.",
+            text=text,
         )
     return text
 
@@ -82,7 +79,7 @@ def identifiers(value: object, field: str) -> list[str]:
     if isinstance(value, str):
         value = [p for p in (x.strip() for x in value.replace(";", ",").split(",")) if p]
     if not isinstance(value, list | tuple):
-        raise InvalidInput(field, msg("--partners must list member IDs separated by commas."))
+        raise InvalidInput(field, "{field} must list member IDs separated by commas.")
     return [identifier(p, field) for p in value]
 
 
@@ -106,11 +103,9 @@ def savings_kind(value: object, field: str) -> str:
     if value not in SAVINGS_KINDS:
         raise InvalidInput(
             field,
-            msg(
-                "--kind must be one of {names}, not {value!r}.",
-                names=", ".join(SAVINGS_KINDS),
-                value=value,
-            ),
+            "{field} must be one of {names}, not {value!r}.",
+            names=", ".join(SAVINGS_KINDS),
+            value=value,
         )
     return str(value)
 
@@ -137,7 +132,7 @@ def days(value: object, field: str) -> int:
     text = str(value).strip() if not isinstance(value, bool) else ""
     if not (text.isdigit() and text.isascii() and 1 <= int(text) <= 31):
         raise InvalidInput(
-            field, msg("--days must be a whole number of days 1..31, not {value!r}.", value=value)
+            field, "{field} must be a whole number of days 1..31, not {value!r}.", value=value
         )
     return int(text)
 
@@ -149,9 +144,7 @@ def flag(value: object, field: str) -> bool | None:
         return True
     if value is False or text in ("false", "no", "tidak", "0"):
         return None
-    raise InvalidInput(
-        field, msg("--{field} takes true or false, not {value!r}.", field=field, value=value)
-    )
+    raise InvalidInput(field, "{field} takes true or false, not {value!r}.", value=value)
 
 
 def policy(value: object, field: str) -> Any:
@@ -710,7 +703,7 @@ def read(op: object, fields: Mapping[str, Any]) -> tuple[Command, dict[str, Any]
         if f.name in given:
             values[f.name] = f.reader(given[f.name], f.name)
         elif f.required:
-            raise InvalidInput(f.name, msg("{op} needs --{name}.", op=op, name=f.name))
+            raise InvalidInput(f.name, "{op} needs {field}.", op=op)
         else:
             values[f.name] = f.default() if f.default else None
     return spec, values

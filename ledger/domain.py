@@ -35,7 +35,7 @@ from ledger.errors import (
     UnknownBagan,
     UnknownMember,
 )
-from ledger.i18n import msg
+from ledger.i18n import FieldName, msg
 from ledger.money import checked_gross
 from ledger.split import Policy, Split
 from ledger.views import SAVINGS_KINDS as SAVINGS_KINDS  # the kinds of savings
@@ -73,11 +73,9 @@ class Cooperative(Aggregate):
         if current is None:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before the ledger started ({started}).",
-                    day=day,
-                    started=self.started,
-                ),
+                "{field} {day} is before the ledger started ({started}).",
+                day=day,
+                started=self.started,
             )
         return Policy(**current)
 
@@ -86,8 +84,7 @@ class Cooperative(Aggregate):
             return self.members[member_id]
         except KeyError:
             raise UnknownMember(
-                field,
-                msg("--{field} {member_id!r} is not a member.", field=field, member_id=member_id),
+                field, "{field} {member_id!r} is not a member.", member_id=member_id
             ) from None
 
     def active_member(self, member_id: str, day: dt.date, field: str = "member") -> dict[str, Any]:
@@ -95,12 +92,10 @@ class Cooperative(Aggregate):
         if day < m["joined"]:
             raise MemberInactive(
                 "date",
-                msg(
-                    "--date {day} is before member {member_id} joined ({joined}).",
-                    day=day,
-                    member_id=member_id,
-                    joined=m["joined"],
-                ),
+                "{field} {day} is before member {member_id} joined ({joined}).",
+                day=day,
+                member_id=member_id,
+                joined=m["joined"],
             )
         if m["left"] is not None:  # settled and closed, whatever the date
             raise MemberInactive(
@@ -145,12 +140,10 @@ class Cooperative(Aggregate):
         if day < info["added"]:
             raise InvalidInput(
                 "date",
-                msg(
-                    "--date {day} is before bagan {bagan_id} was added ({added}).",
-                    day=day,
-                    bagan_id=bagan_id,
-                    added=info["added"],
-                ),
+                "{field} {day} is before bagan {bagan_id} was added ({added}).",
+                day=day,
+                bagan_id=bagan_id,
+                added=info["added"],
             )
         return info
 
@@ -159,7 +152,7 @@ class Cooperative(Aggregate):
             return self.bagan[bagan_id]
         except KeyError:
             raise UnknownBagan(
-                "bagan", msg("--bagan {bagan_id!r} is not a registered bagan.", bagan_id=bagan_id)
+                "bagan", "{field} {bagan_id!r} is not a registered bagan.", bagan_id=bagan_id
             ) from None
 
     def check_date(self, day: dt.date, field: str = "date") -> None:
@@ -167,24 +160,18 @@ class Cooperative(Aggregate):
         if day < self.started:
             raise DateError(
                 field,
-                msg(
-                    "--{field} {day} is before the ledger started ({started}).",
-                    field=field,
-                    day=day,
-                    started=self.started,
-                ),
+                "{field} {day} is before the ledger started ({started}).",
+                day=day,
+                started=self.started,
             )
         closed = self.closed.get(day.year)
         if closed is not None:
             raise PeriodClosed(
                 field,
-                msg(
-                    "--{field} {day} is in {year}, which was closed on {closed}; record 'kerang reopen {year} --reason ...' first.",
-                    field=field,
-                    day=day,
-                    year=day.year,
-                    closed=closed,
-                ),
+                "{field} {day} is in {year}, which was closed on {closed}; record 'kerang reopen {year} --reason ...' first.",
+                day=day,
+                year=day.year,
+                closed=closed,
             )
 
     # ------------------------------------------------------- year-end close
@@ -266,11 +253,9 @@ class Cooperative(Aggregate):
         if day <= dt.date(year, 12, 31):
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is not after the end of {year}; a year is closed after it ends.",
-                    day=day,
-                    year=year,
-                ),
+                "{field} {day} is not after the end of {year}; a year is closed after it ends.",
+                day=day,
+                year=year,
             )
         if year - 1 >= self.started.year and year - 1 not in self.closed:
             raise PeriodClosed(
@@ -282,12 +267,10 @@ class Cooperative(Aggregate):
         if log and day < log[-1]["day"]:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before {year} was reopened ({day2}).",
-                    day=day,
-                    year=year,
-                    day2=log[-1]["day"],
-                ),
+                "{field} {day} is before {year} was reopened ({day2}).",
+                day=day,
+                year=year,
+                day2=log[-1]["day"],
             )
         self.check_date(day)
         return True
@@ -298,12 +281,10 @@ class Cooperative(Aggregate):
         if day < self.closed[year]:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before {year} was closed ({closed}).",
-                    day=day,
-                    year=year,
-                    closed=self.closed[year],
-                ),
+                "{field} {day} is before {year} was closed ({closed}).",
+                day=day,
+                year=year,
+                closed=self.closed[year],
             )
         self.check_date(day)
 
@@ -447,9 +428,11 @@ class Cooperative(Aggregate):
         """What a settlement of ``year``'s SHU moves, member by member; refused when
         the year is not closed, the day is before its close, or nothing is owed."""
         if to not in SHU_SETTLEMENTS:
-            raise InvalidInput("to", msg("--to must be cash or sukarela, not {to!r}.", to=to))
+            raise InvalidInput("to", "{field} must be cash or sukarela, not {to!r}.", to=to)
         if (member is None) == (not everyone):
-            raise InvalidInput("member", msg("shu settle needs either --member ID or --all."))
+            raise InvalidInput(
+                "member", "shu settle needs either {field} or {all}.", all=FieldName("all")
+            )
         if year not in self.closed:
             raise PeriodClosed(
                 "year",
@@ -511,11 +494,9 @@ class Cooperative(Aggregate):
         if last_harvest is not None and effective <= last_harvest:
             raise PolicyError(
                 "from",
-                msg(
-                    "--from {effective} would change harvests already recorded on or after it (the last on {last_harvest}); a policy never applies retroactively.",
-                    effective=effective,
-                    last_harvest=last_harvest,
-                ),
+                "{field} {effective} would change harvests already recorded on or after it (the last on {last_harvest}); a policy never applies retroactively.",
+                effective=effective,
+                last_harvest=last_harvest,
             )
         self._policy_set(effective=effective, policy=policy.as_dict())
         return True
@@ -565,12 +546,10 @@ class Cooperative(Aggregate):
         if last is not None and day < last and m["left"] is None:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before member {mid}'s last recorded transaction ({last}).",
-                    day=day,
-                    mid=member_id,
-                    last=last,
-                ),
+                "{field} {day} is before member {mid}'s last recorded transaction ({last}).",
+                day=day,
+                mid=member_id,
+                last=last,
             )
         if m["left"] is not None:
             if m["left"] == day:
@@ -587,12 +566,10 @@ class Cooperative(Aggregate):
         if day < m["joined"]:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before member {member_id} joined ({joined}).",
-                    day=day,
-                    member_id=member_id,
-                    joined=m["joined"],
-                ),
+                "{field} {day} is before member {member_id} joined ({joined}).",
+                day=day,
+                member_id=member_id,
+                joined=m["joined"],
             )
         partner_of = [b for b, info in self.bagan.items() if member_id in info["partners"]]
         if partner_of:
@@ -631,11 +608,10 @@ class Cooperative(Aggregate):
         paid_by: str = "grant",
     ) -> bool:
         if not partners:
-            raise InvalidInput("partners", msg("--partners must name at least one member."))
+            raise InvalidInput("partners", "{field} must name at least one member.")
         if len(set(partners)) != len(partners):
             raise InvalidInput(
-                "partners",
-                msg("--partners names a member twice ({names}).", names=",".join(partners)),
+                "partners", "{field} names a member twice ({names}).", names=",".join(partners)
             )
         known = self.bagan.get(bagan_id)
         if known is not None:
@@ -664,7 +640,9 @@ class Cooperative(Aggregate):
         if paid_by != "grant" and not cost:
             raise InvalidInput(
                 "cost",
-                msg("--paid-by {paid_by} needs the bagan's --cost.", paid_by=paid_by),
+                "{paid_by_field} {paid_by} needs the bagan's {field}.",
+                paid_by_field=FieldName("paid_by"),
+                paid_by=paid_by,
             )
         self._bagan_added(
             bagan_id=bagan_id, partners=sorted(partners), manager=manager, added=added, cost=cost
@@ -710,11 +688,9 @@ class Cooperative(Aggregate):
         if reason not in RETIRE_REASONS:
             raise InvalidInput(
                 "reason",
-                msg(
-                    "--reason must be one of {names}, not {reason!r}.",
-                    names=", ".join(RETIRE_REASONS),
-                    reason=reason,
-                ),
+                "{field} must be one of {names}, not {reason!r}.",
+                names=", ".join(RETIRE_REASONS),
+                reason=reason,
             )
         if [day, reason] in info.get("life", []):
             return False  # this retirement is recorded already (and perhaps rebuilt since)
@@ -737,12 +713,10 @@ class Cooperative(Aggregate):
         if day < info["added"]:
             raise InvalidInput(
                 "date",
-                msg(
-                    "--date {day} is before bagan {bagan_id} was added ({added}).",
-                    day=day,
-                    bagan_id=bagan_id,
-                    added=info["added"],
-                ),
+                "{field} {day} is before bagan {bagan_id} was added ({added}).",
+                day=day,
+                bagan_id=bagan_id,
+                added=info["added"],
             )
         self._bagan_retired(bagan_id=bagan_id, day=day, reason=reason, note=note)
         return True
@@ -763,12 +737,10 @@ class Cooperative(Aggregate):
         if day < info["added"]:
             raise InvalidInput(
                 "date",
-                msg(
-                    "--date {day} is before bagan {bagan_id} was added ({added}).",
-                    day=day,
-                    bagan_id=bagan_id,
-                    added=info["added"],
-                ),
+                "{field} {day} is before bagan {bagan_id} was added ({added}).",
+                day=day,
+                bagan_id=bagan_id,
+                added=info["added"],
             )
         self._bagan_rebuilt(
             bagan_id=bagan_id,
@@ -799,12 +771,10 @@ class Cooperative(Aggregate):
         if day < m["joined"]:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before member {member_id} joined ({joined}).",
-                    day=day,
-                    member_id=member_id,
-                    joined=m["joined"],
-                ),
+                "{field} {day} is before member {member_id} joined ({joined}).",
+                day=day,
+                member_id=member_id,
+                joined=m["joined"],
             )
         self._member_renamed(member_id=member_id, name=name, day=day)
         return True
@@ -833,11 +803,10 @@ class Cooperative(Aggregate):
         ``last_use`` is the bagan's latest harvest or repair already recorded)."""
         info = self.a_bagan(bagan_id)
         if not partners:
-            raise InvalidInput("partners", msg("--partners must name at least one member."))
+            raise InvalidInput("partners", "{field} must name at least one member.")
         if len(set(partners)) != len(partners):
             raise InvalidInput(
-                "partners",
-                msg("--partners names a member twice ({names}).", names=",".join(partners)),
+                "partners", "{field} names a member twice ({names}).", names=",".join(partners)
             )
         history = info.get("history", [[info["added"], info["partners"]]])
         if [effective, sorted(partners)] in history:
@@ -857,24 +826,18 @@ class Cooperative(Aggregate):
         if effective < info["added"]:
             raise DateError(
                 "from",
-                msg(
-                    "--from {day} is before bagan {bagan_id} was added ({added}).",
-                    day=effective,
-                    bagan_id=bagan_id,
-                    added=info["added"],
-                ),
+                "{field} {day} is before bagan {bagan_id} was added ({added}).",
+                day=effective,
+                bagan_id=bagan_id,
+                added=info["added"],
             )
         if last_use is not None and effective <= last_use:
             raise InvalidInput(
                 "from",
-                msg(
-                    "--from {day}: bagan {bagan_id} has harvests or repairs recorded on or "
-                    "after it (the last on {last}); a partner change never applies "
-                    "retroactively.",
-                    day=effective,
-                    bagan_id=bagan_id,
-                    last=last_use,
-                ),
+                "{field} {day}: bagan {bagan_id} has harvests or repairs recorded on or after it (the last on {last}); a partner change never applies retroactively.",
+                day=effective,
+                bagan_id=bagan_id,
+                last=last_use,
             )
         for p in partners:
             self.active_member(p, effective, "partners")
@@ -900,11 +863,9 @@ def payer(paid_by: str) -> str:
     if paid_by not in PAYERS:
         raise InvalidInput(
             "paid_by",
-            msg(
-                "--paid-by must be one of {names}, not {paid_by!r}.",
-                names=", ".join(PAYERS),
-                paid_by=paid_by,
-            ),
+            "{field} must be one of {names}, not {paid_by!r}.",
+            names=", ".join(PAYERS),
+            paid_by=paid_by,
         )
     return paid_by
 
@@ -922,7 +883,10 @@ def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int)
     if revenue is not None:
         if kg is not None or price is not None:
             raise InvalidInput(
-                "revenue", msg("give either --kg and --price or --revenue, not both.")
+                "revenue",
+                "give either {kg} and {price} or {field}, not both.",
+                kg=FieldName("kg"),
+                price=FieldName("price"),
             )
         gross = revenue
     else:
@@ -930,17 +894,16 @@ def sale(kg: Decimal | None, price: int | None, revenue: int | None, costs: int)
             missing = "kg" if kg is None else "price"
             raise InvalidInput(
                 missing,
-                msg("--{missing} is required (or give --revenue instead).", missing=missing),
+                "{field} is required (or give {revenue} instead).",
+                revenue=FieldName("revenue"),
             )
         gross = checked_gross(kg, price)
     if costs > gross:
         raise InvalidInput(
             "costs",
-            msg(
-                "--costs {cost} are more than the gross proceeds ({gross}).",
-                cost=costs,
-                gross=gross,
-            ),
+            "{field} {cost} are more than the gross proceeds ({gross}).",
+            cost=costs,
+            gross=gross,
         )
     return gross, gross - costs
 
@@ -1042,11 +1005,9 @@ class Transaction(Aggregate):
         if day < self.date:
             raise DateError(
                 "date",
-                msg(
-                    "--date {day} is before the transaction it reverses ({date}).",
-                    day=day,
-                    date=self.date,
-                ),
+                "{field} {day} is before the transaction it reverses ({date}).",
+                day=day,
+                date=self.date,
             )
 
     @event("Reversed")
@@ -1224,7 +1185,7 @@ class Correction(Transaction):
     def check_target(ref: str, target: str) -> None:
         """A correction reverses another transaction, never itself."""
         if target == ref:
-            raise InvalidInput("reverses", msg("--reverses must name another transaction's ref."))
+            raise InvalidInput("reverses", "{field} must name another transaction's ref.")
 
     @event("Recorded")
     def __init__(
@@ -1356,31 +1317,37 @@ def check_funds(
             continue
         have = available(account, None if account == INFAQ_FUND else member, day)
         if amount > have:
-            raise InsufficientFunds("amount", _shortfall(account, member, amount, have, day))
+            raise _shortfall(account, member, amount, have, day)
 
 
-def _shortfall(account: str, member: str, amount: int, have: int, day: dt.date) -> str:
+def _shortfall(
+    account: str, member: str, amount: int, have: int, day: dt.date
+) -> InsufficientFunds:
+    """The refusal of ``amount`` taken from a balance that has only ``have``."""
     from ledger.accounts import INFAQ_FUND, LOANS
     from ledger.money import format_rupiah
 
     need, avail = format_rupiah(amount), format_rupiah(max(have, 0))
     if account == INFAQ_FUND:
-        return msg(
-            "--amount {need} is more than the infaq fund holds from {day} on ({avail}).",
+        return InsufficientFunds(
+            "amount",
+            "{field} {need} is more than the infaq fund holds from {day} on ({avail}).",
             need=need,
             day=day,
             avail=avail,
         )
     if account == LOANS:
-        return msg(
-            "--amount {need} is more than member {member}'s outstanding loan from {day} on ({avail}).",
+        return InsufficientFunds(
+            "amount",
+            "{field} {need} is more than member {member}'s outstanding loan from {day} on ({avail}).",
             need=need,
             member=member,
             day=day,
             avail=avail,
         )
-    return msg(
-        "--amount {need} would take member {member}'s {kind} savings below zero "
+    return InsufficientFunds(
+        "amount",
+        "{field} {need} would take member {member}'s {kind} savings below zero "
         "(available from {day} on: {avail}).",
         need=need,
         member=member,

@@ -1,17 +1,30 @@
-"""Named refusals. Every one is a user-facing sentence naming the field at fault.
+"""Named refusals: the field at fault, a sentence's template and its values.
 
-The CLI maps any ``Refused`` to exit status 2 and prints ``str(error)``.
+A refusal names its field as ``{field}`` in the template; each edge shows the field
+its user's way (``ledger.i18n.name_fields``): the command line as ``--date``, an import
+as its column, the Python API (``str(error)``) by the bare name. The CLI maps any
+``Refused`` to exit status 2.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from ledger.i18n import FieldName, Message
+
 
 class Refused(Exception):
-    """A command that was rejected; nothing was written."""
+    """A command that was rejected; nothing was written.
+
+    ``Refused(field, template, **values)``: ``{field}`` in the template is the field,
+    shown by the edge; a ready ``Message`` is taken as it is.
+    """
 
     code = "rejected"
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, /, **values: Any) -> None:
+        if not isinstance(message, Message):
+            message = Message(message, {"field": FieldName(field), **values})
         super().__init__(message)
         self.field = field
         self.message = message

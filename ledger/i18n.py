@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,27 @@ class Message(str):
 
     def localised(self, lang: str | None = None) -> str:
         return _format(self.template, self.values, lang or language())
+
+
+class FieldName(str):
+    """A field named in a sentence: shown bare here; each edge shows it its own way
+    (``name_fields``): ``--date`` on the command line, a column in an import."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple:
+        return (FieldName, (str(self),))
+
+
+def name_fields(text: Any, show: Callable[[str], Any]) -> Any:
+    """``text`` with every field it names shown by ``show(name)`` (nested sentences too)."""
+    if not isinstance(text, Message):
+        return text
+    values = {
+        k: show(str(v)) if isinstance(v, FieldName) else name_fields(v, show)
+        for k, v in text.values.items()
+    }
+    return Message(text.template, values)
 
 
 def set_language(lang: str | None) -> str:

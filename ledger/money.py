@@ -73,9 +73,7 @@ def parse_rupiah(value: object, field: str, *, allow_zero: bool = True) -> int:
     ambiguous texts (both readings named) and amounts above ``MAX_RUPIAH``.
     """
     if isinstance(value, bool):
-        raise InvalidInput(
-            field, msg("--{field} must be whole rupiah, not {value!r}.", field=field, value=value)
-        )
+        raise InvalidInput(field, "{field} must be whole rupiah, not {value!r}.", value=value)
     if isinstance(value, int):
         amount = value
     elif isinstance(value, Decimal | float):
@@ -83,9 +81,7 @@ def parse_rupiah(value: object, field: str, *, allow_zero: bool = True) -> int:
     elif isinstance(value, str):
         amount = _parse_rupiah_text(value, field)
     else:
-        raise InvalidInput(
-            field, msg("--{field} must be whole rupiah, not {value!r}.", field=field, value=value)
-        )
+        raise InvalidInput(field, "{field} must be whole rupiah, not {value!r}.", value=value)
     return _bounded(amount, field, value, allow_zero)
 
 
@@ -93,20 +89,12 @@ def _integral(value: Decimal | float, field: str) -> int:
     """A JSON number where whole rupiah are meant: finite and integral."""
     number = Decimal(repr(value)) if isinstance(value, float) else value
     if not number.is_finite():
-        raise InvalidInput(
-            field,
-            msg("--{field} must be a finite number, not {value}.", field=field, value=value),
-        )
+        raise InvalidInput(field, "{field} must be a finite number, not {value}.", value=value)
     if abs(number) > MAX_RUPIAH:  # before to_integral: 1e400 must not be expanded
         raise _too_large(field, value)
     if number != number.to_integral_value():
         raise InvalidInput(
-            field,
-            msg(
-                "--{field} must be whole rupiah; {value} has a fraction.",
-                field=field,
-                value=value,
-            ),
+            field, "{field} must be whole rupiah; {value} has a fraction.", value=value
         )
     return int(number)
 
@@ -115,24 +103,19 @@ def _too_large(field: str, value: object) -> InvalidInput:
     shown = value if len(str(value)) <= _LONGEST_NUMBER else f"{str(value)[:20]}…"
     return InvalidInput(
         field,
-        msg(
-            "--{field} {value} is more than the largest amount kerang records ({limit}).",
-            field=field,
-            value=shown,
-            limit=format_rupiah(MAX_RUPIAH),
-        ),
+        "{field} {value} is more than the largest amount kerang records ({limit}).",
+        value=shown,
+        limit=format_rupiah(MAX_RUPIAH),
     )
 
 
 def _bounded(amount: int, field: str, value: object, allow_zero: bool) -> int:
     if amount < 0:
-        raise InvalidInput(
-            field, msg("--{field} must not be negative ({value}).", field=field, value=value)
-        )
+        raise InvalidInput(field, "{field} must not be negative ({value}).", value=value)
     if amount > MAX_RUPIAH:
         raise _too_large(field, value)
     if amount == 0 and not allow_zero:
-        raise InvalidInput(field, msg("--{field} must be more than zero.", field=field))
+        raise InvalidInput(field, "{field} must be more than zero.")
     return amount
 
 
@@ -140,20 +123,11 @@ def _not_a_number(field: str, raw: str, what: str) -> InvalidInput:
     if what == "money":
         return InvalidInput(
             field,
-            msg(
-                "--{field} must be a whole number of rupiah such as 1500000 or 1.500.000, "
-                "not {raw!r}.",
-                field=field,
-                raw=raw,
-            ),
+            "{field} must be a whole number of rupiah such as 1500000 or 1.500.000, not {raw!r}.",
+            raw=raw,
         )
     return InvalidInput(
-        field,
-        msg(
-            "--{field} must be a number of kilograms such as 2750 or 2750,5, not {raw!r}.",
-            field=field,
-            raw=raw,
-        ),
+        field, "{field} must be a number of kilograms such as 2750 or 2750,5, not {raw!r}.", raw=raw
     )
 
 
@@ -163,20 +137,15 @@ def _number_text(text: str, field: str, what: str) -> tuple[str, str]:
     if len(raw) > _LONGEST_NUMBER:
         raise InvalidInput(
             field,
-            msg(
-                "--{field} is {length} characters long; a number has at most {limit}.",
-                field=field,
-                length=len(raw),
-                limit=_LONGEST_NUMBER,
-            ),
+            "{field} is {length} characters long; a number has at most {limit}.",
+            length=len(raw),
+            limit=_LONGEST_NUMBER,
         )
     body = raw
     if what == "money" and (m := _CURRENCY.match(body)):
         body = body[m.end() :]
     if body.startswith("-") or body.startswith("−"):
-        raise InvalidInput(
-            field, msg("--{field} must not be negative ({raw}).", field=field, raw=raw)
-        )
+        raise InvalidInput(field, "{field} must not be negative ({raw}).", raw=raw)
     if body.startswith("+"):
         body = body[1:]
     if what == "money" and body.endswith(",-"):  # Rp 1.500.000,- : no cents
@@ -195,25 +164,17 @@ def _read(text: str, field: str, what: str) -> Decimal:
         first, second = (_show(v, money=money) for v in values)
         raise InvalidInput(
             field,
-            msg(
-                "--{field} {raw!r} has two readings, {first} or {second}; write the one "
-                "you mean as shown.",
-                field=field,
-                raw=raw,
-                first=first,
-                second=second,
-            ),
+            "{field} {raw!r} has two readings, {first} or {second}; write the one you mean as shown.",
+            raw=raw,
+            first=first,
+            second=second,
         )
     if not values:
         if money and re.fullmatch(r"[0-9.,_]+", body):
             raise InvalidInput(
                 field,
-                msg(
-                    "--{field} must be whole rupiah such as 1500000 or 1.500.000; {raw!r} has "
-                    "a fraction or misplaced separators.",
-                    field=field,
-                    raw=raw,
-                ),
+                "{field} must be whole rupiah such as 1500000 or 1.500.000; {raw!r} has a fraction or misplaced separators.",
+                raw=raw,
             )
         raise _not_a_number(field, raw, what)
     return values[0]
@@ -225,12 +186,8 @@ def _parse_rupiah_text(text: str, field: str) -> int:
     if value != value.to_integral_value():
         raise InvalidInput(
             field,
-            msg(
-                "--{field} must be whole rupiah such as 1500000 or 1.500.000; {raw!r} has "
-                "a fraction or misplaced separators.",
-                field=field,
-                raw=raw,
-            ),
+            "{field} must be whole rupiah such as 1500000 or 1.500.000; {raw!r} has a fraction or misplaced separators.",
+            raw=raw,
         )
     return int(value)
 
@@ -242,42 +199,31 @@ def parse_kg(value: object, field: str = "kg") -> Decimal:
     have two readings (2,5 kg or 2.500 kg) and are refused naming both.
     """
     if isinstance(value, bool):
-        raise InvalidInput(field, msg("--{field} must be a number of kilograms.", field=field))
+        raise InvalidInput(field, "{field} must be a number of kilograms.")
     if isinstance(value, int):
         kg = Decimal(value)
     elif isinstance(value, float | Decimal):
         kg = Decimal(repr(value)) if isinstance(value, float) else value
         if not kg.is_finite():
-            raise InvalidInput(
-                field,
-                msg("--{field} must be a finite number, not {value}.", field=field, value=value),
-            )
+            raise InvalidInput(field, "{field} must be a finite number, not {value}.", value=value)
     elif isinstance(value, str):
         kg = _read(value, field, "kg")
     else:
-        raise InvalidInput(field, msg("--{field} must be a number of kilograms.", field=field))
+        raise InvalidInput(field, "{field} must be a number of kilograms.")
     if kg <= 0:
-        raise InvalidInput(
-            field, msg("--{field} must be more than zero ({value}).", field=field, value=value)
-        )
+        raise InvalidInput(field, "{field} must be more than zero ({value}).", value=value)
     if kg > MAX_KG:
         raise InvalidInput(
             field,
-            msg(
-                "--{field} {value} is more than the largest harvest kerang records ({limit} kg).",
-                field=field,
-                value=value if len(str(value)) <= _LONGEST_NUMBER else f"{str(value)[:20]}…",
-                limit=format_kg(MAX_KG, "id"),
-            ),
+            "{field} {value} is more than the largest harvest kerang records ({limit} kg).",
+            value=value if len(str(value)) <= _LONGEST_NUMBER else f"{str(value)[:20]}…",
+            limit=format_kg(MAX_KG, "id"),
         )
     if kg != kg.quantize(Decimal(1).scaleb(-KG_DECIMALS), rounding=ROUND_HALF_UP):
         raise InvalidInput(
             field,
-            msg(
-                "--{field} {value} has more than two decimals; kilograms are recorded to 10 grams.",
-                field=field,
-                value=value,
-            ),
+            "{field} {value} has more than two decimals; kilograms are recorded to 10 grams.",
+            value=value,
         )
     try:
         return Decimal(format(kg.normalize(), "f"))  # canonical: 3000, 12.5 (never 3E+3)
@@ -338,27 +284,15 @@ def parse_date(value: object, field: str = "date", *, today: dt.date | None = No
         day = _read_date(shown, field)
     else:
         raise InvalidInput(
-            field,
-            msg(
-                "--{field} must be a date as YYYY-MM-DD or DD/MM/YYYY, not {value!r}.",
-                field=field,
-                value=value,
-            ),
+            field, "{field} must be a date as YYYY-MM-DD or DD/MM/YYYY, not {value!r}.", value=value
         )
     if day < EARLIEST:
-        raise InvalidInput(
-            field,
-            msg("--{field} {value!r} is before 1900.", field=field, value=shown),
-        )
+        raise InvalidInput(field, "{field} {value!r} is before 1900.", value=shown)
     if day > latest_business_date(today):
         raise InvalidInput(
             field,
-            msg(
-                "--{field} {value!r} is more than a year from today; a ledger records what "
-                "happened.",
-                field=field,
-                value=shown,
-            ),
+            "{field} {value!r} is more than a year from today; a ledger records what happened.",
+            value=shown,
         )
     return day
 
@@ -371,12 +305,7 @@ def _read_date(text: str, field: str) -> dt.date:
     else:
         shown = text if len(text) <= _LONGEST_NUMBER else f"{text[:20]}…"
         raise InvalidInput(
-            field,
-            msg(
-                "--{field} must be a date as YYYY-MM-DD or DD/MM/YYYY, not {value!r}.",
-                field=field,
-                value=shown,
-            ),
+            field, "{field} must be a date as YYYY-MM-DD or DD/MM/YYYY, not {value!r}.", value=shown
         )
     try:
         return dt.date(year, month, day)
@@ -387,13 +316,7 @@ def _read_date(text: str, field: str) -> dt.date:
             else msg("that month has no day {day}", day=day)
         )
         raise InvalidInput(
-            field,
-            msg(
-                "--{field} {value!r} is not a real date ({reason}).",
-                field=field,
-                value=text,
-                reason=reason,
-            ),
+            field, "{field} {value!r} is not a real date ({reason}).", value=text, reason=reason
         ) from None
 
 

@@ -10,7 +10,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ledger.app import Outcome
 from ledger.audit import MAX_SHOWN, AuditReport
 from ledger.domain import SAVINGS_KINDS
 from ledger.figures import points as format_percent
@@ -18,6 +17,7 @@ from ledger.figures import rupiah as format_rupiah
 from ledger.i18n import localise, tr
 from ledger.layout import fit
 from ledger.queries import MemberStatement, Summary, TrialBalance
+from ledger.services import Outcome
 from ledger.split import SHARES
 from ledger.text import display, shown
 from ledger.transfer import ImportResult

@@ -3,6 +3,7 @@
 A handler receives the unit of work and the command's typed values (read from the
 command line or an import line by ``ledger.commands.read``); the rules are the
 domain's, the recording is the unit of work's. ``apply`` runs one command by its op.
+A handler returns what it did as data (``Outcome``); ``ledger.outcomes`` says it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import attrs
 
 from ledger import accounts, commands, domain, projection
 from ledger.accounts import Posting
-from ledger.i18n import msg
-from ledger.money import format_rupiah
 from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
 from ledger.uow import UnitOfWork
 
@@ -28,21 +27,22 @@ HANDLERS: dict[str, Handler] = {}
 
 @attrs.frozen
 class Outcome:
-    """What a command did."""
+    """What a command did: its op, its key (ref or id), whether anything was recorded,
+    and the figures that matter (``facts``); ``detail`` says them in a sentence."""
 
     op: str
     key: str
     recorded: bool
-    detail: str = ""
+    facts: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def detail(self) -> str:
+        from ledger.outcomes import detail
+
+        return detail(self)
 
     def as_json(self) -> dict[str, Any]:
         return {"op": self.op, "key": self.key, "recorded": self.recorded, "detail": self.detail}
-
-    @property
-    def message(self) -> str:
-        if not self.recorded:
-            return f"{self.op} {self.key}: already recorded."
-        return f"{self.op} {self.key}: recorded{': ' + self.detail if self.detail else ''}."
 
 
 def handles(*ops: str) -> Callable[[Handler], Handler]:
@@ -69,10 +69,7 @@ def init(uow: UnitOfWork, v: Values) -> Outcome:
         return Outcome("init", v["name"], False)
     uow.coop = coop
     uow.collect(coop)
-    detail = msg(
-        "started on {started} with policy {policy}", started=v["date"], policy=policy.text()
-    )
-    return Outcome("init", v["name"], True, detail)
+    return Outcome("init", v["name"], True, {"date": v["date"], "policy": policy})
 
 
 @handles("policy.set")
@@ -83,7 +80,7 @@ def set_policy(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.set_policy(day, policy, uow.last_harvest_date()):
         return Outcome("policy.set", day.isoformat(), False)
     uow.collect(coop)
-    return Outcome("policy.set", day.isoformat(), True, policy.text())
+    return Outcome("policy.set", day.isoformat(), True, {"policy": policy})
 
 
 @handles("member.add")
@@ -92,8 +89,7 @@ def add_member(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.add_member(v["id"], v["name"], v["date"]):
         return Outcome("member.add", v["id"], False)
     uow.collect(coop)
-    detail = msg("{name}, joined {day}", name=v["name"], day=v["date"])  # the date used
-    return Outcome("member.add", v["id"], True, detail)
+    return Outcome("member.add", v["id"], True, {"name": v["name"], "date": v["date"]})
 
 
 @handles("member.leave")
@@ -106,12 +102,7 @@ def leave_member(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.leave(mid, day, pokok, wajib, loan, uow.last_member_date(mid)):
         return Outcome("member.leave", mid, False)
     uow.collect(coop)
-    detail = msg(
-        "settled pokok {pokok}, wajib {wajib}",
-        pokok=format_rupiah(pokok),
-        wajib=format_rupiah(wajib),
-    )
-    return Outcome("member.leave", mid, True, detail)
+    return Outcome("member.leave", mid, True, {"pokok": pokok, "wajib": wajib})
 
 
 @handles("bagan.add")
@@ -124,13 +115,8 @@ def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
         return Outcome("bagan.add", v["id"], False)
     _check_financing(uow, coop, v["date"])
     uow.collect(coop)
-    detail = msg(
-        "partners {names}; manager {manager}; added {day}",
-        names=", ".join(sorted(v["partners"])),
-        manager=v["manager"],
-        day=v["date"],
-    )
-    return Outcome("bagan.add", v["id"], True, detail)
+    facts = {"partners": v["partners"], "manager": v["manager"], "date": v["date"]}
+    return Outcome("bagan.add", v["id"], True, facts)
 
 
 # ------------------------------------------------------------------ register corrections
@@ -140,8 +126,7 @@ def rename_member(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.rename_member(v["id"], v["name"], v["date"]):
         return Outcome("member.update", v["id"], False)
     uow.collect(coop)
-    detail = msg("{name} from {day}", name=v["name"], day=v["date"])
-    return Outcome("member.update", v["id"], True, detail)
+    return Outcome("member.update", v["id"], True, {"name": v["name"], "date": v["date"]})
 
 
 @handles("bagan.partners")
@@ -151,8 +136,7 @@ def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.change_partners(bid, v["partners"], day, uow.last_bagan_use(bid)):
         return Outcome("bagan.partners", bid, False)
     uow.collect(coop)
-    detail = msg("partners {names} from {day}", names=", ".join(sorted(v["partners"])), day=day)
-    return Outcome("bagan.partners", bid, True, detail)
+    return Outcome("bagan.partners", bid, True, {"partners": v["partners"], "from": day})
 
 
 def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
@@ -170,7 +154,7 @@ def retire_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     if not coop.retire_bagan(v["id"], v["date"], v["reason"], v.get("note")):
         return Outcome("bagan.retire", v["id"], False)
     uow.collect(coop)
-    return Outcome("bagan.retire", v["id"], True, msg("retired ({reason})", reason=v["reason"]))
+    return Outcome("bagan.retire", v["id"], True, {"reason": v["reason"]})
 
 
 @handles("bagan.rebuild")
@@ -180,8 +164,7 @@ def rebuild_bagan(uow: UnitOfWork, v: Values) -> Outcome:
         return Outcome("bagan.rebuild", v["id"], False)
     _check_financing(uow, coop, v["date"])
     uow.collect(coop)
-    detail = msg("{value} paid by {paid_by}", value=format_rupiah(v["cost"]), paid_by=v["paid_by"])
-    return Outcome("bagan.rebuild", v["id"], True, detail)
+    return Outcome("bagan.rebuild", v["id"], True, {"cost": v["cost"], "paid_by": v["paid_by"]})
 
 
 # ------------------------------------------------------------------ transactions
@@ -234,10 +217,7 @@ def harvest(uow: UnitOfWork, v: Values) -> Outcome:
     )
     _record(uow, txn, funds=False)
     uow.last_harvest = max(day, uow.last_harvest or day)
-    parts = ", ".join(f"{k} {format_rupiah(a)}" for k, a in split.as_dict().items())
-    return Outcome(
-        "harvest", ref, True, msg("net {net}: {parts}", net=format_rupiah(net), parts=parts)
-    )
+    return Outcome("harvest", ref, True, {"net": net, "shares": split.as_dict()})
 
 
 @handles("savings.deposit", "savings.withdraw")
@@ -257,8 +237,7 @@ def savings(uow: UnitOfWork, v: Values) -> Outcome:
         uow,
         cls(ref=ref, date=day, member=mid, savings_kind=kind, amount=v["amount"], notes=v["notes"]),
     )
-    detail = msg("{k} {value} for {mid}", k=kind, value=format_rupiah(v["amount"]), mid=mid)
-    return Outcome(op, ref, True, detail)
+    return Outcome(op, ref, True, {"kind": kind, "amount": v["amount"], "member": mid})
 
 
 @handles("infaq.receive")
@@ -275,7 +254,7 @@ def infaq_receive(uow: UnitOfWork, v: Values) -> Outcome:
         uow,
         domain.InfaqReceipt(ref=ref, date=day, amount=v["amount"], member=mid, notes=v["notes"]),
     )
-    return Outcome("infaq.receive", ref, True, format_rupiah(v["amount"]))
+    return Outcome("infaq.receive", ref, True, {"amount": v["amount"]})
 
 
 @handles("infaq.disburse")
@@ -293,7 +272,7 @@ def infaq_disburse(uow: UnitOfWork, v: Values) -> Outcome:
             ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"]
         ),
     )
-    return Outcome("infaq.disburse", ref, True, format_rupiah(v["amount"]))
+    return Outcome("infaq.disburse", ref, True, {"amount": v["amount"]})
 
 
 @handles("loan.disburse", "loan.repay")
@@ -309,8 +288,7 @@ def loan(uow: UnitOfWork, v: Values) -> Outcome:
     else:
         coop.member(mid)
     _record(uow, cls(ref=ref, date=day, member=mid, amount=v["amount"], notes=v["notes"]))
-    detail = msg("{value} for {mid}", value=format_rupiah(v["amount"]), mid=mid)
-    return Outcome(op, ref, True, detail)
+    return Outcome(op, ref, True, {"amount": v["amount"], "member": mid})
 
 
 @handles("repair")
@@ -327,10 +305,7 @@ def repair(uow: UnitOfWork, v: Values) -> Outcome:
         ref=ref, date=day, bagan=bagan, amount=v["amount"], charges=charges, notes=v["notes"]
     )
     _record(uow, repair)
-    detail = msg(
-        "{value} charged to {names}", value=format_rupiah(v["amount"]), names=", ".join(charges)
-    )
-    return Outcome("repair", ref, True, detail)
+    return Outcome("repair", ref, True, {"amount": v["amount"], "charges": charges})
 
 
 @handles("peeling.pay")
@@ -355,8 +330,7 @@ def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
             notes=v["notes"],
         ),
     )
-    detail = msg("{value} to {member}", value=format_rupiah(v["amount"]), member=mid)
-    return Outcome("peeling.pay", ref, True, detail)
+    return Outcome("peeling.pay", ref, True, {"amount": v["amount"], "member": mid})
 
 
 @handles("correct")
@@ -377,7 +351,7 @@ def correct(uow: UnitOfWork, v: Values) -> Outcome:
     correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why, notes=v["notes"])
     original.reverse(by_ref=ref, day=day, reason=why)
     uow.collect(correction, original)
-    return Outcome("correct", ref, True, msg("reverses {target}", target=target))
+    return Outcome("correct", ref, True, {"reverses": target})
 
 
 @handles("story.add")
@@ -393,7 +367,7 @@ def story(uow: UnitOfWork, v: Values) -> Outcome:
     coop.check_date(day)
     coop.member(mid)
     uow.collect(domain.Story(ref=ref, date=day, member=mid, title=title, text=body))
-    return Outcome("story.add", ref, True, title)
+    return Outcome("story.add", ref, True, {"title": title})
 
 
 @handles("cooperative.income", "cooperative.expense")
@@ -406,8 +380,7 @@ def cooperative_movement(uow: UnitOfWork, v: Values) -> Outcome:
     uow.cooperative().check_date(day)
     txn = cls(ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"])
     _record(uow, txn, funds=False)
-    detail = msg("{value} ({why})", value=format_rupiah(v["amount"]), why=why)
-    return Outcome(op, ref, True, detail)
+    return Outcome(op, ref, True, {"amount": v["amount"], "purpose": why})
 
 
 # ------------------------------------------------------------------ year-end close
@@ -435,22 +408,7 @@ def close_year(uow: UnitOfWork, v: Values) -> Outcome:
     record = shu_figures(uow, y, day, points, number or len(coop.closes(y)) + 1)
     coop.close_year(**record)
     uow.collect(coop)
-    if record["shu"] <= 0:
-        what = f"a loss of {format_rupiah(-record['shu'])}" if record["shu"] else "no SHU"
-        detail = msg("{what}; nothing appropriated; {y} is locked", what=what, y=y)
-        return Outcome("close", str(y), True, detail)
-    f = record["funds"]
-    members = sum(record["jasa_usaha"].values()) + sum(record["jasa_modal"].values())
-    detail = msg(
-        "SHU {shu}: reserve {reserve}, members {members}, education {education}, social {social}; {y} is locked",
-        shu=format_rupiah(record["shu"]),
-        reserve=format_rupiah(record["reserve"]),
-        members=format_rupiah(members),
-        education=format_rupiah(f["education"]),
-        social=format_rupiah(f["social"]),
-        y=y,
-    )
-    return Outcome("close", str(y), True, detail)
+    return Outcome("close", str(y), True, record)
 
 
 @handles("reopen")
@@ -462,7 +420,7 @@ def reopen_year(uow: UnitOfWork, v: Values) -> Outcome:
         return Outcome("reopen", str(y), False)
     coop.reopen_year(y, day, len(coop.closes(y)), why)
     uow.collect(coop)
-    return Outcome("reopen", str(y), True, msg("the close of {y} is undone: {why}", y=y, why=why))
+    return Outcome("reopen", str(y), True, {"year": y, "reason": why})
 
 
 @handles("shu.settle")
@@ -489,126 +447,8 @@ def settle_shu(uow: UnitOfWork, v: Values) -> Outcome:
     uow.check_funds(projection.transaction_postings(txn), day)
     coop.settle_shu(ref, y, day, amounts)
     uow.collect(txn, coop)
-    detail = msg(
-        "{value} of {y}'s SHU to {count} members ({to})",
-        value=format_rupiah(sum(amounts.values())),
-        y=y,
-        count=len(amounts),
-        to=to,
-    )
-    return Outcome("shu.settle", ref, True, detail)
+    return Outcome("shu.settle", ref, True, {"year": y, "amounts": amounts, "to": to})
 
 
 missing = set(commands.COMMANDS) - set(HANDLERS)
 assert not missing, f"commands without a handler: {missing}"  # a declaration needs its handler
-
-
-class Batch(UnitOfWork):
-    """A unit of work with a method per command, for callers that build commands in
-    code (the earlier API): each call goes through the declaration like an import line."""
-
-    def do(self, op: str, **fields: Any) -> Outcome:
-        return apply(self, op, fields)
-
-    def init(self, name: object, policy: object = None, date: object = None) -> Outcome:
-        return self.do("init", name=name, policy=policy, date=date)
-
-    def set_policy(self, effective: object, policy: object) -> Outcome:
-        if isinstance(policy, Policy):
-            policy = policy.text()
-        shares = commands.COMMANDS["policy.set"].field("shares")
-        terms = shares.expand(policy) if isinstance(policy, str) else dict(policy)  # type: ignore[misc, arg-type]
-        return self.do("policy.set", **{"from": effective}, **terms)
-
-    def add_member(self, member_id: object, name: object, date: object = None) -> Outcome:
-        return self.do("member.add", id=member_id, name=name, date=date)
-
-    def rename_member(self, member_id: object, name: object, date: object) -> Outcome:
-        return self.do("member.update", id=member_id, name=name, date=date)
-
-    def change_partners(self, bagan_id: object, partners: object, effective: object) -> Outcome:
-        return self.do("bagan.partners", id=bagan_id, partners=partners, **{"from": effective})
-
-    def leave_member(self, member_id: object, date: object) -> Outcome:
-        return self.do("member.leave", id=member_id, date=date)
-
-    def add_bagan(
-        self,
-        bagan_id: object,
-        partners: object,
-        manager: object,
-        date: object = None,
-        cost: object = None,
-    ) -> Outcome:
-        return self.do(
-            "bagan.add", id=bagan_id, partners=partners, manager=manager, date=date, cost=cost
-        )
-
-    def harvest(self, ref: object, date: object, bagan: object, **fields: object) -> Outcome:
-        return self.do("harvest", ref=ref, date=date, bagan=bagan, **fields)
-
-    def savings(
-        self,
-        direction: str,
-        ref: object,
-        date: object,
-        member: object,
-        kind: object,
-        amount: object,
-    ) -> Outcome:
-        return self.do(
-            f"savings.{direction}", ref=ref, date=date, member=member, kind=kind, amount=amount
-        )
-
-    def infaq_receive(
-        self, ref: object, date: object, amount: object, member: object = None
-    ) -> Outcome:
-        return self.do("infaq.receive", ref=ref, date=date, amount=amount, member=member)
-
-    def infaq_disburse(self, ref: object, date: object, amount: object, purpose: object) -> Outcome:
-        return self.do("infaq.disburse", ref=ref, date=date, amount=amount, purpose=purpose)
-
-    def loan(
-        self, direction: str, ref: object, date: object, member: object, amount: object
-    ) -> Outcome:
-        return self.do(f"loan.{direction}", ref=ref, date=date, member=member, amount=amount)
-
-    def repair(self, ref: object, date: object, bagan: object, amount: object) -> Outcome:
-        return self.do("repair", ref=ref, date=date, bagan=bagan, amount=amount)
-
-    def correct(self, ref: object, date: object, reverses: object, reason: object) -> Outcome:
-        return self.do("correct", ref=ref, date=date, reverses=reverses, reason=reason)
-
-    def story(
-        self, member: object, date: object, title: object, text: object, ref: object = None
-    ) -> Outcome:
-        return self.do("story.add", member=member, date=date, title=title, text=text, ref=ref)
-
-    def cooperative_movement(
-        self, direction: str, ref: object, date: object, amount: object, purpose: object
-    ) -> Outcome:
-        return self.do(
-            f"cooperative.{direction}", ref=ref, date=date, amount=amount, purpose=purpose
-        )
-
-    def close_year(
-        self,
-        year: object,
-        date: object = None,
-        bylaws: dict[str, int] | None = None,
-        round_: object = None,
-    ) -> Outcome:
-        from ledger.money import format_percent
-
-        parts = {k: format_percent(p) for k, p in (bylaws or {}).items()}
-        return self.do("close", year=year, date=date, round=round_, **parts)
-
-    def reopen_year(
-        self, year: object, reason: object, date: object = None, round_: object = None
-    ) -> Outcome:
-        return self.do("reopen", year=year, reason=reason, date=date, round=round_)
-
-    def shu_figures(
-        self, y: int, day: dt.date, points: dict[str, int], number: int
-    ) -> dict[str, Any]:
-        return shu_figures(self, y, day, points, number)

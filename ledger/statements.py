@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from ledger import accounts
-from ledger.app import Batch, LedgerApp
+from ledger.app import LedgerApp
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
 from ledger.money import format_percent
@@ -348,7 +348,10 @@ def shu(app: LedgerApp, year: int, bylaws: str | None = None) -> ShuReport:
         status, closed_on = "closed", record["day"]
     else:
         points = resolve_bylaws(bylaws, {})
-        record = Batch(app).shu_figures(year, dt.date(year + 1, 1, 1), points, 0)
+        from ledger.services import shu_figures
+        from ledger.uow import UnitOfWork
+
+        record = shu_figures(UnitOfWork(app), year, dt.date(year + 1, 1, 1), points, 0)
         status, closed_on = "preview", None
     ids = sorted(
         set(record["usaha_base"])

@@ -19,7 +19,6 @@ from __future__ import annotations
 import unicodedata
 
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
 
 CODE_LIMIT = 120
 WORDS_LIMIT = 200
@@ -50,37 +49,26 @@ def _must_be_text(value: object, field: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and field in CODE_FIELDS:
         return str(value)  # a JSON number used as an id has one reading
     if not isinstance(value, str):
-        raise InvalidInput(
-            field,
-            msg("--{field} must be text, not {kind}.", field=field, kind=type(value).__name__),
-        )
+        raise InvalidInput(field, "{field} must be text, not {kind}.", kind=type(value).__name__)
     return value
 
 
 def _bad_character(ch: str, field: str, value: str) -> InvalidInput:
     return InvalidInput(
         field,
-        msg(
-            "--{field} {value} holds the invisible or control character U+{code:04X} ({name}); "
-            "retype it without.",
-            field=field,
-            value=_shown(value),
-            code=ord(ch),
-            name=unicodedata.name(ch, "").lower()
-            or _KINDS.get(unicodedata.category(ch), "unassigned"),
-        ),
+        "{field} {value} holds the invisible or control character U+{code:04X} ({name}); retype it without.",
+        value=_shown(value),
+        code=ord(ch),
+        name=unicodedata.name(ch, "").lower() or _KINDS.get(unicodedata.category(ch), "unassigned"),
     )
 
 
 def _too_long(field: str, length: int, limit: int) -> InvalidInput:
     return InvalidInput(
         field,
-        msg(
-            "--{field} is {length} characters long; at most {limit} are allowed.",
-            field=field,
-            length=length,
-            limit=limit,
-        ),
+        "{field} is {length} characters long; at most {limit} are allowed.",
+        length=length,
+        limit=limit,
     )
 
 
@@ -91,17 +79,12 @@ def read_code(value: object, field: str, limit: int = CODE_LIMIT) -> str:
         raise _too_long(field, len(text), limit)
     text = unicodedata.normalize("NFC", text.strip(_EDGES))
     if not text:
-        raise InvalidInput(field, msg("--{field} must not be empty.", field=field))
+        raise InvalidInput(field, "{field} must not be empty.")
     for ch in text:
         category = unicodedata.category(ch)
         if category == "Zs":
             raise InvalidInput(
-                field,
-                msg(
-                    "--{field} {value} must be one word, without spaces.",
-                    field=field,
-                    value=_shown(text),
-                ),
+                field, "{field} {value} must be one word, without spaces.", value=_shown(text)
             )
         if category[0] in "CZ":
             raise _bad_character(ch, field, text)
@@ -117,7 +100,7 @@ def read_words(value: object, field: str, limit: int = WORDS_LIMIT, *, lines: bo
         raise _too_long(field, len(text), limit)
     text = unicodedata.normalize("NFC", text.strip(_EDGES))
     if not text:
-        raise InvalidInput(field, msg("--{field} must not be empty.", field=field))
+        raise InvalidInput(field, "{field} must not be empty.")
     for ch in text:
         if lines and ch == "\n":
             continue

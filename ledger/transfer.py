@@ -24,13 +24,23 @@ import attrs
 from ledger import faults
 from ledger.app import LedgerApp, is_postgres, open_ledger
 from ledger.errors import InvalidInput, Refused
-from ledger.i18n import Message, localise, msg
+from ledger.i18n import Message, localise, msg, name_fields
 from ledger.services import apply
 from ledger.uow import UnitOfWork, run
 
 BATCH_LINES = 1000
 
 Progress = Callable[[int, int], None]
+
+
+def column(name: str) -> Message:
+    """A field as an import file knows it: its column."""
+    return msg("column {name!r}", name=name)
+
+
+def on_line(error: Refused) -> Message:
+    """A refusal's sentence for an import line: its fields shown as columns."""
+    return name_fields(error.message, column)
 
 
 class ImportStopped(Refused):
@@ -40,7 +50,7 @@ class ImportStopped(Refused):
 
     def __init__(self, line: int, error: Refused, recorded: int) -> None:
         super().__init__(
-            error.field, msg("line {line}: {message}", line=line, message=error.message)
+            error.field, msg("line {line}: {message}", line=line, message=on_line(error))
         )
         self.line = line
         self.cause_code = error.code
@@ -66,7 +76,7 @@ class ImportChecked(Refused):
             )
         }
         for i, (n, e) in enumerate(shown):
-            values[f"l{i}"] = msg("line {line}: {message}", line=n, message=e.message)
+            values[f"l{i}"] = msg("line {line}: {message}", line=n, message=on_line(e))
         if len(errors) > len(shown):
             values["more"] = msg(
                 "… and {count} more refused lines.", count=len(errors) - len(shown)
@@ -81,7 +91,7 @@ class ImportChecked(Refused):
             "lines": self.lines,
             "refused": len(self.errors),
             "errors": [
-                {"line": n, "code": e.code, "field": e.field, "message": localise(e.message)}
+                {"line": n, "code": e.code, "field": e.field, "message": localise(on_line(e))}
                 for n, e in self.errors[:CHECK_SHOWN]
             ],
         }

@@ -23,7 +23,7 @@ from ledger import accounts
 from ledger.accounts import GUARDED, Posting
 from ledger.domain import Cooperative, Harvest, Repair, Transaction
 from ledger.errors import Busy, NotInitialised, ReadOnly, RefConflict, UnknownRef
-from ledger.i18n import msg
+from ledger.i18n import FieldName, msg
 from ledger.readmodel import BookRows, canonical
 
 if TYPE_CHECKING:
@@ -89,9 +89,7 @@ class UnitOfWork:
     def transaction(self, ref: str, field: str = "reverses") -> Transaction:
         txn = self.txns.get(ref) or self.app.transaction(ref)
         if txn is None:
-            raise UnknownRef(
-                field, msg("--reverses {ref!r} names no recorded transaction.", ref=ref)
-            )
+            raise UnknownRef(field, "{field} {ref!r} names no recorded transaction.", ref=ref)
         self.txns[ref] = txn
         return txn
 
@@ -259,9 +257,8 @@ def run(app: LedgerApp, work: Callable[[UnitOfWork], T]) -> T:
         return result
     raise Busy(
         "db",
-        msg(
-            "other clerks kept the ledger busy and nothing was written; repeat the same command (same --ref)."
-        ),
+        "other clerks kept the ledger busy and nothing was written; repeat the same command (same {ref}).",
+        ref=FieldName("ref"),
     )
 
 

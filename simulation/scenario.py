@@ -226,7 +226,8 @@ def scenario_from_mapping(data: Mapping[str, Any], base=None):
         except InvalidInput as error:
             raise InvalidInput(f"policy.{error.field}", error.message) from None
         except Exception as error:  # PolicyError: shares do not add up
-            raise InvalidInput("policy", getattr(error, "message", str(error))) from None
+            reason = getattr(error, "message", None) or msg("{message}", message=str(error))
+            raise InvalidInput("policy", reason) from None
     scenario = attrs.evolve(base or Scenario(), **values)
     check(scenario)
     return scenario

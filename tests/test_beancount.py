@@ -29,10 +29,12 @@ from hypothesis import strategies as st
 
 import ledger
 from ledger import accounts
-from ledger.app import Batch, open_ledger
+from ledger.app import open_ledger
 from ledger.beancount import member_components
 from ledger.domain import SAVINGS_KINDS
 from ledger.errors import Refused
+from ledger.services import apply
+from ledger.uow import UnitOfWork
 
 BIN = Path(sys.executable).parent
 BEAN_CHECK = BIN / "bean-check"
@@ -166,49 +168,57 @@ commands = st.one_of(
 
 
 def command(n: int, op: str, day: dt.date, amount: int, detail: object, extra: object = None):
-    """The Batch call of one generated command."""
+    """The op and fields of one generated command (as an import line gives them)."""
     ref = f'R{n} "{op}" \\' if n % 3 == 0 else f"R{n}"  # quotes and backslashes must survive
+    line = {"ref": ref, "date": day, "amount": amount}
     if op in ("deposit", "withdraw"):
-        return ref, lambda b: b.savings(op, ref, day, detail, extra, amount)
+        return ref, (f"savings.{op}", {**line, "member": detail, "kind": extra})
     if op == "harvest":
-        costs = int(amount * extra)
-        return ref, lambda b: b.harvest(ref, day, detail, revenue=amount, costs=costs)
+        fields = {"ref": ref, "date": day, "bagan": detail, "revenue": amount}
+        return ref, ("harvest", {**fields, "costs": int(amount * extra)})
     if op == "repair":
-        return ref, lambda b: b.repair(ref, day, detail, amount)
+        return ref, ("repair", {**line, "bagan": detail})
     if op.startswith("loan."):
-        return ref, lambda b: b.loan(op.removeprefix("loan."), ref, day, detail, amount)
+        return ref, (op, {**line, "member": detail})
     if op == "infaq.receive":
-        return ref, lambda b: b.infaq_receive(ref, day, amount, detail)
+        return ref, (op, {**line, "member": detail})
     if op == "infaq.disburse":
-        return ref, lambda b: b.infaq_disburse(ref, day, amount, detail)
-    return ref, lambda b: b.leave_member(detail, day)
+        return ref, (op, {**line, "purpose": detail})
+    return ref, ("member.leave", {"id": detail, "date": day})
 
 
 def correction(n: int, later: int, back: int, reason: str, recorded: list[tuple[str, dt.date]]):
     """Reverse one of the latest transactions, ``later`` days after its own date."""
     target, when = recorded[max(0, len(recorded) - 1 - back)]
-    return lambda b: b.correct(f"C{n}", when + dt.timedelta(days=later), target, reason)
+    day = when + dt.timedelta(days=later)
+    return ("correct", {"ref": f"C{n}", "date": day, "reverses": target, "reason": reason})
 
 
 def build(db: str, script: list[tuple]) -> None:
     """Set up the register, then run each command as its own batch; refusals are skipped."""
     app = open_ledger(db, create=True)
 
-    def do(call) -> bool:
-        batch = Batch(app)
+    def do(command: tuple[str, dict]) -> bool:
+        uow = UnitOfWork(app)
         try:
-            call(batch)
+            apply(uow, *command)
         except Refused:
             return False
-        batch.commit()
+        uow.commit()
         return True
 
     day0 = START.isoformat()
-    do(lambda b: b.init('Koperasi "Uji" \\ Banten ; not a comment', date=day0))
+    do(("init", {"name": 'Koperasi "Uji" \\ Banten ; not a comment', "date": day0}))
     for m in MEMBERS:
-        do(lambda b, m=m: b.add_member(m, f"Ibu {m}", date=day0))
-    do(lambda b: b.add_bagan("B1", PARTNERS["B1"], "Pak Budi", date=day0, cost=5_000_000))
-    do(lambda b: b.add_bagan("B2", PARTNERS["B2"], "Pak Joko", date=day0))
+        do(("member.add", {"id": m, "name": f"Ibu {m}", "date": day0}))
+    partners, cost = PARTNERS["B1"], 5_000_000
+    do(
+        (
+            "bagan.add",
+            {"id": "B1", "partners": partners, "manager": "Pak Budi", "date": day0, "cost": cost},
+        )
+    )
+    do(("bagan.add", {"id": "B2", "partners": PARTNERS["B2"], "manager": "Pak Joko", "date": day0}))
     recorded: list[tuple[str, dt.date]] = []
     for n, (op, offset, *rest) in enumerate(script):
         if op == "correct":
@@ -236,14 +246,22 @@ def test_random_ledgers_pass_bean_check_and_equal_the_books(script: list[tuple])
 
 def test_a_reversal_on_its_own_date_is_its_own_transaction(tmp_path: Path) -> None:
     db = new_db(tmp_path, "same-day")
-    b = Batch(open_ledger(db, create=True))
-    b.init("Koperasi Uji", date="2020-01-01")
-    b.add_member("M1", "Ibu Satu", date="2020-01-01")
-    b.savings("deposit", "D1", "2020-01-31", "M1", "sukarela", 500)
-    b.correct("C1", "2020-01-31", "D1", "typo")  # right after D1: one run of (D1, 2020-01-31)
-    b.savings("deposit", "D2", "2020-01-31", "M1", "sukarela", 700)
-    b.savings("deposit", "D3", "2020-01-31", "M1", "sukarela", 900)
-    b.correct("C2", "2020-01-31", "D2", "wrong member")  # D3 stands between D2 and this
+    b = UnitOfWork(open_ledger(db, create=True))
+    day = "2020-01-31"
+
+    def deposit(ref: str, amount: int) -> None:
+        fields = {"ref": ref, "date": day, "member": "M1", "kind": "sukarela", "amount": amount}
+        apply(b, "savings.deposit", fields)
+
+    apply(b, "init", {"name": "Koperasi Uji", "date": "2020-01-01"})
+    apply(b, "member.add", {"id": "M1", "name": "Ibu Satu", "date": "2020-01-01"})
+    deposit("D1", 500)
+    # right after D1: one run of (D1, 2020-01-31)
+    apply(b, "correct", {"ref": "C1", "date": day, "reverses": "D1", "reason": "typo"})
+    deposit("D2", 700)
+    deposit("D3", 900)
+    # D3 stands between D2 and this
+    apply(b, "correct", {"ref": "C2", "date": day, "reverses": "D2", "reason": "wrong member"})
     b.commit()
     txns = check_export(db, export(db, tmp_path / "same-day.beancount"))
     assert [(t.narration, t.postings[0].units.number) for t in txns] == [

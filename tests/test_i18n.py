@@ -1,8 +1,9 @@
 """Bahasa Indonesia (``--lang id``, ``KERANG_LANG=id``), help that teaches, shell completion.
 
-The catalog guard walks the source: every template given to ``tr()``/``msg()``, every label
-of the fully translated renderers, and every refusal's message must have an Indonesian entry
-with the same placeholders; no refusal may be raised with a bare (untranslatable) string.
+The catalog guard walks the source: every template given to ``tr()``/``msg()`` or to a
+refusal, and every label of the fully translated renderers, must have an Indonesian entry
+with the same placeholders; no refusal may be raised with an f-string (untranslatable).
+Domain templates name a field as ``{field}``, never as a command-line option.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ REFUSALS = {
     "Refused", "InvalidInput", "NotInitialised", "AlreadyInitialised", "UnknownMember",
     "UnknownBagan", "UnknownRef", "DuplicateId", "RefConflict", "InsufficientFunds",
     "MemberInactive", "SavingsLocked", "AlreadyReversed", "PolicyError", "DateError",
-    "PeriodClosed", "Busy", "ReadOnly", "UsageError",
+    "PeriodClosed", "NothingOwed", "Busy", "ReadOnly", "UsageError",
 }  # fmt: skip
 LABEL_CALLS = {"add_row": 0, "add_column": 0, "print": 0, "_money_table": 0, "_heading": 2}
 # Renderers' rich Text and Progress labels (checked in the forecast and assessment reports).
@@ -99,8 +100,12 @@ def _templates() -> tuple[dict[str, list[str]], list[str]]:
                     first = node.args[0] if node.args else None
                     if isinstance(first, ast.Constant) and isinstance(first.value, str):
                         found.setdefault(first.value, []).append(where)
-                if name in REFUSALS and len(node.args) > 1 and _words(node.args[1]):
-                    bare.append(f"{where}: {ast.unparse(node.args[1])[:70]}")
+                if name in REFUSALS and len(node.args) > 1:
+                    first = node.args[1]  # a literal is the refusal's template
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        found.setdefault(first.value, []).append(where)
+                    elif _words(first):
+                        bare.append(f"{where}: {ast.unparse(first)[:70]}")
                 # an assessment warning or error: Issue(severity, code, message, row)
                 if name == "Issue" and len(node.args) > 2 and _words(node.args[2]):
                     bare.append(f"{where}: {ast.unparse(node.args[2])[:70]}")
@@ -153,6 +158,30 @@ def test_every_user_facing_string_has_an_indonesian_translation() -> None:
     unused = sorted(set(ID) - set(found) - set(_help_texts()))
     assert not unused, "catalog entries no code uses:\n" + "\n".join(unused)
     assert len(found) > 250  # the guard really walks the source
+
+
+# Where sentences are made that every edge shows (command line, import, Python API): they
+# name a field as {field} (or a FieldName value), which each edge shows its own way.
+DOMAIN_MODULES = {
+    f"ledger/{m}.py" for m in ("domain", "services", "uow", "commands", "money", "text")
+}
+OPTION = re.compile(r"(?<![\w-])--[a-z{]")
+COMMAND_HINT = re.compile(r"'kerang [^']*'")  # a command to run, quoted, keeps its options
+
+
+def test_domain_sentences_name_fields_not_options() -> None:
+    found, _ = _templates()
+    mine = {
+        t: where
+        for t, wheres in found.items()
+        for where in wheres
+        if where.split(":")[0] in DOMAIN_MODULES
+    }
+    options = [
+        f"{w}: {t!r}" for t, w in sorted(mine.items()) if OPTION.search(COMMAND_HINT.sub("", t))
+    ]
+    assert not options, "domain sentences name options, not fields:\n" + "\n".join(options)
+    assert sum("{field}" in t for t in mine) > 50  # the guard really sees the domain's sentences
 
 
 def _help_texts() -> list[str]:
@@ -228,16 +257,78 @@ def test_a_translated_message_keeps_english_as_its_text() -> None:
     from ledger.errors import InvalidInput
     from ledger.i18n import msg
 
-    m = msg("--{field} must be more than zero.", field="amount")
+    m = msg("{field} must be more than zero.", field="amount")
     assert (
-        m == "--amount must be more than zero."
-        and json.dumps(m) == '"--amount must be more than zero."'
+        m == "amount must be more than zero."
+        and json.dumps(m) == '"amount must be more than zero."'
     )
-    assert m.localised("id") == "--amount harus lebih dari nol."
+    assert m.localised("id") == "amount harus lebih dari nol."
     error = pickle.loads(pickle.dumps(InvalidInput("amount", m)))
-    assert error.message.localised("id") == "--amount harus lebih dari nol."
+    assert error.message.localised("id") == "amount harus lebih dari nol."
     line = msg("line {line}: {message}", line=3, message=m)
-    assert line.localised("id") == "baris 3: --amount harus lebih dari nol."
+    assert line.localised("id") == "baris 3: amount harus lebih dari nol."
+
+
+def test_a_domain_refusal_carries_its_field_and_values_and_each_edge_names_the_field() -> None:
+    """The rule raises field, template and values; the command line shows the field as
+    its option, an import as its column, the Python API by its bare name."""
+    import datetime as dt
+    import pickle
+
+    from ledger.boundary import sentence
+    from ledger.domain import Cooperative
+    from ledger.errors import DateError
+    from ledger.i18n import localise, set_language
+    from ledger.split import DEFAULT_POLICY
+    from ledger.transfer import on_line
+
+    coop = Cooperative(name="K", started=dt.date(2015, 1, 1), policy=DEFAULT_POLICY.as_dict())
+    with pytest.raises(DateError) as caught:
+        coop.check_date(dt.date(2014, 12, 31))
+    error = pickle.loads(pickle.dumps(caught.value))  # crosses process boundaries intact
+    assert error.field == "date" and error.code == "date"
+    assert error.message.template == "{field} {day} is before the ledger started ({started})."
+    assert error.message.values == {
+        "field": "date",
+        "day": dt.date(2014, 12, 31),
+        "started": dt.date(2015, 1, 1),
+    }
+    assert str(error) == "date 2014-12-31 is before the ledger started (2015-01-01)."
+    try:
+        for lang, cli, imported in [
+            (
+                "en",
+                "--date 2014-12-31 is before the ledger started (2015-01-01).",
+                "column 'date' 2014-12-31 is before the ledger started (2015-01-01).",
+            ),
+            (
+                "id",
+                "--date 2014-12-31 lebih awal dari awal buku (2015-01-01).",
+                "kolom 'date' 2014-12-31 lebih awal dari awal buku (2015-01-01).",
+            ),
+        ]:
+            set_language(lang)
+            assert sentence(error.message) == cli
+            assert localise(on_line(error)) == imported
+    finally:
+        set_language("en")
+
+
+def test_fields_named_beside_the_refused_one_are_shown_the_same_way() -> None:
+    """A sentence that names two fields (the refused one and another) names both per edge."""
+    from ledger.boundary import sentence
+    from ledger.domain import sale
+    from ledger.errors import InvalidInput
+    from ledger.i18n import localise
+    from ledger.transfer import on_line
+
+    with pytest.raises(InvalidInput) as caught:
+        sale(None, 1000, None, 0)
+    error = caught.value
+    assert error.field == "kg"
+    assert sentence(error.message) == "--kg is required (or give --revenue instead)."
+    assert localise(on_line(error)) == "column 'kg' is required (or give column 'revenue' instead)."
+    assert str(error) == "kg is required (or give revenue instead)."
 
 
 def test_golden_summary_in_indonesian(tmp_path: Path) -> None:

@@ -130,13 +130,13 @@ def test_check_lists_every_bad_line_and_writes_nothing(tmp_path: Path, db: str, 
         (6, "amount"),
     ]
     assert err.splitlines()[1:] == [
-        "line 3: --date '09/15/2020' is not a real date (there is no month 15).",
-        "line 4: --member 'M9' is not a member.",
-        "line 6: --amount '10,000' has two readings, Rp 10 or Rp 10.000; write the one "
+        "line 3: column 'date' '09/15/2020' is not a real date (there is no month 15).",
+        "line 4: column 'member' 'M9' is not a member.",
+        "line 6: column 'amount' '10,000' has two readings, Rp 10 or Rp 10.000; write the one "
         "you mean as shown.",
     ]
     code, out, err = kerang("import", str(path), "--check", "--lang", "id", db=db, capsys=capsys)
-    assert code == 2 and "baris 4: --member 'M9' bukan anggota." in err.splitlines()
+    assert code == 2 and "baris 4: kolom 'member' 'M9' bukan anggota." in err.splitlines()
     assert "dari 5 baris akan ditolak" in err
     after = kerang("export", "--format", "jsonl", db=db, capsys=capsys, check=True).stdout
     assert after == before
