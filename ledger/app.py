@@ -12,6 +12,7 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -43,6 +44,21 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
+class OrjsonTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, encoding with orjson: the same bytes (compact,
+    UTF-8, keys in their order, the same tagged values), several times faster. What
+    orjson refuses (an integer beyond 64 bits, a key that is not text) goes to the
+    standard library's encoder as before."""
+
+    OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(obj, default=self._encode_obj, option=self.OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().encode(obj)
+
+
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     """The value types events carry; money is plain int and needs none."""
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
@@ -57,6 +73,11 @@ class LedgerApp(Application):
     # what the events forbid. The cooperative is rebuilt from its own events (a few
     # hundred: members, bagan, policies, closes), which the chain and the audit cover.
     is_snapshotting_enabled = False
+
+    def construct_transcoder(self) -> JSONTranscoder:
+        transcoder = OrjsonTranscoder()
+        register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import attrs
+import orjson
 
 from ledger import domain
 from ledger.accounts import Entry, entries_of
@@ -36,8 +37,13 @@ class EventRows:
 
 
 def canonical(command: dict[str, Any]) -> str:
-    """A command as stored under its ref: compact JSON, keys sorted."""
-    return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A command as stored under its ref: compact JSON, keys sorted (orjson; the
+    standard library gives the same text, and takes what orjson refuses, such as an
+    integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(command, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
