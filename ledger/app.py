@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -59,6 +60,14 @@ class OrjsonTranscoder(JSONTranscoder):
             return super().encode(obj)
 
 
+def fold(aggregate: Any, events: Iterable[Any]) -> Any:
+    """An aggregate from its events: the library's ``project_aggregate`` without its
+    runtime Protocol assertion per event (the cost of rebuilding the register)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     """The value types events carry; money is plain int and needs none."""
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
@@ -91,13 +100,13 @@ class LedgerApp(Application):
 
     def cooperative(self) -> Cooperative | None:
         try:
-            return self.repository.get(Cooperative.create_id())
+            return self.repository.get(Cooperative.create_id(), projector_func=fold)
         except AggregateNotFoundError:
             return None
 
     def transaction(self, ref: str) -> Transaction | None:
         try:
-            return self.repository.get(domain.transaction_id(ref))
+            return self.repository.get(domain.transaction_id(ref), projector_func=fold)
         except AggregateNotFoundError:
             return None
 

@@ -56,11 +56,11 @@ def harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
 def project(aggregate: Any, event: Any) -> EventRows:
     """The rows of one event, applied to ``aggregate`` (its state after the event)."""
     entries = tuple(entries_of(aggregate, event))
-    postings = tuple(
-        (e.ref, e.date.isoformat(), p.account, p.member, p.amount)
-        for e in entries
-        for p in e.postings
-    )
+    rows: list[PostingRow] = []
+    for e in entries:
+        day = e.date.isoformat()
+        rows += [(e.ref, day, p.account, p.member, p.amount) for p in e.postings]
+    postings = tuple(rows)
     if not isinstance(aggregate, domain.Transaction):
         return EventRows(entries, postings=postings)
     if isinstance(event, domain.Transaction.Reversed):

@@ -56,10 +56,8 @@ class UnitOfWork:
             for ev in agg.collect_events():
                 self.events.append(ev)
                 rows = self.rows.add(agg, ev)
-                for entry in rows.entries:
-                    day = entry.date.isoformat()
-                    for p in entry.postings:
-                        self._pending[(p.account, p.member)].append((day, p.amount))
+                for _, day, account, member, amount in rows.postings:
+                    self._pending[(account, member)].append((day, amount))
                 for ref, _, _, command in rows.refs:  # as stored, for a repeated ref
                     self._pending_refs[ref] = command
             if isinstance(agg, Transaction):
