@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -39,6 +41,29 @@ class DateAsISO(Transcoding):
         return dt.date.fromisoformat(data)
 
 
+class OrjsonTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, encoding with orjson: the same bytes (compact,
+    UTF-8, keys in their order, the same tagged values), several times faster. What
+    orjson refuses (an integer beyond 64 bits, a key that is not text) goes to the
+    standard library's encoder as before."""
+
+    OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(obj, default=self._encode_obj, option=self.OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().encode(obj)
+
+
+def fold(aggregate: Any, events: Iterable[Any]) -> Any:
+    """An aggregate from its events: the library's ``project_aggregate`` without its
+    runtime Protocol assertion per event (the cost of rebuilding the register)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     """The value types events carry; money is plain int and needs none."""
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
@@ -54,6 +79,11 @@ class LedgerApp(Application):
     # hundred: members, bagan, policies, closes), which the chain and the audit cover.
     is_snapshotting_enabled = False
 
+    def construct_transcoder(self) -> JSONTranscoder:
+        transcoder = OrjsonTranscoder()
+        register_transcodings(transcoder)
+        return transcoder
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
 
@@ -66,13 +96,13 @@ class LedgerApp(Application):
 
     def cooperative(self) -> Cooperative | None:
         try:
-            return self.repository.get(Cooperative.create_id())
+            return self.repository.get(Cooperative.create_id(), projector_func=fold)
         except AggregateNotFoundError:
             return None
 
     def transaction(self, ref: str) -> Transaction | None:
         try:
-            return self.repository.get(domain.transaction_id(ref))
+            return self.repository.get(domain.transaction_id(ref), projector_func=fold)
         except AggregateNotFoundError:
             return None
 

@@ -199,12 +199,24 @@ class Command:
     example: str
     fields: tuple[Field, ...]
 
+    # the fields an import line gives and their names, worked out once
+    importing: tuple[Field, ...] = attrs.field(init=False, eq=False, repr=False)
+    column_set: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+
+    @importing.default
+    def _importing(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.importable)
+
+    @column_set.default
+    def _column_set(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.importing)
+
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.importable)
+        return tuple(f.name for f in self.importing)
 
 
 REF = Field(
@@ -690,16 +702,13 @@ def read(op: object, fields: Mapping[str, Any]) -> tuple[Command, dict[str, Any]
     """
     spec = command(op)
     given = {k: v for k, v in fields.items() if v is not None and v != ""}
-    columns = spec.columns
-    unknown = sorted(set(given) - set(columns))
-    if unknown:
+    if not spec.column_set.issuperset(given):
+        unknown = sorted(set(given) - spec.column_set)
         raise InvalidInput(
             unknown[0], msg("field {unknown!r} is not used by {op}.", unknown=unknown[0], op=op)
         )
     values: dict[str, Any] = {}
-    for f in spec.fields:
-        if not f.importable:
-            continue
+    for f in spec.importing:
         if f.name in given:
             values[f.name] = f.reader(given[f.name], f.name)
         elif f.required:

@@ -12,6 +12,7 @@ rename, ``eventsourcing.utils.register_topic(old, New)`` keeps them readable).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -43,9 +44,15 @@ from ledger.views import SAVINGS_KINDS as SAVINGS_KINDS  # the kinds of savings
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
 
 
+_REF_NAMES = hashlib.sha1(NAMESPACE.bytes + b"ref:")  # uuid5's hash, its prefix taken once
+
+
 def transaction_id(ref: str) -> UUID:
-    """One aggregate per ref: the event store itself keeps refs unique."""
-    return uuid5(NAMESPACE, f"ref:{ref}")
+    """One aggregate per ref: the event store itself keeps refs unique. It is
+    ``uuid5(NAMESPACE, "ref:" + ref)``, hashed from a copy of the prefix's state."""
+    names = _REF_NAMES.copy()
+    names.update(ref.encode("utf-8"))
+    return UUID(bytes=names.digest()[:16], version=5)
 
 
 class Cooperative(Aggregate):

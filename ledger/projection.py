@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import attrs
+import orjson
 
 from ledger import domain
 from ledger.accounts import (
@@ -60,8 +61,13 @@ class EventRows:
 
 
 def canonical(command: dict[str, Any]) -> str:
-    """A command as stored under its ref: compact JSON, keys sorted."""
-    return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A command as stored under its ref: compact JSON, keys sorted (orjson; the
+    standard library gives the same text, and takes what orjson refuses, such as an
+    integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(command, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
@@ -74,11 +80,11 @@ def harvest_row(h: domain.Harvest, day: dt.date, sign: int) -> tuple:
 def project(aggregate: Any, event: Any) -> EventRows:
     """The rows of one event, applied to ``aggregate`` (its state after the event)."""
     entries = tuple(entries_of(aggregate, event))
-    postings = tuple(
-        (e.ref, e.date.isoformat(), p.account, p.member, p.amount)
-        for e in entries
-        for p in e.postings
-    )
+    rows: list[PostingRow] = []
+    for e in entries:
+        day = e.date.isoformat()
+        rows += [(e.ref, day, p.account, p.member, p.amount) for p in e.postings]
+    postings = tuple(rows)
     if not isinstance(aggregate, domain.Transaction):
         return EventRows(entries, postings=postings)
     if isinstance(event, domain.Transaction.Reversed):

@@ -22,10 +22,9 @@ from uuid import UUID
 import attrs
 
 from ledger import faults
-from ledger.accounts import Entry
 from ledger.chain import GENESIS, link
 from ledger.i18n import msg
-from ledger.projection import HARVEST_FIGURES, project
+from ledger.projection import HARVEST_FIGURES, EventRows, project
 from ledger.projection import canonical as canonical  # where callers found it before
 
 if TYPE_CHECKING:
@@ -221,14 +220,14 @@ class BookRows:
     postings: list[tuple[str, str, str, str, int]] = attrs.Factory(list)
     harvests: list[tuple] = attrs.Factory(list)
 
-    def add(self, aggregate: Any, event: Any) -> list[Entry]:
+    def add(self, aggregate: Any, event: Any) -> EventRows:
         """Take the rows of one event (applied to ``aggregate``); see ``projection``."""
         rows = project(aggregate, event)
         self.postings.extend(rows.postings)
         self.reversals.extend(rows.reversals)
         self.harvests.extend(rows.harvests)
         self.refs.extend((*ref[:3], self.seal.close(ref[3])) for ref in rows.refs)
-        return list(rows.entries)
+        return rows
 
     def __bool__(self) -> bool:
         return bool(self.refs or self.reversals or self.postings or self.harvests)

@@ -114,7 +114,8 @@ class Split:
         return self.manager + self.members + self.savings + self.cooperative
 
     def as_dict(self) -> dict[str, int]:
-        return attrs.asdict(self)
+        shares = (self.manager, self.members, self.savings, self.cooperative)
+        return dict(zip(SHARES, shares, strict=True))
 
 
 def largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:

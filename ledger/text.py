@@ -75,6 +75,8 @@ def _too_long(field: str, length: int, limit: int) -> InvalidInput:
 def read_code(value: object, field: str, limit: int = CODE_LIMIT) -> str:
     """An id or ref: printable, nothing invisible, no whitespace inside, NFC."""
     text = _must_be_text(value, field)
+    if text.isascii() and text.isprintable() and " " not in text and 0 < len(text) <= limit:
+        return text  # plain ASCII without spaces: nothing to strip, normalise or refuse
     if len(text) > 4 * limit:  # before normalising megabytes
         raise _too_long(field, len(text), limit)
     text = unicodedata.normalize("NFC", text.strip(_EDGES))
@@ -96,6 +98,10 @@ def read_code(value: object, field: str, limit: int = CODE_LIMIT) -> str:
 def read_words(value: object, field: str, limit: int = WORDS_LIMIT, *, lines: bool = False) -> str:
     """A name, purpose, reason or story: NFC, no control or bidi character, bounded."""
     text = _must_be_text(value, field)
+    if text.isascii() and text.isprintable():  # no control, bidi or invisible character
+        plain = text.strip(" ")  # the only edge character printable ASCII has
+        if 0 < len(plain) <= limit:
+            return plain
     if len(text) > 4 * limit:
         raise _too_long(field, len(text), limit)
     text = unicodedata.normalize("NFC", text.strip(_EDGES))

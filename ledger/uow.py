@@ -55,15 +55,13 @@ class UnitOfWork:
         for agg in aggregates:
             for ev in agg.collect_events():
                 self.events.append(ev)
-                for entry in self.rows.add(agg, ev):
-                    for p in entry.postings:
-                        self._pending[(p.account, p.member)].append(
-                            (entry.date.isoformat(), p.amount)
-                        )
-        for agg in aggregates:
+                rows = self.rows.add(agg, ev)
+                for _, day, account, member, amount in rows.postings:
+                    self._pending[(account, member)].append((day, amount))
+                for ref, _, _, command in rows.refs:  # as stored, for a repeated ref
+                    self._pending_refs[ref] = command
             if isinstance(agg, Transaction):
                 self.txns[agg.ref] = agg
-                self._pending_refs[agg.ref] = canonical(agg.command())
 
     def commit(self) -> int:
         """Append everything recorded in this unit in one transaction."""
@@ -71,7 +69,9 @@ class UnitOfWork:
             return 0
         count = len(self.events)
         self.rows.basis = self.basis
-        self.app.save(*self.events, books=self.rows)
+        # the event store directly: Application.save checks each event against a
+        # runtime Protocol (slow) for snapshots and followers this ledger has not
+        self.app.events.put(self.events, books=self.rows)
         self.basis = self.app.read.head()
         self.events, self.rows = [], BookRows(seal=self.read.seal)
         self._pending.clear()
