@@ -1,18 +1,21 @@
-"""``kerang assess`` on the command line: its options and handler (``cli.py`` loads
-this module only when the assessment runs)."""
+"""``kerang assess`` on the command line: its options and handler (loaded only
+when the assessment runs)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from types import ModuleType
+from typing import Any
 
-from ledger.i18n import msg
+from ledger.cli_io import EXIT_REFUSED, books_reader, db_of, emit_json, show
+from ledger.cli_parser import common
+from ledger.errors import UsageError
+from ledger.i18n import help_text, msg
 
 
-def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
+def register(p: argparse.ArgumentParser) -> None:
     """The options of ``kerang assess``."""
-    p.description = cli.i18n.help_text(
+    p.description = help_text(
         "Score the five SLIA capitals (natural, physical, human, financial, social) "
         "before and after from a survey CSV (capital,indicator,before,after "
         "[,respondent][,change]); with --from-ledger also measure the financial "
@@ -50,25 +53,25 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         "(as a report that rounded only its printed scores did)",
     )
     p.add_argument("--plot", metavar="FILE.png|svg", help="also draw the pentagon chart to a file")
-    cli.common(p)
-    p.set_defaults(handler=lambda args: _cmd_assess(cli, args))
+    common(p)
+    p.set_defaults(handler=_cmd_assess)
 
 
-def _cmd_assess(cli: ModuleType, args: argparse.Namespace) -> int:
+def _cmd_assess(args: argparse.Namespace) -> int:
     import assessment
 
     if args.from_ledger and not (args.before and args.after):
-        raise cli.UsageError(
+        raise UsageError(
             "before",
             msg("assess: --from-ledger needs --before FROM..TO and --after FROM..TO."),
         )
     if (args.before or args.after) and not args.from_ledger:
-        raise cli.UsageError("before", msg("assess: --before and --after go with --from-ledger."))
+        raise UsageError("before", msg("assess: --before and --after go with --from-ledger."))
     result = assessment.assess_survey(
         args.survey,
         scale_max=args.scale_max,
         # the ledger is read for --from-ledger, or for its stories when --db is named
-        books=cli.books_reader(cli.db_of(args)) if args.from_ledger or args.db else None,
+        books=books_reader(db_of(args)) if args.from_ledger or args.db else None,
         from_ledger=args.from_ledger,
         before=args.before,
         after=args.after,
@@ -88,16 +91,16 @@ def _cmd_assess(cli: ModuleType, args: argparse.Namespace) -> int:
             message += tr(" (and {more} more errors; --json lists them all)", more=more)
         sys.stderr.write(f"kerang: {message}\n")
         if args.json:
-            cli.emit_json({"error": {"code": first.code, "message": message}, **result.as_json()})
-        return cli.EXIT_REFUSED
+            emit_json({"error": {"code": first.code, "message": message}, **result.as_json()})
+        return EXIT_REFUSED
     if args.plot:
         from assessment.plot import save_pentagon
 
         save_pentagon(result, args.plot)
-    if args.json:
-        cli.emit_json(result.as_json())
-    else:
-        from assessment.report import render
+    return show(args, result, _render)
 
-        render(result, cli.console(args))
-    return cli.EXIT_OK
+
+def _render(console: Any, result: Any) -> None:
+    from assessment.report import render
+
+    render(result, console)

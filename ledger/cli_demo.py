@@ -1,20 +1,22 @@
 """``kerang demo`` on the command line: build the Serang demo ledger and print its
-reports (``cli.py`` loads this module only when the demo runs)."""
+reports (loaded only when the demo runs)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from types import ModuleType
+from typing import Any
 
-from ledger.i18n import tr
+from ledger.cli_io import EXIT_CHECK_FAILED, EXIT_OK, bar, books_reader, db_of, show
+from ledger.cli_parser import common
+from ledger.i18n import help_text, tr
 
 
-def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
+def register(p: argparse.ArgumentParser) -> None:
     """The options of ``kerang demo``."""
     from ledger.demo import DEFAULT_SEED
 
-    p.description = cli.i18n.help_text(
+    p.description = help_text(
         "Build a ledger of the Serang programme from a seeded generator (50 "
         "members, 36 partners, 90 bagan, harvests 2015 to early 2019, savings, infaq, loans, "
         "repairs, corrections), then print its summary as of 2019-01-31, the audit, a member "
@@ -23,16 +25,16 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         "unless it is this demo ledger (then nothing is recorded twice)."
     )
     p.epilog = "example: kerang demo --db demo.db --out demo-out"
-    cli.common(p)
+    common(p)
     p.add_argument("--out", default="demo-out", help="folder for the charts (default demo-out)")
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"generator seed (default {DEFAULT_SEED})"
     )
     p.add_argument("--runs", type=int, default=2000, help="forecast replications (default 2000)")
-    p.set_defaults(handler=lambda args: _run_demo(cli, args))
+    p.set_defaults(handler=_run_demo)
 
 
-def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     import assessment
@@ -44,9 +46,8 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
     from simulation import report as forecast_report
     from simulation.plot import save_fan_charts
 
-    db, out, as_of = cli.db_of(args), Path(args.out), demo.CUTOFF
-    progress = None if args.json or not sys.stderr.isatty() else cli.bar("building the demo ledger")
-    built = demo.build_ledger(db, args.seed, progress)
+    db, out, as_of = db_of(args), Path(args.out), demo.CUTOFF
+    built = demo.build_ledger(db, args.seed, bar(args, "building the demo ledger"))
     summary = ledger.summary(db, as_of)
     audit = ledger.audit_ledger(db)
     statement = ledger.statement(db, demo.STATEMENT_MEMBER, as_of)
@@ -61,7 +62,7 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         )
     slia = assessment.assess_survey(
         Path(assessment.__file__).parent / "data" / "demo_survey.csv",
-        books=cli.books_reader(db),
+        books=books_reader(db),
         from_ledger=True,
         before=demo.BEFORE,
         after=demo.AFTER,
@@ -80,29 +81,26 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
         ]
     else:
         skipped = [str(w) for w in wanted]
-    if args.json:
-        cli.emit_json(
-            {
-                "ledger": built.as_json(),
-                "summary": summary.as_json(),
-                "audit": audit.as_json(),
-                "statement": statement.as_json(),
-                "forecast": forecast.as_json(),
-                "assessment": slia.as_json(),
-                "charts": charts,
-                "charts_skipped": skipped,
-            }
-        )
-    else:
-        console = cli.console(args)
+    document = {
+        "ledger": built.as_json(),
+        "summary": summary.as_json(),
+        "audit": audit.as_json(),
+        "statement": statement.as_json(),
+        "forecast": forecast.as_json(),
+        "assessment": slia.as_json(),
+        "charts": charts,
+        "charts_skipped": skipped,
+    }
+
+    def render(console: Any, _: Any) -> None:
+        from assessment.report import render as render_slia
+
         render_import(console, built)
         render_summary(console, summary)
         render_audit(console, audit)
         render_statement(console, statement)
         forecast_report.render_forecast(forecast, console)
-        from assessment.report import render
-
-        render(slia, console)
+        render_slia(slia, console)
         if charts:
             console.print(tr("charts: {charts}", charts=", ".join(charts)))
         if skipped:
@@ -116,4 +114,5 @@ def _run_demo(cli: ModuleType, args: argparse.Namespace) -> int:
                     install=escape(INSTALL),
                 )
             )
-    return cli.EXIT_OK if audit.ok else cli.EXIT_CHECK_FAILED
+
+    return show(args, document, render, EXIT_OK if audit.ok else EXIT_CHECK_FAILED)

@@ -1,7 +1,9 @@
-"""The ledger's read-side commands on the command line: import, reports, audit, export.
+"""The ledger's commands on the command line beyond their generated options: the one
+handler of every recorded transaction, and import, reports, audit, export, storage.
 
-``register(sub, cli, wanted)`` adds them to ``kerang``'s parser; each report is one row
-of ``REPORTS`` (what it computes and how it is drawn), served by one handler.
+``COMMANDS`` declares each once (words, help, example, its options), and
+``ledger/cli_parser.py`` builds their parsers with the ledger's own; each report is one
+row of ``REPORTS`` (what it computes and how it is drawn), served by one handler.
 """
 
 from __future__ import annotations
@@ -9,8 +11,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
+
+import attrs
+
+from ledger.cli_io import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    bar,
+    db_of,
+    emit_json,
+    refuse,
+    show,
+)
+from ledger.cli_parser import AS_OF_HELP, date_option
 
 # name -> (help, example, compute(db, args) -> result, renderer in ledger.report)
 Compute = Callable[[str, argparse.Namespace], Any]
@@ -98,58 +113,44 @@ REPORTS: dict[tuple[str, ...], tuple[str, str, Compute, str]] = {
 }
 
 
-def register(sub: Any, cli: ModuleType, wanted: Callable[[str], bool]) -> None:
-    """Add the read-side commands; only the ``wanted`` ones get their options."""
-    names = {
-        "import": "record transactions from a .jsonl or .csv file",
-        "statement": REPORTS[("statement",)][0],
-        "summary": REPORTS[("summary",)][0],
-        "balance": REPORTS[("balance",)][0],
-        "export": "export the ledger",
-        "audit": "rebuild everything from the stored events and check it",
-        "verify": "check an exported jsonl log offline",
-        "head": "print the books' head (event count, last link, date), signed with --sign",
-        "db": "database administration (PostgreSQL)",
-        "keygen": "make a key for KERANG_CIPHER_KEY (encryption at rest)",
-        "backup": "a complete, audited copy of the ledger in one SQLite file",
-        "copy": "copy the ledger to another file or database, keeping its chain and head",
-        "report": "the cooperative's financial statements",
-    }
-    for name, help in names.items():
-        if not wanted(name):
-            sub.add_parser(name, help=help)
-            continue
-        if name in ("statement", "summary", "balance"):
-            _report(sub, cli, (name,))
-        elif name == "report":
-            report = cli.group(sub, "report", help)
-            for words in REPORTS:
-                if words[0] == "report":
-                    _report(report, cli, words)
-            _add_pack(report, cli)
-        else:
-            globals()[f"_add_{name}"](sub, cli, help)
+@attrs.frozen
+class CliCommand:
+    """A command beside the recorded transactions: ``options(p)`` adds its options and
+    handler; ``about`` is the longer description of its --help (else its help)."""
+
+    words: tuple[str, ...]  # kerang WORD [WORD]
+    help: str
+    example: str
+    options: Callable[[argparse.ArgumentParser], None]
+    about: str = ""
+    db: bool = True  # takes --db
 
 
-def _report(parent: Any, cli: ModuleType, words: tuple[str, ...]) -> None:
+def run_record(args: argparse.Namespace) -> int:
+    """Every transaction and set-up command: its fields, from its declaration, recorded."""
+    import ledger
+    from ledger.commands import from_command_line
+    from ledger.report import render_outcome
+
+    fields = from_command_line(args.spec, vars(args))
+    return show(args, ledger.record(db_of(args), args.spec.op, **fields), render_outcome)
+
+
+# ---------------------------------------------------------------- reports
+def _reported(words: tuple[str, ...]) -> CliCommand:
     help, example, compute, render = REPORTS[words]
-    p = cli.command(parent, words[-1], help, example)
+    return CliCommand(words, help, example, lambda p: _report_options(p, words, compute, render))
+
+
+def _report_options(
+    p: argparse.ArgumentParser, words: tuple[str, ...], compute: Compute, render: str
+) -> None:
     if words == ("statement",):  # the passbook's period
         p.add_argument("member", help="the member's ID")
-        p.add_argument(
-            "--from",
-            dest="first",
-            type=cli.date_arg("from"),
-            metavar="YYYY-MM-DD",
-            help="passbook lines from this date (default: a year before --to)",
-        )
-        p.add_argument(
-            "--to",
-            dest="last",
-            type=cli.date_arg("to"),
-            metavar="YYYY-MM-DD",
-            help="passbook lines and balances up to this date (the same as --as-of)",
-        )
+        first = "passbook lines from this date (default: a year before --to)"
+        last = "passbook lines and balances up to this date (the same as --as-of)"
+        date_option(p, "--from", first, dest="first")
+        date_option(p, "--to", last, dest="last")
         p.add_argument(
             "--all",
             dest="everything",
@@ -158,55 +159,25 @@ def _report(parent: Any, cli: ModuleType, words: tuple[str, ...]) -> None:
         )
     if words in (("report", "income"), ("report", "infaq")):
         required = words[-1] == "income"
-        p.add_argument(
-            "--from",
-            dest="first",
-            required=required,
-            type=cli.date_arg("from"),
-            metavar="YYYY-MM-DD",
-            help="the first day of the period",
-        )
-        p.add_argument(
-            "--to",
-            dest="last",
-            required=required,
-            type=cli.date_arg("to"),
-            metavar="YYYY-MM-DD",
-            help="the last day of the period",
-        )
+        date_option(p, "--from", "the first day of the period", dest="first", required=required)
+        date_option(p, "--to", "the last day of the period", dest="last", required=required)
     elif words == ("report", "shu"):
         p.add_argument("year", metavar="YEAR", help="the financial year, e.g. 2015")
         p.add_argument("--bylaws", help="bylaws for the preview of a year not yet closed")
     else:
-        p.add_argument(
-            "--as-of",
-            type=cli.date_arg("as-of"),
-            metavar="YYYY-MM-DD",
-            help="the books as they stood at the end of this day (default: as they stand)",
-        )
-    p.set_defaults(handler=lambda args: _run_report(cli, args, compute, render))
+        date_option(p, "--as-of", AS_OF_HELP)
+    p.set_defaults(handler=lambda args: _run_report(args, compute, render))
 
 
-def _run_report(cli: ModuleType, args: argparse.Namespace, compute: Compute, render: str) -> int:
+def _run_report(args: argparse.Namespace, compute: Compute, render: str) -> int:
     from ledger import report
 
-    return cli.show(args, compute(cli.db_of(args), args), getattr(report, render))
+    return show(args, compute(db_of(args), args), getattr(report, render))
 
 
-# ---------------------------------------------------------------- report pack
-def _add_pack(report: Any, cli: ModuleType) -> None:
-    p = cli.command(
-        report,
-        "pack",
-        "one shareable HTML report: summary, balance, audit, passbooks, infaq, SHU, forecast, SLIA",
-        "kerang report pack --out laporan-2019.html --as-of 2019-01-31 --lang id",
-    )
+def _pack_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write")
-    p.add_argument(
-        "--as-of",
-        type=cli.date_arg("as-of"),
-        help="the books as of this date (default: the last entry)",
-    )
+    date_option(p, "--as-of", "the books as of this date (default: the last entry)", None)
     p.add_argument(
         "--survey",
         metavar="FILE.csv",
@@ -220,61 +191,53 @@ def _add_pack(report: Any, cli: ModuleType) -> None:
         help="also print this member's passbook line by line (repeatable)",
     )
     p.add_argument("--runs", type=int, default=1000, help="forecast replications (default 1000)")
-    p.set_defaults(handler=lambda args: _run_pack(cli, args))
+    p.set_defaults(handler=_run_pack)
 
 
-def _run_pack(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_pack(args: argparse.Namespace) -> int:
     from ledger import pack
     from ledger.files import guard_output
     from ledger.i18n import tr
 
-    db = cli.db_of(args)
+    db = db_of(args)
     guard_output(args.out, db=db)  # refused before the forecast runs
     built = pack.build(
         db, args.as_of, survey=args.survey, members=tuple(args.member), runs=args.runs
     )
     path = pack.write(built, args.out, db=db)
-    if args.json:
-        cli.emit_json(
-            {"out": str(path), "as_of": built.as_of.isoformat(), "head": built.audit.head}
-        )
-    else:
-        cli.console(args).print(
-            tr("wrote {out}: the books as of {as_of}", out=path, as_of=built.as_of)
-        )
-    return cli.EXIT_OK
+    document = {"out": str(path), "as_of": built.as_of.isoformat(), "head": built.audit.head}
+    said = tr("wrote {out}: the books as of {as_of}", out=path, as_of=built.as_of)
+    return show(args, document, said)
 
 
 # ---------------------------------------------------------------- import and export
-def _add_import(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "import", help, "kerang import buku-kas-2015.csv --check")
+def _import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a .jsonl or .csv file, one transaction a line")
     p.add_argument("--check", action="store_true", help="validate the whole file, write nothing")
-    p.set_defaults(handler=lambda args: _run_import(cli, args))
+    p.set_defaults(handler=_run_import)
 
 
-def _run_import(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_import(args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import localise
     from ledger.report import render_import
 
-    progress = cli.bar(f"importing {args.file}") if not args.json and sys.stderr.isatty() else None
+    progress = bar(args, f"importing {args.file}")
     try:
-        result = ledger.import_file(cli.db_of(args), args.file, check=args.check, progress=progress)
+        result = ledger.import_file(db_of(args), args.file, check=args.check, progress=progress)
     except ledger.ImportChecked as checked:  # --check: every bad line, each on its own line
-        return cli.refuse(checked.code, localise(checked.message), args.json, **checked.as_json())
+        return refuse(checked.code, localise(checked.message), args.json, **checked.as_json())
     except ledger.ImportStopped as stop:
         message = localise(stop.message)
-        cli.refuse(stop.cause_code, message, False)
+        refuse(stop.cause_code, message, False)
         if args.json:  # the error names the line; what came before it stays recorded
             error = {"code": stop.cause_code, "message": message, "line": stop.line}
-            cli.emit_json({"error": error, "recorded": stop.recorded})
-        return cli.EXIT_REFUSED
-    return cli.show(args, result, render_import)
+            emit_json({"error": error, "recorded": stop.recorded})
+        return EXIT_REFUSED
+    return show(args, result, render_import)
 
 
-def _add_export(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "export", help, "kerang export --format jsonl --out ledger.jsonl")
+def _export_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         choices=["beancount", "jsonl"],
@@ -282,76 +245,26 @@ def _add_export(sub: Any, cli: ModuleType, help: str) -> None:
         help="jsonl (an import file that rebuilds the ledger) or beancount",
     )
     p.add_argument("--out", help="the file to write (default: standard output)")
-    p.set_defaults(handler=lambda args: _run_export(cli, args))
+    p.set_defaults(handler=_run_export)
 
 
-def _run_export(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_export(args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import tr
 
     if not args.out:
         export = ledger.export_beancount if args.format == "beancount" else ledger.export_jsonl
-        for line in export(cli.db_of(args)):
+        for line in export(db_of(args)):
             sys.stdout.write(line + "\n")
-        return cli.EXIT_OK
+        return EXIT_OK
     # the output never touches a ledger and appears complete or not at all
-    count = ledger.write_export(cli.db_of(args), args.format, args.out)
-    if args.json:
-        cli.emit_json({"format": args.format, "out": args.out, "lines": count})
-    else:
-        cli.console(args).print(tr("wrote {count} lines to {out}", count=count, out=args.out))
-    return cli.EXIT_OK
+    count = ledger.write_export(db_of(args), args.format, args.out)
+    document = {"format": args.format, "out": args.out, "lines": count}
+    return show(args, document, tr("wrote {count} lines to {out}", count=count, out=args.out))
 
 
-# ---------------------------------------------------------------- audit and verify
-def _add_audit(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "audit", help, "kerang audit --as-of 2018-12-31")
-    p.description = cli.i18n.help_text(
-        "Rebuild every balance from the stored events alone and run the audit checks. "
-        "Exit 0 when the books hold, 1 when a check fails."
-    )
-    p.add_argument(
-        "--as-of",
-        type=cli.date_arg("as-of"),
-        metavar="YYYY-MM-DD",
-        help="the books as they stood at the end of this day (default: as they stand)",
-    )
-    _head_arguments(p)
-    p.set_defaults(handler=lambda args: _run_audit(cli, args))
-
-
-def _run_audit(cli: ModuleType, args: argparse.Namespace) -> int:
-    import ledger
-    from ledger.report import render_audit
-
-    progress = None if args.json or not sys.stderr.isatty() else cli.bar("auditing")
-    report = ledger.audit_ledger(cli.db_of(args), args.as_of, progress, args.head, args.public_key)
-    cli.show(args, report, render_audit)
-    return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
-
-
-def _add_verify(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "verify", help, "kerang verify ledger.jsonl --head 754f18…", db=False)
-    p.description = cli.i18n.help_text(
-        "Check the hash chain of an exported jsonl log without the database. "
-        "Exit 0 when every link holds (and the log extends --head), 1 otherwise."
-    )
-    p.add_argument("file", help="an exported jsonl log")
-    _head_arguments(p)
-    p.set_defaults(handler=lambda args: _run_verify(cli, args))
-
-
-def _run_verify(cli: ModuleType, args: argparse.Namespace) -> int:
-    import ledger
-    from ledger.report import render_verify
-
-    report = ledger.verify_log(args.file, args.head, args.public_key)
-    cli.show(args, report, render_verify)
-    return cli.EXIT_OK if report.ok else cli.EXIT_CHECK_FAILED
-
-
-# ---------------------------------------------------------------- head signing
-def _head_arguments(p: argparse.ArgumentParser) -> None:
+# ---------------------------------------------------------------- audit, verify, head
+def _head_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--head",
         help="a head written down earlier that the books must extend: 64 hex digits or a "
@@ -363,63 +276,68 @@ def _head_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_head(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "head", help, "kerang head --sign > head-2019-01.json")
-    p.description = cli.i18n.help_text(
-        "Print the current head of the books' hash chain. With --sign, a head "
-        "statement signed with KERANG_SIGNING_KEY that the programme officer keeps and later "
-        "checks with 'kerang audit --head FILE --public-key KEY'."
-    )
+def _audit_options(p: argparse.ArgumentParser) -> None:
+    date_option(p, "--as-of", AS_OF_HELP)
+    _head_options(p)
+    p.set_defaults(handler=_run_audit)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_audit
+
+    progress = bar(args, "auditing")
+    report = ledger.audit_ledger(db_of(args), args.as_of, progress, args.head, args.public_key)
+    return show(args, report, render_audit, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
+
+
+def _verify_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="an exported jsonl log")
+    _head_options(p)
+    p.set_defaults(handler=_run_verify)
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    import ledger
+    from ledger.report import render_verify
+
+    report = ledger.verify_log(args.file, args.head, args.public_key)
+    return show(args, report, render_verify, EXIT_OK if report.ok else EXIT_CHECK_FAILED)
+
+
+def _sign_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sign", action="store_true", help="sign the statement with KERANG_SIGNING_KEY")
-    p.set_defaults(handler=lambda args: _run_head(cli, args))
+    p.set_defaults(handler=_run_head)
 
 
-def _run_head(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_head(args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import tr
 
-    found = ledger.head(cli.db_of(args), sign=args.sign)
-    if args.json:
-        cli.emit_json(found.as_json())
-    elif args.sign:
+    found = ledger.head(db_of(args), sign=args.sign)
+    if args.sign and not args.json:
         sys.stdout.write(found.statement())
-    else:
-        cli.console(args).print(
-            tr(
-                "{events} events; head {head} ({date})",
-                events=found.events,
-                head=found.head,
-                date=found.date,
-            )
-        )
-    return cli.EXIT_OK
+        return EXIT_OK
+    shown = tr(
+        "{events} events; head {head} ({date})",
+        events=found.events,
+        head=found.head,
+        date=found.date,
+    )
+    return show(args, found, shown)
 
 
 # ---------------------------------------------------------------- administration
-def _add_db(sub: Any, cli: ModuleType, help: str) -> None:
-    db = cli.group(sub, "db", help)
-    p = cli.command(
-        db,
-        "grant-auditor",
-        "create a read-only role that can run every report and the audit",
-        "kerang db grant-auditor auditor --db postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
-    )
-    p.description = cli.i18n.help_text(
-        "Create (or update) a PostgreSQL role that can read this ledger's schema but never write."
-    )
+def _grant_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("role", help="the role's name: lower-case letters, digits and _")
-    p.set_defaults(handler=lambda args: _run_grant_auditor(cli, args))
+    p.set_defaults(handler=_run_grant_auditor)
 
 
-def _run_grant_auditor(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_grant_auditor(args: argparse.Namespace) -> int:
     import ledger
     from ledger.i18n import tr
 
-    granted = ledger.grant_auditor(cli.db_of(args), args.role)
-    if args.json:
-        cli.emit_json(granted.as_json())
-    else:
-        console = cli.console(args)
+    def render(console: Any, granted: Any) -> None:
         for line in granted.granted:  # say what was granted
             console.print(tr("granted: {what}", what=line))
         console.print(
@@ -429,90 +347,154 @@ def _run_grant_auditor(cli: ModuleType, args: argparse.Namespace) -> int:
                 url=granted.url,
             )
         )
-    return cli.EXIT_OK
+
+    return show(args, ledger.grant_auditor(db_of(args), args.role), render)
 
 
-def _add_keygen(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "keygen", help, "export KERANG_CIPHER_KEY=$(kerang keygen)", db=False)
-    p.description = cli.i18n.help_text(
-        "Print a new AES-256 key. Keep it safe: without it an encrypted ledger cannot be read."
-    )
+def _keygen_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--signing",
         action="store_true",
         help="an Ed25519 key pair for signed head statements instead (KERANG_SIGNING_KEY and its public key)",
     )
-    p.set_defaults(handler=lambda args: _run_keygen(cli, args))
+    p.set_defaults(handler=_run_keygen)
 
 
-def _run_keygen(cli: ModuleType, args: argparse.Namespace) -> int:
+def _run_keygen(args: argparse.Namespace) -> int:
     import ledger
 
     if args.signing:
         private, public = ledger.new_signing_key()
-        if args.json:
-            cli.emit_json({"signing_key": private, "public_key": public})
-        else:
-            sys.stdout.write(f"KERANG_SIGNING_KEY={private}\nKERANG_PUBLIC_KEY={public}\n")
-        return cli.EXIT_OK
-    key = ledger.new_cipher_key()
-    if args.json:
-        cli.emit_json({"key": key})
+        document = {"signing_key": private, "public_key": public}
+        text = f"KERANG_SIGNING_KEY={private}\nKERANG_PUBLIC_KEY={public}\n"
     else:
-        sys.stdout.write(key + "\n")
-    return cli.EXIT_OK
+        key = ledger.new_cipher_key()
+        document, text = {"key": key}, key + "\n"
+    if args.json:
+        emit_json(document)
+    else:  # as it is, for a shell's $( ): no colour, no wrapping
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- storage: backup, copy
-def _add_backup(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(sub, "backup", help, "kerang backup --out backup-2019-01-31.db")
-    p.description = cli.i18n.help_text(
-        "Copy the ledger with SQLite's online backup API (safe while others write), "
-        "audit the copy and only then put it in place. --out may not be a ledger."
-    )
-    p.add_argument("--out", required=True, help="the backup file to write")
-    p.set_defaults(handler=lambda args: _run_copied(cli, args, "backup", args.out))
+def _copy_options(option: str, help: str, how: str) -> Callable[[argparse.ArgumentParser], None]:
+    def options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(option, required=True, help=help)
+        p.set_defaults(handler=lambda args: _run_copied(args, how, getattr(args, option[2:])))
+
+    return options
 
 
-def _add_copy(sub: Any, cli: ModuleType, help: str) -> None:
-    p = cli.command(
-        sub,
-        "copy",
-        help,
-        "kerang copy --to postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
-    )
-    p.description = cli.i18n.help_text(
-        "Write the stored events as they are into a new SQLite file or an empty "
-        "PostgreSQL schema; the audit of the copy gives the same head."
-    )
-    p.add_argument("--to", required=True, help="a new SQLite file or a postgresql:// URL")
-    p.set_defaults(handler=lambda args: _run_copied(cli, args, "copy", args.to))
-
-
-def _run_copied(cli: ModuleType, args: argparse.Namespace, how: str, target: str) -> int:
+def _run_copied(args: argparse.Namespace, how: str, target: str) -> int:
     from ledger import backup
     from ledger.i18n import localise, tr
 
     try:
-        copied = getattr(backup, how)(cli.db_of(args), target)
+        copied = getattr(backup, how)(db_of(args), target)
     except backup.CopyNotSound as failed:  # a check failed: exit 1, nothing written
-        cli.refuse(failed.code, localise(failed.message), args.json)
-        return cli.EXIT_CHECK_FAILED
-    if args.json:
-        cli.emit_json(copied.as_json())
-    else:
-        cli.console(args).print(
-            tr(
-                "copied {events} events to {to}; its audit holds with head {head}",
-                events=copied.events,
-                to=copied.to,
-                head=copied.head,
-            )
-            if copied.ok
-            else tr(
-                "copied {events} events to {to}, but its audit fails",
-                events=copied.events,
-                to=copied.to,
-            )
+        refuse(failed.code, localise(failed.message), args.json)
+        return EXIT_CHECK_FAILED
+    if copied.ok:
+        said = tr(
+            "copied {events} events to {to}; its audit holds with head {head}",
+            events=copied.events,
+            to=copied.to,
+            head=copied.head,
         )
-    return cli.EXIT_OK if copied.ok else cli.EXIT_CHECK_FAILED
+    else:
+        said = tr(
+            "copied {events} events to {to}, but its audit fails",
+            events=copied.events,
+            to=copied.to,
+        )
+    return show(args, copied, said, EXIT_OK if copied.ok else EXIT_CHECK_FAILED)
+
+
+# ---------------------------------------------------------------- the declarations
+GROUPS = {
+    "db": "database administration (PostgreSQL)",
+    "report": "the cooperative's financial statements",
+}
+
+COMMANDS: tuple[CliCommand, ...] = (
+    CliCommand(
+        ("import",),
+        "record transactions from a .jsonl or .csv file",
+        "kerang import buku-kas-2015.csv --check",
+        _import_options,
+    ),
+    _reported(("statement",)),
+    _reported(("summary",)),
+    _reported(("balance",)),
+    CliCommand(
+        ("export",),
+        "export the ledger",
+        "kerang export --format jsonl --out ledger.jsonl",
+        _export_options,
+    ),
+    CliCommand(
+        ("audit",),
+        "rebuild everything from the stored events and check it",
+        "kerang audit --as-of 2018-12-31",
+        _audit_options,
+        "Rebuild every balance from the stored events alone and run the audit checks. "
+        "Exit 0 when the books hold, 1 when a check fails.",
+    ),
+    CliCommand(
+        ("verify",),
+        "check an exported jsonl log offline",
+        "kerang verify ledger.jsonl --head 754f18…",
+        _verify_options,
+        "Check the hash chain of an exported jsonl log without the database. "
+        "Exit 0 when every link holds (and the log extends --head), 1 otherwise.",
+        db=False,
+    ),
+    CliCommand(
+        ("head",),
+        "print the books' head (event count, last link, date), signed with --sign",
+        "kerang head --sign > head-2019-01.json",
+        _sign_options,
+        "Print the current head of the books' hash chain. With --sign, a head "
+        "statement signed with KERANG_SIGNING_KEY that the programme officer keeps and later "
+        "checks with 'kerang audit --head FILE --public-key KEY'.",
+    ),
+    CliCommand(
+        ("db", "grant-auditor"),
+        "create a read-only role that can run every report and the audit",
+        "kerang db grant-auditor auditor --db postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+        _grant_options,
+        "Create (or update) a PostgreSQL role that can read this ledger's schema but never write.",
+    ),
+    CliCommand(
+        ("keygen",),
+        "make a key for KERANG_CIPHER_KEY (encryption at rest)",
+        "export KERANG_CIPHER_KEY=$(kerang keygen)",
+        _keygen_options,
+        "Print a new AES-256 key. Keep it safe: without it an encrypted ledger cannot be read.",
+        db=False,
+    ),
+    CliCommand(
+        ("backup",),
+        "a complete, audited copy of the ledger in one SQLite file",
+        "kerang backup --out backup-2019-01-31.db",
+        _copy_options("--out", "the backup file to write", "backup"),
+        "Copy the ledger with SQLite's online backup API (safe while others write), "
+        "audit the copy and only then put it in place. --out may not be a ledger.",
+    ),
+    CliCommand(
+        ("copy",),
+        "copy the ledger to another file or database, keeping its chain and head",
+        "kerang copy --to postgresql://postgres@127.0.0.1/test?schema=sinar_abadi",
+        _copy_options("--to", "a new SQLite file or a postgresql:// URL", "copy"),
+        "Write the stored events as they are into a new SQLite file or an empty "
+        "PostgreSQL schema; the audit of the copy gives the same head.",
+    ),
+    *(_reported(words) for words in REPORTS if words[0] == "report"),
+    CliCommand(
+        ("report", "pack"),
+        "one shareable HTML report: summary, balance, audit, passbooks, infaq, SHU, forecast, SLIA",
+        "kerang report pack --out laporan-2019.html --as-of 2019-01-31 --lang id",
+        _pack_options,
+    ),
+)

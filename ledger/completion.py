@@ -1,19 +1,32 @@
-"""The shell completion script (bash, or zsh through bashcompinit), made from the
-argparse tree of ``kerang``: every command, option and option value it knows."""
+"""``kerang completion``: the shell completion script (bash, or zsh through
+bashcompinit), made from the argparse tree of ``kerang``: every command, option and
+option value it knows."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
 
 from ledger import i18n
+from ledger.cli_io import EXIT_OK
+from ledger.cli_parser import build_parser, common, subcommands
 
 
-def completion_script(
-    parser: argparse.ArgumentParser,
-    shell: str,
-    subcommands: Callable[[argparse.ArgumentParser], dict[str, argparse.ArgumentParser]],
-) -> str:
+def register(p: argparse.ArgumentParser) -> None:
+    """The options of ``kerang completion``."""
+    p.description = i18n.help_text("Print a completion script for kerang's commands and options.")
+    p.epilog = "example: source <(kerang completion bash)   # or add it to ~/.bashrc"
+    common(p, db=False)
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
+    p.set_defaults(handler=lambda args: _print(completion_script(build_parser(), args.shell)))
+
+
+def _print(script: str) -> int:
+    sys.stdout.write(script)
+    return EXIT_OK
+
+
+def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     """A bash (or zsh, through bashcompinit) completion script made from the argparse tree."""
     words: dict[str, list[str]] = {}
     values: dict[str, list[str]] = {}

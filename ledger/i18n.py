@@ -108,35 +108,6 @@ def localise(text: Any, lang: str | None = None) -> Any:
 ID_CATALOG_MODULE = "ledger/i18n_id.py"
 
 
-# argparse's own words (usage and its errors), which it looks up through gettext
-ARGPARSE_ID = {
-    "usage: ": "cara pakai: ",
-    "positional arguments": "argumen posisi",
-    "options": "pilihan",
-    "show this help message and exit": "tampilkan bantuan ini lalu keluar",
-    "the following arguments are required: %s": "argumen berikut wajib diisi: %s",
-    "unrecognized arguments: %s": "argumen tidak dikenal: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "pilihan %(value)r tidak sah (pilih dari %(choices)s)",
-    "argument %(argument_name)s: %(message)s": "argumen %(argument_name)s: %(message)s",
-    "expected one argument": "perlu satu nilai",
-    "expected at least one argument": "perlu sedikitnya satu nilai",
-    "expected at most one argument": "perlu paling banyak satu nilai",
-    "invalid %(type)s value: %(value)r": "nilai %(type)s tidak sah: %(value)r",
-    "ambiguous option: %(option)s could match %(matches)s": "pilihan %(option)s ambigu: bisa %(matches)s",
-    "not allowed with argument %s": "tidak boleh bersama argumen %s",
-    "one of the arguments %s is required": "salah satu argumen %s wajib diisi",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: kesalahan: %(message)s\n",
-}
-
-
-def translate_argparse() -> None:
-    """Make argparse speak the chosen language (it calls gettext's ``_``)."""
-    import argparse
-
-    if language() == "id":
-        argparse._ = lambda text: ARGPARSE_ID.get(text, text)  # type: ignore[attr-defined]
-
-
 def help_text(text: str) -> str:
     """A --help text in the chosen language (looked up as is: argparse formats it later)."""
     if language() == "en":

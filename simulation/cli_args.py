@@ -1,17 +1,20 @@
-"""``kerang forecast`` on the command line: its options and handlers (``cli.py`` loads
-this module only when the forecast runs)."""
+"""``kerang forecast`` on the command line: its options and handlers (loaded only
+when the forecast runs)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from types import ModuleType
+from collections.abc import Callable
 from typing import Any
 
-from ledger.i18n import msg
+from ledger.cli_io import EXIT_OK, db_of, emit_json, show
+from ledger.cli_parser import common, date_option
+from ledger.errors import UsageError
+from ledger.i18n import help_text, msg
 
 
-def _forecast_options(p: argparse.ArgumentParser, cli: ModuleType, suppress: bool) -> None:
+def _forecast_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     # On the compare/sensitivity subparsers defaults are suppressed, so options
     # given before the subcommand are not overwritten by the subparser's defaults.
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
@@ -36,28 +39,29 @@ def _forecast_options(p: argparse.ArgumentParser, cli: ModuleType, suppress: boo
         default=d(False),
         help="start from the books in --db and calibrate from its harvests",
     )
-    p.add_argument(
+    date_option(
+        p,
         "--as-of",
-        type=cli.date_arg("as-of"),
+        "with --from-ledger: start from the books as of this date (default: as they stand)",
+        None,
         default=d(None),
-        help="with --from-ledger: start from the books as of this date (default: as they stand)",
     )
     p.add_argument(
         "--db",
         default=argparse.SUPPRESS,
         help="ledger for --from-ledger (default $KERANG_DB, else ./kerang.db)",
     )
-    cli.common(p, db=False)
+    common(p, db=False)
 
 
-def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
+def register(p: argparse.ArgumentParser) -> None:
     """The options of ``kerang forecast`` and its ``compare`` and ``sensitivity``."""
-    p.description = cli.i18n.help_text(
+    p.description = help_text(
         "Forecast the number of bagan, the harvest savings fund and member income "
         "by Monte Carlo simulation, from a scenario or from the books (--from-ledger)."
     )
     p.epilog = "example: kerang forecast --years 10 --from-ledger --db demo.db --target-bagan 120"
-    _forecast_options(p, cli, suppress=False)
+    _forecast_options(p, suppress=False)
     p.add_argument("--scenario", help="scenario TOML file (see --print-scenario)")
     p.add_argument("--target-bagan", type=int, help="report the probability of reaching N bagan")
     p.add_argument("--plot", help="also draw the fan charts to FILE.png or FILE.svg")
@@ -66,7 +70,7 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         action="store_true",
         help="print the default scenario as TOML",
     )
-    p.set_defaults(handler=lambda args: _forecast(cli, args))
+    p.set_defaults(handler=_forecast)
     kinds = p.add_subparsers(dest="forecast_command", parser_class=type(p))
     c = kinds.add_parser(
         "compare",
@@ -76,8 +80,8 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
     )
     c.add_argument("a", metavar="A.toml", help="the scenario compared against")
     c.add_argument("b", metavar="B.toml", help="the scenario to compare")
-    _forecast_options(c, cli, suppress=True)
-    c.set_defaults(handler=lambda args: _forecast_compare(cli, args))
+    _forecast_options(c, suppress=True)
+    c.set_defaults(handler=_forecast_compare)
     s = kinds.add_parser(
         "sensitivity",
         help="tornado of the main parameters",
@@ -85,8 +89,8 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         epilog="example: kerang forecast sensitivity --scenario base.toml --runs 500",
     )
     s.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
-    _forecast_options(s, cli, suppress=True)
-    s.set_defaults(handler=lambda args: _forecast_sensitivity(cli, args))
+    _forecast_options(s, suppress=True)
+    s.set_defaults(handler=_forecast_sensitivity)
     b = kinds.add_parser(
         "backtest",
         help="forecast from the books at one date and compare with the books at a later one",
@@ -94,10 +98,8 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         "compare with what the books recorded by then: recorded value, median, 80 % band.",
         epilog="example: kerang forecast backtest --from 2017-01-01 --to 2019-01-31 --db demo.db",
     )
-    b.add_argument(
-        "--from", dest="first", type=cli.date_arg("from"), required=True, help="start date"
-    )
-    b.add_argument("--to", dest="last", type=cli.date_arg("to"), required=True, help="end date")
+    date_option(b, "--from", "start date", None, dest="first", required=True)
+    date_option(b, "--to", "end date", None, dest="last", required=True)
     b.add_argument(
         "--set",
         action="append",
@@ -106,29 +108,29 @@ def register(p: argparse.ArgumentParser, cli: ModuleType) -> None:
         help="replace a calibrated parameter, e.g. bagan.life_years=1 (repeatable)",
     )
     b.add_argument("--scenario", default=argparse.SUPPRESS, help="scenario TOML file")
-    _forecast_options(b, cli, suppress=True)
-    b.set_defaults(handler=lambda args: _forecast_backtest(cli, args))
+    _forecast_options(b, suppress=True)
+    b.set_defaults(handler=_forecast_backtest)
 
 
-def _forecast_common(cli: ModuleType, args: argparse.Namespace) -> dict:
+def _forecast_common(args: argparse.Namespace) -> dict:
     return {
         "years": args.years,
         "runs": args.runs,
         "seed": args.seed,
         "engine": args.engine,
         "workers": args.workers,
-        "books": _books_as_of(cli, args),
+        "books": _books_as_of(args),
     }
 
 
-def _books_as_of(cli: ModuleType, args: argparse.Namespace) -> Any:
+def _books_as_of(args: argparse.Namespace) -> Any:
     """The books for --from-ledger, as they stand or at --as-of: the forecast
     reads the ledger only through its read API."""
     if not args.from_ledger:
         return None
     import ledger
 
-    books = ledger.read_books(cli.db_of(args), args.as_of)
+    books = ledger.read_books(db_of(args), args.as_of)
     if args.as_of is not None:
         return books
     # old books: start where they end, not from a stretch of nothing
@@ -147,7 +149,7 @@ def _books_as_of(cli: ModuleType, args: argparse.Namespace) -> Any:
             months=cycle,
             today=books.as_of,
         )
-        books = ledger.read_books(cli.db_of(args), last)
+        books = ledger.read_books(db_of(args), last)
     return books
 
 
@@ -162,7 +164,7 @@ def _last_entry(books: Any) -> Any:
     return max(dates, default=None)
 
 
-def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
+def _forecast(args: argparse.Namespace) -> int:
     import simulation
     from simulation import report
 
@@ -171,71 +173,61 @@ def _forecast(cli: ModuleType, args: argparse.Namespace) -> int:
         if args.json:  # the same scenario as one JSON document
             import tomllib
 
-            cli.emit_json(tomllib.loads(text))
+            emit_json(tomllib.loads(text))
         else:
             sys.stdout.write(text)
-        return cli.EXIT_OK
+        return EXIT_OK
     if args.plot:  # a chart that cannot be written is refused before the simulation
         from ledger.charts import chart_target
 
-        chart_target(args.plot, db=cli.db_of(args))
+        chart_target(args.plot, db=db_of(args))
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
         forecast = simulation.run_forecast(
-            args.scenario,
-            target=args.target_bagan,
-            progress=progress,
-            **_forecast_common(cli, args),
+            args.scenario, target=args.target_bagan, progress=progress, **_forecast_common(args)
         )
     if args.plot:
         from simulation.plot import save_fan_charts
 
         save_fan_charts(forecast, args.plot)
     note = getattr(args, "stale_note", None)
-    if args.json:
-        cli.emit_json(forecast.as_json())
-        if note:
-            sys.stderr.write(f"kerang: {note}\n")
-    else:
+    if args.json and note:
+        sys.stderr.write(f"kerang: {note}\n")
+
+    def render(console: Any, forecast: Any) -> None:
         from ledger.i18n import tr
 
-        console = cli.console(args)
         if note:
             console.print(tr("[yellow]note[/]: {note}", note=note))
         report.render_forecast(forecast, console)
-    return cli.EXIT_OK
+
+    return show(args, forecast, render)
 
 
-def _forecast_compare(cli: ModuleType, args: argparse.Namespace) -> int:
+def _forecast_compare(args: argparse.Namespace) -> int:
     import simulation
     from simulation import report
 
-    with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
-        comparison = simulation.compare(
-            args.a, args.b, progress=progress, **_forecast_common(cli, args)
-        )
-    if args.json:
-        cli.emit_json(comparison.as_json())
-    else:
-        report.render_comparison(comparison, cli.console(args))
-    return cli.EXIT_OK
+    return _simulated(args, simulation.compare, report.render_comparison, args.a, args.b)
 
 
-def _forecast_sensitivity(cli: ModuleType, args: argparse.Namespace) -> int:
+def _forecast_sensitivity(args: argparse.Namespace) -> int:
     import simulation
     from simulation import report
 
+    scenario = getattr(args, "scenario", None)
+    return _simulated(args, simulation.sensitivity, report.render_tornado, scenario)
+
+
+def _simulated(args: argparse.Namespace, run: Callable, render: Callable, *given: Any) -> int:
+    """``run(*given, …)`` under a progress bar, shown as JSON or by ``render(result, console)``."""
+    from simulation import report
+
     with report.progress_bar(not args.json and sys.stderr.isatty()) as progress:
-        tornado = simulation.sensitivity(
-            getattr(args, "scenario", None), progress=progress, **_forecast_common(cli, args)
-        )
-    if args.json:
-        cli.emit_json(tornado.as_json())
-    else:
-        report.render_tornado(tornado, cli.console(args))
-    return cli.EXIT_OK
+        result = run(*given, progress=progress, **_forecast_common(args))
+    return show(args, result, lambda console, shown: render(shown, console))
 
 
-def _forecast_backtest(cli: ModuleType, args: argparse.Namespace) -> int:
+def _forecast_backtest(args: argparse.Namespace) -> int:
     import ledger
     from simulation import report
     from simulation.backtest import backtest
@@ -248,8 +240,8 @@ def _forecast_backtest(cli: ModuleType, args: argparse.Namespace) -> int:
         except ValueError:
             overrides[key.strip()] = None
         if overrides[key.strip()] is None:
-            raise cli.UsageError("set", msg("--set {item!r} must be KEY=NUMBER.", item=item))
-    db = cli.db_of(args)
+            raise UsageError("set", msg("--set {item!r} must be KEY=NUMBER.", item=item))
+    db = db_of(args)
     result = backtest(
         ledger.read_books(db, args.first),
         ledger.read_books(db, args.last),
@@ -258,8 +250,4 @@ def _forecast_backtest(cli: ModuleType, args: argparse.Namespace) -> int:
         seed=getattr(args, "seed", 2019),
         overrides=overrides,
     )
-    if getattr(args, "json", False):
-        cli.emit_json(result.as_json())
-    else:
-        report.render_backtest(result, cli.console(args))
-    return cli.EXIT_OK
+    return show(args, result, lambda console, shown: report.render_backtest(shown, console))

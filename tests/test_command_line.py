@@ -16,12 +16,13 @@ sys.path.insert(0, str(ROOT))
 
 import cli  # noqa: E402
 from ledger import commands, domain  # noqa: E402
+from ledger.cli_parser import subcommands  # noqa: E402
 
 
 def _parser_of(words: tuple[str, ...]) -> argparse.ArgumentParser:
     parser = cli.build_parser()
     for word in words:
-        parser = cli._subcommands(parser)[word]
+        parser = subcommands(parser)[word]
     return parser
 
 
@@ -65,7 +66,7 @@ def test_every_option_has_help_and_lists_its_choices() -> None:
 
 def _walk(parser, path=()):
     yield path, parser
-    for name, child in cli._subcommands(parser).items():
+    for name, child in subcommands(parser).items():
         yield from _walk(child, (*path, name))
 
 

@@ -23,6 +23,7 @@ from cli_helpers import kerang
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ledger.cli_parser import subcommands  # noqa: E402
 from ledger.i18n import ID_CATALOG_MODULE  # noqa: E402
 from ledger.i18n_id import ID  # noqa: E402
 
@@ -37,6 +38,8 @@ ALL_MODULES = sorted(
 RENDERERS = [
     ROOT / "ledger" / "report.py",
     ROOT / "cli.py",
+    ROOT / "ledger" / "cli_parser.py",
+    ROOT / "ledger" / "cli_reports.py",
     ROOT / "simulation" / "report.py",
     ROOT / "assessment" / "report.py",
     ROOT / "ledger" / "pack.py",
@@ -153,7 +156,7 @@ def test_every_user_facing_string_has_an_indonesian_translation() -> None:
 
 
 def _help_texts() -> list[str]:
-    """Every description and help text of the command line (translated by cli._Parser)."""
+    """Every description and help text of the command line (translated by cli_parser.Parser)."""
     import argparse
 
     import cli
@@ -318,10 +321,8 @@ def test_ledger_figures_of_the_financial_capital_speak_indonesian() -> None:
 
 # ------------------------------------------------------------------ help and completion
 def _walk(parser, path=()):
-    import cli
-
     yield path, parser
-    for name, child in cli._subcommands(parser).items():
+    for name, child in subcommands(parser).items():
         yield from _walk(child, (*path, name))
 
 
