@@ -1,15 +1,15 @@
 """Run the benchmarks: ``python -m benchmarks [ledger] [forecast] [audit]`` (default:
 ledger and forecast; ``audit`` alone measures only the audit; ``startup`` how quickly
-``kerang --help`` answers)."""
+``kerang --help`` answers; ``engine`` the fast engine against that of b877752)."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import forecast, ledger, startup
+from benchmarks import engine, forecast, ledger, startup
 
 SUITES = {"ledger": ledger.main, "forecast": forecast.main}
-EXTRA = {"audit": ledger.audit_main, "startup": startup.main}
+EXTRA = {"audit": ledger.audit_main, "startup": startup.main, "engine": engine.main}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(SUITES):

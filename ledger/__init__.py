@@ -220,10 +220,10 @@ def new_cipher_key() -> str:
 
 
 def export_jsonl(db: str) -> Iterator[str]:
-    from ledger import transfer
     from ledger.app import open_ledger
+    from ledger.export import export_lines
 
-    for line in transfer.export_lines(open_ledger(db)):
+    for line in export_lines(open_ledger(db)):
         yield json.dumps(line, ensure_ascii=False)
 
 

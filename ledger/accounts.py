@@ -1,4 +1,7 @@
-"""The chart of accounts and the double-entry postings of each business fact.
+"""The chart of accounts, postings and the postings of a close and of a bagan's financing.
+
+The postings of each recorded fact are ``ledger.projection``'s (it reads the domain's
+events; this module stays a leaf the domain itself may use).
 
 Amounts are debits positive, credits negative; every fact's postings add up to
 exactly zero. ``member`` names the member's sub-ledger ('' for none), so that
@@ -11,8 +14,6 @@ import datetime as dt
 from typing import Any
 
 import attrs
-
-from ledger import domain
 
 CASH = "Assets:Cash:Operating"
 INFAQ_CASH = "Assets:Cash:Infaq"
@@ -97,60 +98,6 @@ class Entry:
     postings: tuple[Posting, ...]
 
 
-def transaction_postings(txn: domain.Transaction) -> list[Posting]:
-    """What a recorded transaction does to the books (before any reversal)."""
-    if isinstance(txn, domain.Harvest):
-        kept = txn.gross - txn.costs - txn.shares["manager"] - txn.shares["members"]
-        out = [
-            Posting(CASH, "", kept),
-            Posting(SALES, "", -txn.gross),
-            Posting(HARVEST_COSTS, "", txn.costs),
-            Posting(MANAGER_SHARE, "", txn.shares["manager"]),
-            Posting(SAVINGS_SHARE, "", txn.shares["savings"]),
-        ]
-        out += [Posting(PARTNER_SHARE, m, a) for m, a in txn.income.items()]
-        out += [Posting(SAVINGS["harvest"], m, -a) for m, a in txn.savings.items()]
-        return out
-    if isinstance(txn, domain.SavingsDeposit):
-        return [
-            Posting(CASH, "", txn.amount),
-            Posting(SAVINGS[txn.savings_kind], txn.member, -txn.amount),
-        ]
-    if isinstance(txn, domain.SavingsWithdrawal):
-        return [
-            Posting(CASH, "", -txn.amount),
-            Posting(SAVINGS[txn.savings_kind], txn.member, txn.amount),
-        ]
-    if isinstance(txn, domain.InfaqReceipt):
-        return [
-            Posting(INFAQ_CASH, "", txn.amount),
-            Posting(INFAQ_FUND, txn.member or "", -txn.amount),
-        ]
-    if isinstance(txn, domain.InfaqDisbursement):
-        return [Posting(INFAQ_CASH, "", -txn.amount), Posting(INFAQ_FUND, "", txn.amount)]
-    if isinstance(txn, domain.LoanDisbursement):
-        return [Posting(LOANS, txn.member, txn.amount), Posting(CASH, "", -txn.amount)]
-    if isinstance(txn, domain.LoanRepayment):
-        return [Posting(LOANS, txn.member, -txn.amount), Posting(CASH, "", txn.amount)]
-    if isinstance(txn, domain.Repair):
-        out = [Posting(SAVINGS["harvest"], m, a) for m, a in txn.charges.items()]
-        return [*out, Posting(CASH, "", -txn.amount)]
-    if isinstance(txn, domain.CooperativeIncome):
-        return [Posting(CASH, "", txn.amount), Posting(OTHER_INCOME, "", -txn.amount)]
-    if isinstance(txn, domain.CooperativeExpense):
-        return [Posting(OPERATING, "", txn.amount), Posting(CASH, "", -txn.amount)]
-    if isinstance(txn, domain.PeelingPay):
-        return [Posting(PEELING_WAGES, txn.member, txn.amount), Posting(CASH, "", -txn.amount)]
-    if isinstance(txn, domain.ShuSettlement):
-        out = [Posting(SHU_MEMBERS, m, a) for m, a in txn.amounts.items()]
-        if txn.to == "sukarela":
-            return out + [Posting(SAVINGS["sukarela"], m, -a) for m, a in txn.amounts.items()]
-        return [*out, Posting(CASH, "", -sum(txn.amounts.values()))]
-    if isinstance(txn, domain.Correction | domain.Story):
-        return []  # a correction's effects are its original's Reversed event
-    raise TypeError(f"no postings defined for {type(txn).__name__}")
-
-
 def close_postings(close: dict[str, Any]) -> list[Posting]:
     """A year's close: its Income and Expenses balances closed (on the control
     accounts; member sub-ledgers keep each member's history) and the SHU
@@ -194,54 +141,3 @@ def financing_postings(
     if paid_by == "capital":
         return [first, Posting(OUTSIDE_CAPITAL, "", -cost)]
     return [] if new else [first, Posting(GRANTS, "", -cost)]
-
-
-def cooperative_postings(event: Any) -> list[Posting]:
-    """The postings of a bagan's financing or rebuild event."""
-    if isinstance(event, domain.Cooperative.BaganFinanced):
-        return financing_postings(event.paid_by, event.cost, event.charges, True)
-    if isinstance(event, domain.Cooperative.BaganRebuilt):
-        return financing_postings(event.paid_by, event.cost, event.charges, False)
-    return []
-
-
-def entries_of(aggregate: Any, event: Any) -> list[Entry]:
-    """The dated postings that one stored event adds to the books."""
-    if isinstance(event, domain.Cooperative.YearClosed):
-        close = aggregate.closes(event.year)[event.round - 1]
-        postings = tuple(close_postings({"year": event.year, **close}))
-        return [Entry(f"close:{event.year}", year_end(event.year), postings)] if postings else []
-    if isinstance(event, domain.Cooperative.YearReopened):
-        # undo the close it reopens, on the same date: the year is as before its close
-        close = aggregate.closes(event.year)[event.round - 1]
-        negated = tuple(
-            Posting(p.account, p.member, -p.amount)
-            for p in close_postings({"year": event.year, **close})
-        )
-        return [Entry(f"reopen:{event.year}", year_end(event.year), negated)] if negated else []
-    if isinstance(event, domain.Transaction.Reversed):
-        negated = [Posting(p.account, p.member, -p.amount) for p in transaction_postings(aggregate)]
-        return [Entry(aggregate.ref, event.day, tuple(negated))]
-    if isinstance(aggregate, domain.Transaction) and type(event).__name__ == "Recorded":
-        postings = transaction_postings(aggregate)
-        return [Entry(aggregate.ref, aggregate.date, tuple(postings))] if postings else []
-    if isinstance(event, domain.Cooperative.MemberLeft):
-        out = []
-        for kind in ("pokok", "wajib"):
-            amount = getattr(event, kind)
-            if amount:
-                out += [Posting(SAVINGS[kind], event.member_id, amount), Posting(CASH, "", -amount)]
-        return [Entry(f"leave:{event.member_id}", event.left, tuple(out))] if out else []
-    if isinstance(event, domain.Cooperative.BaganFinanced | domain.Cooperative.BaganRebuilt):
-        label = "bagan" if isinstance(event, domain.Cooperative.BaganFinanced) else "rebuild"
-        ref = f"{label}:{event.bagan_id}:{event.day.isoformat()}"
-        return [Entry(ref, event.day, tuple(cooperative_postings(event)))]
-    if isinstance(event, domain.Cooperative.BaganAdded) and event.cost:
-        return [
-            Entry(
-                f"bagan:{event.bagan_id}",
-                event.added,
-                (Posting(BAGAN, "", event.cost), Posting(GRANTS, "", -event.cost)),
-            )
-        ]
-    return []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from typing import Any
-from urllib.parse import urlparse
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -23,13 +22,10 @@ from eventsourcing.persistence import (
 
 from ledger import domain
 from ledger.domain import Cooperative, Transaction
-from ledger.errors import (
-    InvalidInput,
-    NotInitialised,
-)
-from ledger.files import is_kerang_file, sqlite_uri
+from ledger.errors import InvalidInput, NotInitialised
 from ledger.i18n import msg
-from ledger.store import POSTGRES, SQLITE, ReadModel, Seal
+from ledger.location import is_postgres, ledger_env, ledger_exists, shown
+from ledger.readmodel import POSTGRES, SQLITE, ReadModel, Seal
 
 
 class DateAsISO(Transcoding):
@@ -81,33 +77,6 @@ class LedgerApp(Application):
             return None
 
 
-def is_postgres(db: str) -> bool:
-    return db.startswith(("postgresql://", "postgres://"))
-
-
-def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
-    """eventsourcing settings for a ``--db`` value: a SQLite path or a PostgreSQL URL."""
-    env = {"APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerRecorder"}
-    if is_postgres(db):
-        from ledger.pgstore import postgres_env
-
-        # readers (an auditor's role) may not create anything
-        env = {**postgres_env(db), "CREATE_TABLE": "yes" if write else "no"}
-    else:
-        env.update(
-            {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                # a quoted file: URI, so that '%', '?', '#' or ':memory:' in a name stay a name
-                "SQLITE_DBNAME": sqlite_uri(db, mode="rwc"),
-                "SQLITE_LOCK_TIMEOUT": "30",
-            }
-        )
-    key = os.environ.get("KERANG_CIPHER_KEY")
-    if key:
-        env.update({"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key})
-    return env
-
-
 def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
     """The ledger at ``db``; refuse a missing one unless ``create``."""
     if not create and not ledger_exists(db):
@@ -115,7 +84,7 @@ def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
             "db",
             msg(
                 "no ledger at {db}; start one with 'kerang init --name NAME --db {db}'.",
-                db=_shown(db),
+                db=shown(db),
             ),
         )
     # DDL only when the ledger is new: concurrent clerks must not race on it
@@ -135,37 +104,11 @@ def open_ledger(db: str, *, create: bool = False) -> LedgerApp:
             "PoolTimeout",
         ):
             raise NotInitialised(
-                "db", msg("cannot reach the PostgreSQL server of {db} ({e}).", db=_shown(db), e=e)
+                "db", msg("cannot reach the PostgreSQL server of {db} ({e}).", db=shown(db), e=e)
             ) from None
         raise
     check_cipher(app)
     return app
-
-
-def _shown(db: str) -> str:
-    """The --db value without a password."""
-    if is_postgres(db):
-        url = urlparse(db)
-        if url.password:
-            return db.replace(f":{url.password}@", ":***@")
-    return db
-
-
-def ledger_exists(db: str) -> bool:
-    if not is_postgres(db):
-        if not os.path.exists(db) or os.path.getsize(db) == 0:
-            return False
-        if not _is_kerang_file(db):  # never write into someone else's database
-            raise InvalidInput("db", msg("{db} is not a kerang ledger; give another --db.", db=db))
-        return True
-    from ledger.pgstore import schema_has_ledger
-
-    env = ledger_env(db, write=False)
-    return schema_has_ledger(env)
-
-
-def _is_kerang_file(path: str) -> bool:
-    return is_kerang_file(path)
 
 
 def check_cipher(app: LedgerApp) -> None:

@@ -22,6 +22,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
 from ledger.files import atomic_path, connect_readonly, guard_output, sqlite_uri
 from ledger.i18n import msg
+from ledger.location import shown as _shown
 
 PAGE = 5000  # events projected and written per round
 
@@ -56,12 +57,6 @@ def _audit(db: str) -> Any:
     from ledger.audit import audit
 
     return audit(db)
-
-
-def _shown(db: str) -> str:
-    from ledger.app import _shown
-
-    return _shown(db)
 
 
 def backup(db: str, out: str) -> Copied:
@@ -182,8 +177,8 @@ def _rounds(
 
     Every link is recomputed from the bytes; a link that does not hold stops everything.
     ``load(originator_id, version)`` gives an aggregate already stored in the destination."""
-    from ledger.store import BookRows
-    from ledger.transfer import row_state
+    from ledger.export import row_state
+    from ledger.readmodel import BookRows
 
     aggregates: dict[Any, Any] = {}
     previous = basis.link
@@ -218,7 +213,7 @@ def _rounds(
 
 
 def _stored(source: Any) -> Iterator[tuple[dict[str, Any], Any]]:
-    from ledger.transfer import iter_stored
+    from ledger.export import iter_stored
 
     return iter_stored(source)
 
@@ -226,6 +221,8 @@ def _stored(source: Any) -> Iterator[tuple[dict[str, Any], Any]]:
 def _write_sqlite(
     source: Any, path: str, rounds: Iterator | None = None, basis: Basis = Basis()
 ) -> tuple[int, str]:
+    from ledger.readmodel import SQLITE, append_stored, locked_head
+
     count, head = 0, basis.link
     rounds = rounds if rounds is not None else _rounds(_stored(source), source.read.seal)
     with contextlib.closing(
@@ -234,20 +231,16 @@ def _write_sqlite(
         c = conn.cursor()
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
-            if c.fetchone()[0] != basis.seq:
+            if locked_head(c, SQLITE) != basis.seq:
                 raise InvalidInput(
                     "db",
                     msg("another clerk wrote meanwhile; nothing was written, repeat the command."),
                 )
             for events, links, rows in rounds:
-                c.executemany(
-                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-                    "VALUES (?,?,?,?,?)",
-                    [(seq, oid.hex, v, topic, state) for seq, oid, v, topic, state in events],
+                append_stored(
+                    c, SQLITE, [(seq, oid.hex, *rest) for seq, oid, *rest in events], links
                 )
-                c.executemany("INSERT INTO kerang_chain (id, link) VALUES (?,?)", links)
-                rows.write(c)
+                rows.write(c, SQLITE.mark)
                 count += len(events)
                 head = links[-1][1] if links else head
             c.execute("COMMIT")
@@ -263,17 +256,15 @@ def _write_postgres(
     """Everything in one transaction: a kill or a refusal leaves the schema as it was."""
     from psycopg.sql import SQL, Identifier
 
-    from ledger.app import ledger_env
-    from ledger.pgstore import connect
+    from ledger.location import connect, ledger_env
+    from ledger.readmodel import POSTGRES, append_stored, follow_stored, locked_head
 
     env = ledger_env(to, write=False)
     count, head = 0, basis.link
     rounds = rounds if rounds is not None else _rounds(_stored(source), source.read.seal)
     with connect(env) as conn, conn.transaction(), conn.cursor() as c:
         c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(env["POSTGRES_SCHEMA"])))
-        c.execute("LOCK TABLE stored_events IN EXCLUSIVE MODE")
-        c.execute("SELECT COALESCE(MAX(notification_id), 0) FROM stored_events")
-        if c.fetchone()[0] != basis.seq:
+        if locked_head(c, POSTGRES) != basis.seq:
             if not basis.seq:
                 raise InvalidInput(
                     "to",
@@ -283,19 +274,11 @@ def _write_postgres(
                 "db", msg("another clerk wrote meanwhile; nothing was written, repeat the command.")
             )
         for events, links, rows in rounds:
-            c.executemany(
-                "INSERT INTO stored_events (notification_id, originator_id, originator_version, topic, state) "
-                "VALUES (%s,%s,%s,%s,%s)",
-                events,
-            )
-            c.executemany("INSERT INTO kerang_chain (id, link) VALUES (%s,%s)", links)
-            rows.write(c, "%s")
+            append_stored(c, POSTGRES, events, links)
+            rows.write(c, POSTGRES.mark)
             count += len(events)
             head = links[-1][1] if links else head
-        c.execute(
-            "SELECT setval(pg_get_serial_sequence('stored_events', 'notification_id'), "
-            "GREATEST((SELECT MAX(notification_id) FROM stored_events), 1))"
-        )
+        follow_stored(c, POSTGRES)
     _snapshot(to)
     return count, head
 
@@ -370,7 +353,7 @@ def restore(db: str, path: str) -> tuple[int, int] | None:
             return None
 
         def source() -> Iterator[tuple[dict[str, Any], Any]]:
-            from ledger.transfer import row_state
+            from ledger.export import row_state
 
             for _, row in export_events(path):
                 if row["seq"] <= basis.seq:
@@ -397,8 +380,5 @@ def restore(db: str, path: str) -> tuple[int, int] | None:
 
 
 def _basis(app: Any) -> Basis:
-    [(seq, last)] = app.read.rows(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM kerang_chain), "
-        "(SELECT link FROM kerang_chain ORDER BY id DESC LIMIT 1)"
-    )
-    return Basis(int(seq), last or GENESIS)
+    seq, last = app.read.chain_tail()
+    return Basis(seq, last or GENESIS)

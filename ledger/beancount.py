@@ -37,14 +37,6 @@ ASSERTED = frozenset({*accounts.SAVINGS.values(), accounts.LOANS})
 
 _VALID_COMPONENT = re.compile(r"[A-Z0-9][A-Za-z0-9-]*")
 
-_POSTINGS = """
-    SELECT p.ref, p.date, p.account, p.member, p.amount,
-           r.date, r.kind, r.command, r.reversed_by, r.reversed_on, c.command
-    FROM kerang_postings p
-    LEFT JOIN kerang_refs r ON r.ref = p.ref
-    LEFT JOIN kerang_refs c ON c.ref = r.reversed_by
-    ORDER BY p.date, p.id"""
-
 
 @attrs.frozen
 class Fact:
@@ -68,32 +60,14 @@ def export_beancount(app: LedgerApp) -> Iterator[str]:
 
 def _lines(app: LedgerApp, coop: Cooperative) -> Iterator[str]:
     # One read transaction: the accounts opened and the postings streamed are one snapshot.
-    with app.read.snapshot() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT account, member FROM kerang_postings ORDER BY account, member"
-        )
-        ledgers = [(str(a), str(m)) for a, m in cursor.fetchall()]
-        cursor.execute("SELECT MIN(date) FROM kerang_postings")
-        (first,) = cursor.fetchone()
+    with app.read.ledger_stream() as books:
+        first = books.first
         opened = min(coop.started, dt.date.fromisoformat(first)) if first else coop.started
-        names = member_components(m for _, m in ledgers if m)
+        names = member_components(m for _, m in books.ledgers if m)
 
         yield from _header(coop, opened)
-        yield from _opens(opened, ledgers, names)
-        cursor.execute(_POSTINGS)
-        rows = (_opened(row, app.read.seal) for row in iter(cursor.fetchone, None))
-        yield from _transactions(_facts(rows), names)
-
-
-def _opened(row: Any, seal: Any) -> tuple:
-    """The row with its commands readable (they are sealed in an encrypted store)."""
-    row = tuple(row)
-    return (
-        *row[:7],
-        None if row[7] is None else seal.open(row[7]),
-        *row[8:10],
-        None if row[10] is None else seal.open(row[10]),
-    )
+        yield from _opens(opened, books.ledgers, names)
+        yield from _transactions(_facts(books.rows), names)
 
 
 def _header(coop: Cooperative, opened: dt.date) -> Iterator[str]:

@@ -101,3 +101,26 @@ def bar(args: argparse.Namespace, label: str) -> Callable[[int, int], None] | No
             state["bar"].stop()
 
     return update
+
+
+# ---------------------------------------------------------------- dates on the command line
+DATE = "YYYY-MM-DD"
+
+
+def date_arg(field: str) -> Callable[[str], Any]:
+    def parse(text: str):
+        from ledger.money import parse_date
+
+        return parse_date(text, field)
+
+    return parse
+
+
+def date_option(
+    p: argparse.ArgumentParser, option: str, help: str, metavar: str | None = DATE, **kw: Any
+) -> None:
+    """A ``--from``/``--to``/``--as-of`` date, read as ``YYYY-MM-DD`` and named in a refusal."""
+    p.add_argument(option, type=date_arg(option[2:]), metavar=metavar, help=help, **kw)
+
+
+AS_OF_HELP = "the books as they stood at the end of this day (default: as they stand)"

@@ -12,14 +12,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from ledger import i18n
 from ledger.errors import UsageError
 from ledger.i18n import help_text, msg, tr
-
-DATE = "YYYY-MM-DD"
 
 
 class Parser(argparse.ArgumentParser):
@@ -130,25 +127,6 @@ def command(
 def group(sub: Any, name: str, help: str) -> Any:
     """A command of commands (``member``, ``report`` …): the place for its subcommands."""
     return sub.add_parser(name, help=help).add_subparsers(dest="action", parser_class=Parser)
-
-
-def date_arg(field: str) -> Callable[[str], Any]:
-    def parse(text: str):
-        from ledger.money import parse_date
-
-        return parse_date(text, field)
-
-    return parse
-
-
-def date_option(
-    p: argparse.ArgumentParser, option: str, help: str, metavar: str | None = DATE, **kw: Any
-) -> None:
-    """A ``--from``/``--to``/``--as-of`` date, read as ``YYYY-MM-DD`` and named in a refusal."""
-    p.add_argument(option, type=date_arg(option[2:]), metavar=metavar, help=help, **kw)
-
-
-AS_OF_HELP = "the books as they stood at the end of this day (default: as they stand)"
 
 
 # ---------------------------------------------------------------- the tree

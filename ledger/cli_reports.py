@@ -16,16 +16,17 @@ from typing import Any
 import attrs
 
 from ledger.cli_io import (
+    AS_OF_HELP,
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
     bar,
+    date_option,
     db_of,
     emit_json,
     refuse,
     show,
 )
-from ledger.cli_parser import AS_OF_HELP, date_option
 
 # name -> (help, example, compute(db, args) -> result, renderer in ledger.report)
 Compute = Callable[[str, argparse.Namespace], Any]

@@ -21,8 +21,8 @@ How to add a command (or a field):
 3. The handler: one short function in ``ledger/services.py`` registered with
    ``@handles("op")``: load from the unit of work, call the domain, ``uow.collect``
    the aggregates, return an ``Outcome``.
-4. A new event: fold it into the read models (``ledger/store.py`` ``BookRows``), the
-   postings (``ledger/accounts.py``) and the audit; a new transaction kind goes into
+4. A new event: fold it into the read models (``ledger/projection.py`` ``project``), the
+   postings (``projection.entries_of``) and the audit; a new transaction kind goes into
    ``domain.TRANSACTION_CLASSES`` and its line is generated from its declaration.
 5. A test: the command line, an import line, the refusal (its code and field) and the
    replay (``audit`` passes), in ``tests/``.

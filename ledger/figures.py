@@ -12,19 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledger.i18n import language
+from ledger.i18n import indonesian_digits, language
 
 Number = int | float | Decimal
 
 
-def _swap(text: str) -> str:
-    """English digits (1,234.5) written the Indonesian way (1.234,5)."""
-    return text.translate(str.maketrans({",": ".", ".": ","}))
-
-
 def localised_number(text: str, lang: str | None = None) -> str:
     """A number already formatted the English way, in the chosen language."""
-    return _swap(text) if (lang or language()) == "id" else text
+    return indonesian_digits(text) if (lang or language()) == "id" else text
 
 
 def rupiah(amount: int) -> str:

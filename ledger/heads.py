@@ -218,20 +218,15 @@ def current_head(db: str) -> Head:
 
     app = open_ledger(db)
     try:
-        read = app.read
-        [(count, last)] = read.rows(f"SELECT COUNT(*), MAX({read.dialect.seq}) FROM stored_events")
-        link = GENESIS
-        if last:
-            found = read.rows("SELECT link FROM kerang_chain WHERE id = ?", (last,))
-            if not found:
-                raise InvalidInput(
-                    "db",
-                    msg("the last event has no chain link; run 'kerang audit' to see why."),
-                )
-            link = found[0][0]
+        count, last, link = app.read.stored_head()
+        if last and link is None:
+            raise InvalidInput(
+                "db",
+                msg("the last event has no chain link; run 'kerang audit' to see why."),
+            )
         coop = app.cooperative()
         name = coop.name if coop is not None else None
     finally:
         app.close()
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    return Head(head=link, events=int(count), cooperative=name, date=today)
+    return Head(head=link or GENESIS, events=count, cooperative=name, date=today)

@@ -77,10 +77,16 @@ class _Figures(string.Formatter):
         text = super().format_field(value, format_spec)
         numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
         if self.lang == "id" and numeric and format_spec:
-            from ledger.figures import localised_number
-
-            return localised_number(text, self.lang)
+            return indonesian_digits(text)
         return text
+
+
+def indonesian_digits(text: str) -> str:
+    """English digits (1,234.5) written the Indonesian way (1.234,5)."""
+    return text.translate(_ID_MARKS)
+
+
+_ID_MARKS = str.maketrans({",": ".", ".": ","})
 
 
 def _format(template: str, values: dict[str, Any], lang: str) -> str:

@@ -1,16 +1,13 @@
 """PostgreSQL storage: imported only for ``postgresql://`` ledgers.
 
-One schema per cooperative. ``?schema=NAME`` names it; without the parameter the
-schema is ``$KERANG_SCHEMA``, else ``kerang`` — never ``public`` unless asked for
-explicitly (``?schema=public``). An empty ``?schema=``, PostgreSQL's own schemas
-(``pg_*``, ``information_schema``) and a port that is not a port are refused.
+The event store (one schema per cooperative, see ``ledger.location``), its scratch
+copies for ``import --check``, and the read-only auditor's role.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,130 +20,16 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.errors import InvalidInput
 from ledger.i18n import msg
-from ledger.store import (
+from ledger.location import connect, ledger_env, schema_has_ledger
+from ledger.readmodel import (
     POSTGRES,
     POSTGRES_APPEND_ONLY_DDL,
     BookRows,
-    LedgerChanged,
+    copy_tables,
     extend_chain,
     read_model_ddl,
 )
-
-DEFAULT_SCHEMA = "kerang"
-SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def postgres_env(db: str) -> dict[str, str]:
-    """eventsourcing's PostgreSQL settings for a ``postgresql://`` URL (one reading or a refusal)."""
-    from urllib.parse import parse_qs, unquote, urlparse
-
-    url = urlparse(db)
-    given = parse_qs(url.query, keep_blank_values=True).get("schema")
-    if given is None:
-        schema = os.environ.get("KERANG_SCHEMA") or DEFAULT_SCHEMA
-    elif len(given) > 1:
-        raise InvalidInput("db", msg("--db names ?schema= more than once; give it once."))
-    else:
-        schema = given[0]
-    check_schema(schema)
-    try:
-        port = 5432 if url.port is None else url.port
-    except ValueError:
-        port = 0
-    if not 0 < port < 65536:
-        raise InvalidInput("db", msg("the port in --db must be a whole number from 1 to 65535."))
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
-        "POSTGRES_HOST": url.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(port),
-        "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_SCHEMA": schema,
-        "POSTGRES_CONNECT_TIMEOUT": "10",
-        "APPLICATION_RECORDER_TOPIC": "ledger.pgstore:LedgerPostgresRecorder",
-    }
-
-
-def check_schema(schema: str) -> None:
-    if not schema:
-        raise InvalidInput(
-            "db",
-            msg(
-                "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.",
-                default=DEFAULT_SCHEMA,
-            ),
-        )
-    if not SCHEMA_NAME.fullmatch(schema):
-        raise InvalidInput(
-            "db",
-            msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
-        )
-    if schema.startswith("pg_") or schema == "information_schema":
-        raise InvalidInput(
-            "db",
-            msg(
-                "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.",
-                schema=schema,
-            ),
-        )
-
-
-def connect(env: dict[str, str], **options: Any) -> Any:
-    """A plain psycopg connection from the ledger's eventsourcing settings."""
-    import psycopg
-
-    return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=10,
-        **options,
-    )
-
-
-def schema_has_ledger(env: dict[str, str]) -> bool:
-    """Whether the schema holds a ledger, asked without creating anything."""
-    import psycopg
-
-    try:
-        with connect(env) as conn:
-            row = conn.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema=%s AND table_name='stored_events'",
-                (env["POSTGRES_SCHEMA"],),
-            ).fetchone()
-            return row is not None
-    except psycopg.OperationalError as e:
-        from ledger.errors import NotInitialised
-
-        raise NotInitialised(
-            "db",
-            msg(
-                "cannot reach the PostgreSQL server ({splitlines}).",
-                splitlines=str(e).strip().splitlines()[0],
-            ),
-        ) from None
-
-
-@contextmanager
-def snapshot(datastore: Any) -> Iterator[Any]:
-    with (
-        datastore.get_connection() as conn,
-        conn.transaction(),
-        conn.cursor(row_factory=tuple_row) as c,
-    ):
-        c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        c.execute(SQL("SET LOCAL search_path TO {0}").format(Identifier(datastore.schema)))
-        yield c
-
-
-def query(datastore: Any, sql: str, params: tuple) -> list[tuple]:
-    with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
-        c.execute(SQL("SET search_path TO {0}").format(Identifier(datastore.schema)))
-        c.execute(sql, params)
-        return c.fetchall()
+from ledger.store import LedgerChanged
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -215,17 +98,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             return ids
 
 
-TABLES = (
-    "stored_events",
-    "kerang_refs",
-    "kerang_postings",
-    "kerang_monthly",
-    "kerang_totals",
-    "kerang_harvests",
-    "kerang_chain",
-)
-
-
 @contextmanager
 def checking_ledger(db: str) -> Iterator[Any]:
     """A throw-away copy of the ledger inside ONE transaction that is rolled back.
@@ -240,7 +112,7 @@ def checking_ledger(db: str) -> Iterator[Any]:
     from eventsourcing.persistence import IntegrityError
     from psycopg.rows import dict_row
 
-    from ledger.app import LedgerApp, ledger_env
+    from ledger.app import LedgerApp
 
     env = ledger_env(db, write=False)
     source = env["POSTGRES_SCHEMA"]
@@ -275,31 +147,8 @@ def checking_ledger(db: str) -> Iterator[Any]:
                 with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
                     conn.execute(statement)
         if has_ledger:
-            for table in TABLES:
-                conn.execute(
-                    SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
-                        Identifier(scratch), Identifier(table), Identifier(source)
-                    )
-                )
-            _follow_sequences(conn, scratch)
+            copy_tables(conn, source, scratch)
         yield app
-
-
-def _follow_sequences(conn: Any, schema: str) -> None:
-    """Serial columns continue after the copied rows."""
-    for table, column in (
-        ("stored_events", "notification_id"),
-        ("kerang_refs", "id"),
-        ("kerang_postings", "id"),
-        ("kerang_harvests", "id"),
-    ):
-        conn.execute(
-            SQL(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), "
-                "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
-            ).format(Identifier(column), Identifier(schema), Identifier(table)),
-            (f"{schema}.{table}", column),
-        )
 
 
 def copy_schema(db: str) -> tuple[str, Any]:
@@ -307,7 +156,7 @@ def copy_schema(db: str) -> tuple[str, Any]:
     import uuid
     from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-    from ledger.app import ledger_env, open_ledger
+    from ledger.app import open_ledger
 
     env = ledger_env(db, write=False)
     scratch_schema = f"kerang_check_{uuid.uuid4().hex[:12]}"
@@ -317,30 +166,10 @@ def copy_schema(db: str) -> tuple[str, Any]:
     scratch = urlunparse(url._replace(query=urlencode(query, doseq=True)))
     open_ledger(scratch, create=True)  # the tables, types and triggers
     with connect(env) as conn:
-        source = env["POSTGRES_SCHEMA"]
-        if not schema_has_ledger(env):  # checking a file for a ledger still to be made
-            tables: tuple[str, ...] = ()
+        if schema_has_ledger(env):  # else: checking a file for a ledger still to be made
+            copy_tables(conn, env["POSTGRES_SCHEMA"], scratch_schema)
         else:
-            tables = TABLES
-        for table in tables:
-            conn.execute(
-                SQL("INSERT INTO {0}.{1} SELECT * FROM {2}.{1}").format(
-                    Identifier(scratch_schema), Identifier(table), Identifier(source)
-                )
-            )
-        for table, column in (
-            ("stored_events", "notification_id"),
-            ("kerang_refs", "id"),
-            ("kerang_postings", "id"),
-            ("kerang_harvests", "id"),
-        ):
-            conn.execute(
-                SQL(
-                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
-                    "GREATEST((SELECT MAX({0}) FROM {1}.{2}), 1))"
-                ).format(Identifier(column), Identifier(scratch_schema), Identifier(table)),
-                (f"{scratch_schema}.{table}", column),
-            )
+            copy_tables(conn, None, scratch_schema)
 
     def drop() -> None:
         with connect(env) as conn:
@@ -377,8 +206,6 @@ def grant_auditor(db: str, role: str) -> Granted:
     bypass row security, and any role that could still write the ledger afterwards
     (an owner, or a member of a role that writes); then nothing is changed."""
     from urllib.parse import urlparse
-
-    from ledger.app import ledger_env
 
     if role == "public" or role.startswith("pg_"):
         raise InvalidInput(

@@ -202,7 +202,6 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     """The whole replayed books as of a date, for the forecast and assessment."""
     coop = cooperative(app)
     day = as_of_date(app, as_of)
-    iso = day.isoformat()
     members = tuple(
         MemberView(
             mid, m["name"], m["joined"], m["left"] if m["left"] and m["left"] <= day else None
@@ -213,15 +212,9 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
     statements = {
         m.id: _statement_from_totals(m.id, day, app.read.member_totals(m.id, day)) for m in members
     }
-    harvest_rows = app.read.rows(
-        "SELECT h.ref, h.date, h.bagan, h.gross, h.costs, h.net, h.manager, h.members, h.savings, "
-        "h.cooperative, r.command FROM kerang_harvests h JOIN kerang_refs r ON r.ref = h.ref "
-        "WHERE h.sign > 0 AND h.date <= ? AND (r.reversed_on IS NULL OR r.reversed_on > ?) ORDER BY h.date, h.id",
-        (iso, iso),
-    )
     harvests = []
-    for ref, date, bagan, gross, costs, net, *shares, command in harvest_rows:
-        c = json.loads(app.read.seal.open(command))
+    for ref, date, bagan, gross, costs, net, *shares, command in app.read.standing_harvests(day):
+        c = json.loads(command)
         harvests.append(
             HarvestView(
                 ref=ref,
@@ -236,14 +229,9 @@ def books(app: LedgerApp, as_of: dt.date | None = None) -> Books:
                 buyer=c.get("buyer"),
             )
         )
-    other = app.read.rows(
-        "SELECT kind, command FROM kerang_refs WHERE kind NOT IN ('harvest', 'correct') AND date <= ? "
-        "AND (reversed_on IS NULL OR reversed_on > ?) ORDER BY date, id",
-        (iso, iso),
-    )
     movements, stories = [], []
-    for kind, command in other:
-        c = json.loads(app.read.seal.open(command))
+    for kind, command in app.read.standing_commands(day, leaving=("harvest", "correct")):
+        c = json.loads(command)
         when = dt.date.fromisoformat(c["date"])
         if kind == "story.add":
             stories.append(Story(c["member"], when, c["title"], c["text"]))

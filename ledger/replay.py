@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 
 from ledger.app import LedgerApp
-from ledger.store import BookRows
-from ledger.transfer import iter_events
+from ledger.export import iter_events
+from ledger.readmodel import BookRows
 
 
 @attrs.frozen
@@ -52,24 +52,9 @@ def replayed(app: LedgerApp) -> ReadModelState:
 
 def stored(app: LedgerApp) -> ReadModelState:
     read = app.read
-    refs = {
-        r[0]: tuple(r[1:])
-        for r in read.rows(
-            "SELECT ref, kind, date, command, reversed_by, reversed_on FROM kerang_refs"
-        )
-    }
-    postings = read.rows("SELECT ref, date, account, member, amount FROM kerang_postings")
-    harvests = read.rows(
-        "SELECT ref, date, bagan, sign, gross, costs, net, manager, members, savings, cooperative FROM kerang_harvests"
-    )
-    monthly = {
-        (a, m, mo): amount
-        for a, m, mo, amount in read.rows(
-            "SELECT account, member, month, amount FROM kerang_monthly"
-        )
-    }
-    totals = {
-        (a, m): amount
-        for a, m, amount in read.rows("SELECT account, member, amount FROM kerang_totals")
-    }
+    refs = {r[0]: tuple(r[1:]) for r in read.table("kerang_refs")}
+    postings = read.table("kerang_postings")
+    harvests = read.table("kerang_harvests")
+    monthly = {(a, m, mo): amount for a, m, mo, amount in read.table("kerang_monthly")}
+    totals = {(a, m): amount for a, m, amount in read.table("kerang_totals")}
     return ReadModelState(refs, tuple(sorted(postings)), tuple(sorted(harvests)), monthly, totals)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ledger import accounts, commands, domain
+from ledger import accounts, commands, domain, projection
 from ledger.accounts import Posting
 from ledger.i18n import msg
 from ledger.money import format_rupiah
@@ -158,7 +158,7 @@ def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
 def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
     """Refuse a bagan the partners' harvest savings cannot pay (as a repair)."""
     postings = [
-        p for e in coop.pending_events for p in accounts.cooperative_postings(e) if p.member
+        p for e in coop.pending_events for p in projection.cooperative_postings(e) if p.member
     ]
     if postings:
         uow.check_funds(postings, day)
@@ -188,7 +188,7 @@ def rebuild_bagan(uow: UnitOfWork, v: Values) -> Outcome:
 def _record(uow: UnitOfWork, txn: domain.Transaction, funds: bool = True) -> None:
     """Check that no guarded balance goes below zero, then take the transaction in."""
     if funds:
-        uow.check_funds(accounts.transaction_postings(txn), txn.date)
+        uow.check_funds(projection.transaction_postings(txn), txn.date)
     uow.collect(txn)
 
 
@@ -371,7 +371,7 @@ def correct(uow: UnitOfWork, v: Values) -> Outcome:
     original = uow.transaction(target)
     original.check_reversible(day)
     negated = [
-        Posting(p.account, p.member, -p.amount) for p in accounts.transaction_postings(original)
+        Posting(p.account, p.member, -p.amount) for p in projection.transaction_postings(original)
     ]
     uow.check_funds(negated, day)
     correction = domain.Correction(ref=ref, date=day, reverses=target, reason=why, notes=v["notes"])
@@ -486,7 +486,7 @@ def settle_shu(uow: UnitOfWork, v: Values) -> Outcome:
         amounts=amounts,
         notes=v["notes"],
     )
-    uow.check_funds(accounts.transaction_postings(txn), day)
+    uow.check_funds(projection.transaction_postings(txn), day)
     coop.settle_shu(ref, y, day, amounts)
     uow.collect(txn, coop)
     detail = msg(

@@ -194,19 +194,7 @@ def income(app: LedgerApp, first: dt.date, last: dt.date) -> IncomeStatement:
         raise InvalidInput(
             "to", msg("--to {last} is before --from {first}.", last=last, first=first)
         )
-    rows = app.read.rows(
-        "SELECT p.account, SUM(p.amount) FROM kerang_postings p "
-        "LEFT JOIN kerang_refs r ON r.ref = p.ref "
-        "WHERE (p.account LIKE ? OR p.account LIKE ?) AND p.date >= ? AND p.date <= ? "
-        "AND NOT (r.ref IS NULL AND (p.ref LIKE ? OR p.ref LIKE ?)) GROUP BY p.account",
-        (
-            *(p + "%" for p in accounts.NOMINAL),
-            first.isoformat(),
-            last.isoformat(),
-            *(p + "%" for p in CLOSING_REFS),
-        ),
-    )
-    t = {a: int(x) for a, x in rows}
+    t = app.read.period_sums(first, last, accounts.NOMINAL, CLOSING_REFS)
     known = {
         "sales": -t.pop(accounts.SALES, 0),
         "costs": t.pop(accounts.HARVEST_COSTS, 0),
@@ -486,14 +474,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
             "to", msg("--to {last} is before --from {first}.", last=last, first=first)
         )
     sign = {account: s for _, account, s in PASSBOOK_BOOKS}
-    rows = app.read.rows(
-        "SELECT p.date, p.ref, p.account, p.amount, COALESCE(r.kind, ''), r.reversed_by, "
-        "r.command "
-        "FROM kerang_postings p LEFT JOIN kerang_refs r ON r.ref = p.ref "
-        f"WHERE p.member = ? AND p.account IN ({', '.join('?' * len(sign))}) AND p.date <= ? "
-        "ORDER BY p.date, p.id",
-        (member, *sign, last.isoformat()),
-    )
+    rows = app.read.member_postings(member, tuple(sign), last)
     seen: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, (_, ref, account, *_rest) in enumerate(rows):
         seen[(ref, account)].append(i)
@@ -504,7 +485,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
     balances: dict[str, int] = defaultdict(int)
     lines: dict[str, list[PassbookLine]] = defaultdict(list)
     for i, (day, ref, account, amount, kind, reversed_by, command) in enumerate(rows):
-        mine = sign[account] * int(amount)
+        mine = sign[account] * amount
         balances[account] += mine
         if dt.date.fromisoformat(day) < first:
             continue
@@ -518,7 +499,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
                 balance=balances[account],
                 reverses=ref if undo else None,
                 reversed_by=None if undo else reversed_by,
-                notes=None if undo or not command else _notes(app, command),
+                notes=None if undo or not command else _notes(command),
             )
         )
     books = []
@@ -529,9 +510,9 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
     return Passbook(member, first, last, tuple(books))
 
 
-def _notes(app: LedgerApp, command: str) -> str | None:
+def _notes(command: str) -> str | None:
     """The note stored with a transaction's command (older commands have none)."""
-    notes = json.loads(app.read.seal.open(command)).get("notes")
+    notes = json.loads(command).get("notes")
     return notes if isinstance(notes, str) else None
 
 

@@ -24,7 +24,7 @@ from ledger.accounts import GUARDED, Posting
 from ledger.domain import Cooperative, Harvest, Repair, Transaction
 from ledger.errors import Busy, NotInitialised, ReadOnly, RefConflict, UnknownRef
 from ledger.i18n import msg
-from ledger.store import BookRows, canonical
+from ledger.readmodel import BookRows, canonical
 
 if TYPE_CHECKING:
     from ledger.app import LedgerApp
@@ -183,11 +183,11 @@ class UnitOfWork:
     def last_bagan_use(self, bagan_id: str) -> dt.date | None:
         """The latest harvest of the bagan, or repair of any bagan, recorded so far (this
         unit's included): a partner change must come after it."""
-        [(harvest,)] = self.read.rows(
-            "SELECT MAX(date) FROM kerang_harvests WHERE bagan = ? AND sign > 0", (bagan_id,)
-        )
-        [(repair,)] = self.read.rows("SELECT MAX(date) FROM kerang_refs WHERE kind = 'repair'")
-        days = [dt.date.fromisoformat(d) for d in (harvest, repair) if d]
+        days = [
+            d
+            for d in (self.read.last_bagan_harvest(bagan_id), self.read.last_repair_date())
+            if d is not None
+        ]
         days += [
             t.date
             for t in self.txns.values()

@@ -24,9 +24,9 @@ from ledger.app import register_transcodings
 from ledger.audit.codec import ref_identity
 from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
+from ledger.export import event_lines, row_state
 from ledger.heads import HeadCheck
 from ledger.i18n import msg
-from ledger.transfer import event_lines, row_state
 
 
 @attrs.frozen

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ledger.cli_io import EXIT_OK, db_of, emit_json, show
-from ledger.cli_parser import common, date_option
+from ledger.cli_io import EXIT_OK, date_option, db_of, emit_json, show
+from ledger.cli_parser import common
 from ledger.errors import UsageError
 from ledger.i18n import help_text, msg
 

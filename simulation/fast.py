@@ -104,8 +104,7 @@ def counts(parts: list, source: str, trials: Trials, p: float, trace: list | Non
         return n.copy()
     if p > 0.5:
         return n - counts(parts, source, trials, 1.0 - p, trace)
-    out = np.zeros_like(n)
-    drawn, sizes, starts, totals = [], [], [], []
+    gapped, drawn, binomials = [], [], []
     for b in parts:
         c = b.cols
         lo = int(ends[c.start - 1]) if c.start else 0
@@ -113,37 +112,48 @@ def counts(parts: list, source: str, trials: Trials, p: float, trace: list | Non
         mean = total * p
         # a success costs a few ns, a binomial ~70 ns: past ~6 successes a run, a binomial each
         if mean > 6 * (c.stop - c.start):
-            out[c] = _draw(b, source, binomial, (n[c], p), trace)
+            binomials.append((c, _draw(b, source, binomial, (n[c], p), trace)))
             continue
         size = int(mean + 4 * math.sqrt(mean)) + 8
-        drawn.append(_draw(b, source, exponential, (size,), trace))
-        sizes.append(size)
-        starts.append(lo)
-        totals.append(total)
-    if not drawn:
-        return out
-    # the gaps of all blocks at once; each block's successes at the running
-    # sum of its own gaps (1-based within the block)
-    at = np.cumsum(_gaps(np.concatenate(drawn), p))
-    ends_at = np.cumsum(sizes)
-    before = np.concatenate(([0.0], at[ends_at[:-1] - 1]))
-    at -= np.repeat(before, sizes)
-    totals, starts = np.asarray(totals), np.asarray(starts)
-    extra = []
-    for k in np.flatnonzero(at[ends_at - 1] <= totals):  # rare: too few drawn, draw on
-        b, last = parts[k], at[ends_at[k] - 1]
-        while last <= totals[k]:
-            more = np.cumsum(_gaps(_draw(b, source, exponential, (sizes[k],), trace), p))
-            more += last
-            last = more[-1]
-            extra.append(more[more <= totals[k]] + (starts[k] - 1))
-    keep = at <= np.repeat(totals, sizes)
-    at += np.repeat(starts - 1, sizes)  # 0-based among all the month's trials
-    at = at[keep]
-    if extra:
-        at = np.concatenate((at, *extra))
-    out += np.bincount(trials.owner[at.astype(np.intp)], minlength=len(n))
+        gapped.append((b, lo, total, size))
+        drawn.append(_gaps(_draw(b, source, exponential, (size,), trace), p))
+    if not gapped:
+        out = np.empty_like(n)
+    else:
+        out = np.bincount(
+            trials.owner[_successes(gapped, drawn, p, source, trace)], minlength=len(n)
+        )
+    for c, drawn_counts in binomials:
+        out[c] = drawn_counts
     return out
+
+
+def _successes(gapped: list, drawn: list, p: float, source: str, trace: list | None) -> np.ndarray:
+    """The trials (0-based among the month's) at which the blocks' gaps end.
+    A handful of blocks: their bookkeeping in plain Python is the cheaper."""
+    sums = [float(d.sum()) for d in drawn]
+    for k, (b, _, total, size) in enumerate(gapped):
+        more = [drawn[k]]
+        while sums[k] <= total:  # rare: too few drawn, draw on
+            more.append(_gaps(_draw(b, source, exponential, (size,), trace), p))
+            sums[k] += float(more[-1].sum())
+        if len(more) > 1:
+            drawn[k] = np.concatenate(more)
+    # each block's first gap also steps over the trials of the blocks before:
+    # one running sum then gives every success its trial among the month's
+    firsts, steps, a, reached = [], [], 0, 0.0
+    for (_, lo, _, _), d, s in zip(gapped, drawn, sums, strict=True):
+        firsts.append(a)
+        steps.append(lo - 1 - reached)
+        a, reached = a + len(d), lo - 1 + s
+    at = np.concatenate(drawn)
+    at[firsts] += steps
+    np.cumsum(at, out=at)
+    keep = [
+        at[a : a + int(at[a : a + len(d)].searchsorted(lo + total - 1, side="right"))]
+        for a, d, (_, lo, total, _) in zip(firsts, drawn, gapped, strict=True)
+    ]
+    return np.concatenate(keep, dtype=np.intp, casting="unsafe")
 
 
 class _Block:
@@ -235,6 +245,7 @@ def run_fast(
     year_manager = np.zeros(width, np.int64)
     table = _tables(start.policy)
     points = np.asarray(start.policy.points(), np.int64)[:, None]
+    split = np.empty((len(points), width), np.int64)
     kg = np.empty(width)
     p_repair, p_loss = s.bagan_repair_probability, s.harvest_loss_probability
     reinvest, shu = s.finance_reinvest_share, s.finance_shu_share
@@ -299,8 +310,12 @@ def run_fast(
         net = gross - harvesting * harvest_cost
         shortfall = np.maximum(-net, 0)
         np.maximum(net, 0, out=net)
-        whole, rest = np.divmod(net, WHOLE)
-        split = whole * points + table[:, rest]  # manager, members, savings, cooperative
+        whole = net // WHOLE
+        rest = net - whole * WHOLE
+        # manager, members, savings, cooperative; a row at a time: a 2-d gather is slow
+        np.multiply(whole, points, out=split)
+        for row, tab in zip(split, table, strict=True):
+            row += tab.take(rest)
         put_by = share_of(split[1], reinvest) if reinvest else 0
         members = split[1] - put_by
         pools[2] += put_by

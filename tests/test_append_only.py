@@ -13,7 +13,7 @@ import pytest
 from backends import guard_refusal, is_pg, new_db, raw
 
 import ledger
-from ledger.store import APPEND_ONLY, UPDATABLE
+from ledger.readmodel import APPEND_ONLY, UPDATABLE
 
 # eventsourcing's snapshot cache: not a read model, and no report shows it
 NOT_READ_MODELS = {"stored_snapshots", "kerang_snapshots"}

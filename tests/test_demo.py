@@ -18,11 +18,10 @@ SEED = demo.DEFAULT_SEED
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> str:
-    db = str(tmp_path_factory.mktemp("serang") / "demo.db")
-    result = demo.build_ledger(db, SEED)
-    assert result.recorded == result.lines > 5000
-    return db
+def demo_db(serang_demo, tmp_path_factory) -> str:
+    # built once for the run by demo.build_ledger(an empty file, SEED) (conftest.py)
+    assert serang_demo.recorded == serang_demo.lines > 5000
+    return serang_demo.copy(tmp_path_factory.mktemp("serang"))
 
 
 def test_the_generator_is_deterministic():

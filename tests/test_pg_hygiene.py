@@ -16,7 +16,7 @@ from cli_helpers import kerang, kerang_command, kerang_env
 
 import ledger
 from ledger.errors import InvalidInput
-from ledger.pgstore import postgres_env
+from ledger.location import postgres_env
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_pg = pytest.mark.skipif(not PG, reason="needs KERANG_TEST_PG")

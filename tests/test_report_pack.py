@@ -48,10 +48,9 @@ def console_messages(stderr: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> tuple[Path, str]:
+def pack(serang_demo, tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("pack")
-    db = str(folder / "demo.db")
-    demo.build_ledger(db, demo.DEFAULT_SEED)
+    db = serang_demo.copy(folder)  # the demo ledger of demo.DEFAULT_SEED
     out = folder / "laporan.html"
     done = kerang(
         "report", "pack", "--out", str(out), "--as-of", AS_OF, "--runs", "100",
