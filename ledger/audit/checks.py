@@ -910,13 +910,16 @@ class ReadModelCheck(Check):
     def observe(self, entry: Entry) -> None:
         if not entry.sound:
             return
-        if entry.postings:
-            self.observe_postings(entry)
-        topic = entry.topic
+        topic, postings = entry.topic, entry.postings
         kind = KINDS.get(topic)
+        if not postings and kind is None and topic != "Transaction.Reversed":
+            return
+        day = entry.date.isoformat()  # once: every table holds it
+        if postings:
+            self.observe_postings(entry, day)
         if kind is not None:
             d = entry.data
-            ref, day, command = entry.ref, d["date"].isoformat(), command_text(topic, d)
+            ref, command = entry.ref, command_text(topic, d, day)
             row = next(self.refs, None)
             if row is None:
                 self.differs("kerang_refs", entry, None, (ref, kind, day, command))
@@ -929,12 +932,11 @@ class ReadModelCheck(Check):
                 if row[4] is not None or row[5] is not None:
                     self.stored_reversed[row[0]] = (row[4], row[5])
             if kind == "harvest":
-                self.harvest(entry, harvest_row(d, d["date"], +1))
+                self.harvest(entry, harvest_row(d, day, +1))
         elif topic == "Transaction.Reversed":
-            d = entry.data
-            self.reversed[entry.ref] = (d["by_ref"], d["day"].isoformat())
+            self.reversed[entry.ref] = (entry.data["by_ref"], day)
             if entry.original[0] == "Harvest.Recorded":
-                self.harvest(entry, harvest_row(entry.original[1], d["day"], -1))
+                self.harvest(entry, harvest_row(entry.original[1], day, -1))
 
     def open(self, command: str) -> str | None:
         try:
@@ -947,8 +949,7 @@ class ReadModelCheck(Check):
         if row != want and (row is None or tuple(row) != want):
             self.differs("kerang_harvests", entry, row, want)
 
-    def observe_postings(self, entry: Entry) -> None:
-        day = entry.date.isoformat()
+    def observe_postings(self, entry: Entry, day: str) -> None:
         month, ref, monthly = day[:7], entry.ref, self.monthly
         want = []
         for a, m, x in entry.postings:

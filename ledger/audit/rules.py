@@ -249,14 +249,24 @@ LINE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def command_text(topic: str, d: dict[str, Any]) -> str:
-    """The command a transaction stores under its ref: canonical JSON, keys sorted."""
-    line: dict[str, Any] = {"op": KINDS[topic], "ref": d["ref"], "date": d["date"].isoformat()}
-    for field, name in (*LINE_FIELDS[topic], ("notes", "notes")):
-        value = d.get(field) if field in LATER_FIELDS else d[field]
+def command_text(topic: str, d: dict[str, Any], day: str | None = None) -> str:
+    """The command a transaction stores under its ref: canonical JSON, keys sorted
+    (``day``: its date in ISO form, when the caller has it already)."""
+    line: dict[str, Any] = {
+        "op": KINDS[topic],
+        "ref": d["ref"],
+        "date": day if day is not None else d["date"].isoformat(),
+    }
+    for field, name in LINE_FIELDS[topic]:
+        value = d[field]
         if value is not None:
-            line[name] = str(value) if isinstance(value, Decimal) else value
-    return orjson.dumps(line, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+            line[name] = value
+    for field in LATER_FIELDS:  # older events lack them
+        value = d.get(field)
+        if value is not None:
+            line[field] = value
+    # a kg (the one decimal an event holds) is written as its text
+    return orjson.dumps(line, default=str, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
 def financing(d: dict[str, Any], new: bool) -> list[Posting]:
@@ -338,13 +348,23 @@ def close_postings(d: dict[str, Any]) -> list[Posting]:
     return [p for p in out if p[2]]
 
 
-HARVEST_FIGURES = ("gross", "costs", "net")
-
-
-def harvest_row(d: dict[str, Any], day: dt.date, sign: int) -> tuple:
-    """The harvest read model's row: (ref, date, bagan, sign, gross, costs, net, shares...)."""
-    figures = (*(d[f] for f in HARVEST_FIGURES), *(d["shares"][k] for k in SHARES))
-    return (d["ref"], day.isoformat(), d["bagan"], sign, *(sign * f for f in figures))
+def harvest_row(d: dict[str, Any], day: str, sign: int) -> tuple:
+    """The harvest read model's row: (ref, date, bagan, sign, gross, costs, net, shares...)
+    (``day`` in ISO form)."""
+    s = d["shares"]
+    return (
+        d["ref"],
+        day,
+        d["bagan"],
+        sign,
+        sign * d["gross"],
+        sign * d["costs"],
+        sign * d["net"],
+        sign * s["manager"],
+        sign * s["members"],
+        sign * s["savings"],
+        sign * s["cooperative"],
+    )
 
 
 # ------------------------------------------------------------------ entries
