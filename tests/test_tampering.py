@@ -252,3 +252,33 @@ def test_a_tampered_snapshot_cannot_let_a_command_record_what_the_events_forbid(
     with pytest.raises(Refused, match="GHOST"):
         ledger.record(db, "loan.disburse", ref="G-L", date="2020-02-01", member="GHOST", amount="1")
     assert audit(db).ok and audit(db).events == 2
+
+
+def test_a_value_of_the_wrong_type_fails_the_audit_without_a_traceback(
+    books: str, tmp_path: Path
+) -> None:
+    """SQLite keeps whatever type it is given: text where a number belongs (or a number
+    where text belongs) is tampering the audit reports as a finding, never a crash."""
+    if is_pg(books):
+        pytest.skip("PostgreSQL keeps each column's declared type")
+    missed: list[str] = []
+    done = 0
+    for n, (table, column, ty) in enumerate(all_columns(books)):
+        if column in ("rowid", "id"):
+            continue
+        copy = clone(books, tmp_path, f"t{n}")
+        with raw(copy) as c:
+            drop_append_only_guards(copy, c)
+            (target,) = c.execute(
+                f"SELECT MIN(rowid) FROM {table} WHERE {column} IS NOT NULL"
+            ).fetchone()
+            if target is None:
+                continue
+            wrong = "x" if ("INT" in ty or ty == "") else 7
+            c.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (wrong, target))
+        done += 1
+        report = audit(copy)  # must not raise
+        if report.ok:
+            missed.append(f"{table}.{column} = {wrong!r}")
+    assert done >= 30
+    assert not missed, "the audit passed after:\n" + "\n".join(missed)

@@ -98,6 +98,11 @@ class Source:
                 state = state.encode() if isinstance(state, str) else bytes(state)
             if type(oid) is not str:
                 oid = oid.hex if isinstance(oid, UUID) else str(oid)
+            if type(version) is not int or type(topic) is not str:
+                # SQLite keeps any type it is given: a value that is no version or topic
+                # is tampering, left for the chain and version checks to report
+                version = version if type(version) is int else -1
+                topic = topic if type(topic) is str else repr(topic)
             yield fold(seq, oid, version, topic, state, plaintext(state) if plaintext else state)
             if progress and n % 5000 == 0:
                 progress(n, total)
