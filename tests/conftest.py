@@ -25,6 +25,13 @@ sys.path.insert(0, str(TESTS))
 sys.dont_write_bytecode = False  # keep the test modules' rewritten bytecode (see below)
 
 from backends import PG  # noqa: E402  (importable only once the path is set)
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# A test fails for a reason, never for the machine's speed: no per-example deadline and no
+# "too slow" health check, in CI (Hypothesis's own "ci" profile, also derandomised) and out.
+settings.register_profile("kerang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+if settings._current_profile != "ci":  # type: ignore[attr-defined]
+    settings.load_profile("kerang")
 
 
 def pytest_configure(config: pytest.Config) -> None:
