@@ -1,4 +1,4 @@
-"""Import (JSON Lines or CSV) and export (JSON Lines) of the ledger.
+"""Import (JSON Lines or CSV) into the ledger; the export is in ``export.py``.
 
 Each line is atomic; lines are committed in batches, so a crash leaves whole
 lines or nothing. The first invalid line stops the import with its number and
