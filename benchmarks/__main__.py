@@ -1,15 +1,21 @@
 """Run the benchmarks: ``python -m benchmarks [ledger] [forecast] [audit]`` (default:
 ledger and forecast; ``audit`` alone measures only the audit; ``startup`` how quickly
-``kerang --help`` answers; ``engine`` the fast engine against that of b877752)."""
+``kerang --help`` answers; ``engine`` the fast engine against that of b877752; ``floors`` what an import cannot
+go below: its database rows alone and the library's bare append)."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import engine, forecast, ledger, startup
+from benchmarks import engine, floors, forecast, ledger, startup
 
 SUITES = {"ledger": ledger.main, "forecast": forecast.main}
-EXTRA = {"audit": ledger.audit_main, "startup": startup.main, "engine": engine.main}
+EXTRA = {
+    "audit": ledger.audit_main,
+    "startup": startup.main,
+    "engine": engine.main,
+    "floors": floors.main,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(SUITES):

@@ -98,7 +98,7 @@ def copy(db: str, to: str) -> Copied:
     source = open_ledger(db)
     if is_postgres(to):
         if _same_place(db, to):
-            raise InvalidInput("to", msg("--to is the ledger itself; give another place."))
+            raise InvalidInput("to", "{field} is the ledger itself; give another place.")
         if ledger_exists(to) and _event_count(to) > 0:
             raise InvalidInput(
                 "to",

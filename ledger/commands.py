@@ -16,11 +16,16 @@ How to add a command (or a field):
    command's ``help`` need an entry in ``ledger/i18n_id.py``.
 2. The rule: a command method on the aggregate (``ledger/domain.py``) that checks
    everything and raises a named refusal (``ledger/errors.py``) carrying the field and
-   values; then it triggers an ``@event`` method that only states the fact. A rule over
-   several aggregates (a balance never below zero) is a small function beside them.
-3. The handler: one short function in ``ledger/services.py`` registered with
-   ``@handles("op")``: load from the unit of work, call the domain, ``uow.collect``
-   the aggregates, return an ``Outcome``.
+   values; then it triggers an ``@event`` method that only states the fact. A new
+   transaction kind states its rules in its ``checked(register, ...)`` classmethod (the
+   register's members, bagan, policies and closed years) and returns the figures they
+   work out; ``Kind.on(register, **fields)`` creates it. A rule over several aggregates
+   (a balance never below zero) is a small function beside them.
+3. The handler: a transaction kind whose rules are all its own joins the one
+   ``transaction`` handler in ``ledger/services.py`` (add its op to its ``@handles``);
+   any other command gets one short function registered with ``@handles("op")``: load
+   from the unit of work, call the domain, ``uow.collect`` the aggregates, return an
+   ``Outcome``.
 4. A new event: fold it into the read models (``ledger/projection.py`` ``project``), the
    postings (``projection.entries_of``) and the audit; a new transaction kind goes into
    ``domain.TRANSACTION_CLASSES`` and its line is generated from its declaration.
@@ -145,6 +150,19 @@ def flag(value: object, field: str) -> bool | None:
     if value is False or text in ("false", "no", "tidak", "0"):
         return None
     raise InvalidInput(field, "{field} takes true or false, not {value!r}.", value=value)
+
+
+def bylaws_file(value: object, field: str) -> Any:
+    """A bylaws TOML file, read here at the edge: the close itself reads no file."""
+    from ledger.shu import Bylaws
+
+    return Bylaws.read(require_text(value, field), field)
+
+
+def default_bylaws() -> Any:
+    from ledger.shu import Bylaws
+
+    return Bylaws.read(None)
 
 
 def policy(value: object, field: str) -> Any:
@@ -648,7 +666,12 @@ COMMANDS: dict[str, Command] = {
                 DAY_OR_TODAY.with_(
                     help="the day of the close, after the year's end (default today)"
                 ),
-                Field("bylaws", text, help="a bylaws TOML file (default: ledger/data/bylaws.toml)"),
+                Field(
+                    "bylaws",
+                    bylaws_file,
+                    help="a bylaws TOML file (default: ledger/data/bylaws.toml)",
+                    default=default_bylaws,
+                ),
                 *(Field(f, raw, help=FUND_HELP[f], metavar="P") for f in FUNDS),
                 ROUND,
             ),

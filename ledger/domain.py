@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -38,7 +38,7 @@ from ledger.errors import (
 )
 from ledger.i18n import FieldName, msg
 from ledger.money import checked_gross
-from ledger.split import Policy, Split
+from ledger.split import Policy, Split, divide_equally, split_net
 from ledger.views import SAVINGS_KINDS as SAVINGS_KINDS  # the kinds of savings
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kerang.invalid/ledger")
@@ -879,8 +879,6 @@ def payer(paid_by: str) -> str:
 
 def financing_charges(paid_by: str, cost: int, partners: list[str]) -> dict[str, int]:
     """What each partner's harvest savings pay when the savings pay (as a repair)."""
-    from ledger.split import divide_equally
-
     return divide_equally(cost, partners) if paid_by == "savings" else {}
 
 
@@ -959,6 +957,34 @@ class Transaction(Aggregate):
         if "kind" in cls.__dict__:
             cls.line_fields = line_fields(cls.kind)
             cls._line_names = line_names(cls.kind)
+
+    # whether its postings take money out of a guarded balance (checked before recording)
+    takes_money = True
+
+    @classmethod
+    def fields_of(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """This kind's own fields from a command's values (named by their columns)."""
+        fields = {"ref": values["ref"], "date": values["date"]}
+        for name in cls.line_fields:
+            fields[name] = values.get(cls._line_names.get(name, name))
+        return fields
+
+    @classmethod
+    def on(cls, register: Cooperative, **fields: Any) -> Transaction:
+        """A new transaction of this kind, refused unless the register's rules allow it;
+        the figures the rules work out (a split, a repair's charges) go into its event."""
+        return cls(**fields, **cls.checked(register, **fields))
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, **fields: Any) -> dict[str, Any]:
+        """Check this kind's rules against the register (every kind: a date the ledger
+        takes); return the figures they work out."""
+        register.check_date(date)
+        return {}
+
+    def facts(self) -> dict[str, Any]:
+        """What it records, by column: the figures the sentence of its outcome says."""
+        return {self._line_names.get(n, n): getattr(self, n, None) for n in self.line_fields}
 
     def command(self) -> dict[str, Any]:
         """The normalised command that recorded this (the import/export line)."""
@@ -1054,6 +1080,32 @@ class Harvest(Transaction):
         self.gross, self.net, self.policy, self.shares = gross, net, policy, shares
         self.manager, self.income, self.savings = manager, income, savings
 
+    takes_money = False  # it only credits
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, **f: Any) -> dict[str, Any]:
+        """A sale of a bagan harvestable that day, split by the policy then in force
+        and divided equally among the bagan's partners of that day."""
+        gross, net = sale(f["kg"], f["price"], f["revenue"], f["costs"])
+        register.check_date(date)
+        bagan = f["bagan"]
+        info = register.harvestable(bagan, date)
+        policy = register.policy_on(date)
+        split = split_net(net, policy)
+        partners = register.partners_on(bagan, date)
+        return {
+            "gross": gross,
+            "net": net,
+            "policy": policy.as_dict(),
+            "shares": split.as_dict(),
+            "manager": info["manager"],
+            "income": divide_equally(split.members, partners),
+            "savings": divide_equally(split.savings, partners),
+        }
+
+    def facts(self) -> dict[str, Any]:
+        return {**super().facts(), "net": self.net, "shares": self.shares}
+
     @property
     def split(self) -> Split:
         return Split(**self.shares)
@@ -1065,6 +1117,12 @@ class _SavingsMovement(Transaction):
 
 class SavingsDeposit(_SavingsMovement):
     kind = "savings.deposit"
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
+        register.check_date(date)
+        register.active_member(member, date)
+        return {}
 
     @event("Recorded")
     def __init__(
@@ -1089,6 +1147,14 @@ class SavingsDeposit(_SavingsMovement):
 class SavingsWithdrawal(_SavingsMovement):
     kind = "savings.withdraw"
 
+    @classmethod
+    def checked(
+        cls, register: Cooperative, date: dt.date, member: str, savings_kind: str, **f: Any
+    ) -> dict:
+        register.check_date(date)
+        register.check_withdrawal(member, savings_kind, date)
+        return {}
+
     @event("Recorded")
     def __init__(
         self,
@@ -1111,6 +1177,13 @@ class SavingsWithdrawal(_SavingsMovement):
 
 class InfaqReceipt(Transaction):
     kind = "infaq.receive"
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str | None, **f: Any) -> dict:
+        register.check_date(date)
+        if member:  # infaq may come from outside the membership
+            register.member(member)
+        return {}
 
     @event("Recorded")
     def __init__(
@@ -1138,6 +1211,12 @@ class _LoanMovement(Transaction):
 class LoanDisbursement(_LoanMovement):
     kind = "loan.disburse"
 
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
+        register.check_date(date)
+        register.active_member(member, date)
+        return {}
+
     @event("Recorded")
     def __init__(
         self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
@@ -1148,6 +1227,12 @@ class LoanDisbursement(_LoanMovement):
 
 class LoanRepayment(_LoanMovement):
     kind = "loan.repay"
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
+        register.check_date(date)
+        register.member(member)  # a member who left may still repay
+        return {}
 
     @event("Recorded")
     def __init__(
@@ -1161,6 +1246,17 @@ class Repair(Transaction):
     """A bagan repair paid from its partners' harvest savings."""
 
     kind = "repair"
+
+    @classmethod
+    def checked(
+        cls, register: Cooperative, date: dt.date, bagan: str, amount: int, **f: Any
+    ) -> dict:
+        """Charged to the bagan's partners of that day, divided equally."""
+        register.check_date(date)
+        return {"charges": divide_equally(amount, register.partners_on(bagan, date))}
+
+    def facts(self) -> dict[str, Any]:
+        return {**super().facts(), "charges": self.charges}
 
     @event("Recorded")
     def __init__(
@@ -1205,6 +1301,8 @@ class Correction(Transaction):
 class _CooperativeMovement(Transaction):
     """The cooperative's own income or expense outside the harvests (part of its SHU)."""
 
+    takes_money = False  # the cooperative's cash is not a guarded balance
+
 
 class CooperativeIncome(_CooperativeMovement):
     kind = "cooperative.income"
@@ -1232,6 +1330,12 @@ class PeelingPay(Transaction):
     """Wages the cooperative's peeling house (rumah kupas) paid a member: her own income."""
 
     kind = "peeling.pay"
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
+        register.check_date(date)
+        register.active_member(member, date)
+        return {}
 
     @event("Recorded")
     def __init__(
@@ -1278,6 +1382,12 @@ class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
     kind = "story.add"
+
+    @classmethod
+    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
+        register.check_date(date)
+        register.member(member)
+        return {}
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, member: str, title: str, text: str) -> None:

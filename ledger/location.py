@@ -58,7 +58,7 @@ def postgres_env(db: str) -> dict[str, str]:
     if given is None:
         schema = os.environ.get("KERANG_SCHEMA") or DEFAULT_SCHEMA
     elif len(given) > 1:
-        raise InvalidInput("db", msg("--db names ?schema= more than once; give it once."))
+        raise InvalidInput("db", "{field} names ?schema= more than once; give it once.")
     else:
         schema = given[0]
     check_schema(schema)

@@ -17,7 +17,7 @@ import attrs
 
 from ledger import accounts, commands, domain, projection
 from ledger.accounts import Posting
-from ledger.split import DEFAULT_POLICY, Policy, divide_equally, split_net
+from ledger.split import DEFAULT_POLICY, Policy
 from ledger.uow import UnitOfWork
 
 Values = dict[str, Any]
@@ -175,162 +175,28 @@ def _record(uow: UnitOfWork, txn: domain.Transaction, funds: bool = True) -> Non
     uow.collect(txn)
 
 
-@handles("harvest")
-def harvest(uow: UnitOfWork, v: Values) -> Outcome:
-    ref, day = v["ref"], v["date"]
-    gross, net = domain.sale(v["kg"], v["price"], v["revenue"], v["costs"])
-    line = domain.Harvest.line(
-        ref,
-        day,
-        bagan=v["bagan"],
-        kg=v["kg"],
-        price=v["price"],
-        revenue=v["revenue"],
-        costs=v["costs"],
-        buyer=v["buyer"],
-        notes=v.get("notes"),
-    )
-    if uow.seen(ref, line):
-        return Outcome("harvest", ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    info = coop.harvestable(v["bagan"], day)
-    policy = coop.policy_on(day)
-    split = split_net(net, policy)
-    txn = domain.Harvest(
-        ref=ref,
-        date=day,
-        bagan=v["bagan"],
-        kg=v["kg"],
-        price=v["price"],
-        revenue=v["revenue"],
-        costs=v["costs"],
-        buyer=v["buyer"],
-        gross=gross,
-        net=net,
-        policy=policy.as_dict(),
-        shares=split.as_dict(),
-        manager=info["manager"],
-        income=divide_equally(split.members, coop.partners_on(v["bagan"], day)),
-        savings=divide_equally(split.savings, coop.partners_on(v["bagan"], day)),
-        notes=v.get("notes"),
-    )
-    _record(uow, txn, funds=False)
-    uow.last_harvest = max(day, uow.last_harvest or day)
-    return Outcome("harvest", ref, True, {"net": net, "shares": split.as_dict()})
-
-
-@handles("savings.deposit", "savings.withdraw")
-def savings(uow: UnitOfWork, v: Values) -> Outcome:
-    op, ref, day, mid, kind = v["op"], v["ref"], v["date"], v["member"], v["kind"]
-    cls = domain.SavingsDeposit if op == "savings.deposit" else domain.SavingsWithdrawal
-    line = cls.line(ref, day, member=mid, savings_kind=kind, amount=v["amount"], notes=v["notes"])
-    if uow.seen(ref, line):
-        return Outcome(op, ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    if cls is domain.SavingsDeposit:
-        coop.active_member(mid, day)
-    else:
-        coop.check_withdrawal(mid, kind, day)
-    _record(
-        uow,
-        cls(ref=ref, date=day, member=mid, savings_kind=kind, amount=v["amount"], notes=v["notes"]),
-    )
-    return Outcome(op, ref, True, {"kind": kind, "amount": v["amount"], "member": mid})
-
-
-@handles("infaq.receive")
-def infaq_receive(uow: UnitOfWork, v: Values) -> Outcome:
-    ref, day, mid = v["ref"], v["date"], v["member"]
-    line = domain.InfaqReceipt.line(ref, day, amount=v["amount"], member=mid, notes=v["notes"])
-    if uow.seen(ref, line):
-        return Outcome("infaq.receive", ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    if mid:
-        coop.member(mid)
-    _record(
-        uow,
-        domain.InfaqReceipt(ref=ref, date=day, amount=v["amount"], member=mid, notes=v["notes"]),
-    )
-    return Outcome("infaq.receive", ref, True, {"amount": v["amount"]})
-
-
-@handles("infaq.disburse")
-def infaq_disburse(uow: UnitOfWork, v: Values) -> Outcome:
-    ref, day, why = v["ref"], v["date"], v["purpose"]
-    line = domain.InfaqDisbursement.line(
-        ref, day, amount=v["amount"], purpose=why, notes=v["notes"]
-    )
-    if uow.seen(ref, line):
-        return Outcome("infaq.disburse", ref, False)
-    uow.cooperative().check_date(day)
-    _record(
-        uow,
-        domain.InfaqDisbursement(
-            ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"]
-        ),
-    )
-    return Outcome("infaq.disburse", ref, True, {"amount": v["amount"]})
-
-
-@handles("loan.disburse", "loan.repay")
-def loan(uow: UnitOfWork, v: Values) -> Outcome:
-    op, ref, day, mid = v["op"], v["ref"], v["date"], v["member"]
-    cls = domain.LoanDisbursement if op == "loan.disburse" else domain.LoanRepayment
-    if uow.seen(ref, cls.line(ref, day, member=mid, amount=v["amount"], notes=v["notes"])):
-        return Outcome(op, ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    if cls is domain.LoanDisbursement:
-        coop.active_member(mid, day)
-    else:
-        coop.member(mid)
-    _record(uow, cls(ref=ref, date=day, member=mid, amount=v["amount"], notes=v["notes"]))
-    return Outcome(op, ref, True, {"amount": v["amount"], "member": mid})
-
-
-@handles("repair")
-def repair(uow: UnitOfWork, v: Values) -> Outcome:
-    ref, day, bagan = v["ref"], v["date"], v["bagan"]
-    if uow.seen(
-        ref, domain.Repair.line(ref, day, bagan=bagan, amount=v["amount"], notes=v["notes"])
-    ):
-        return Outcome("repair", ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    charges = divide_equally(v["amount"], coop.partners_on(bagan, day))
-    repair = domain.Repair(
-        ref=ref, date=day, bagan=bagan, amount=v["amount"], charges=charges, notes=v["notes"]
-    )
-    _record(uow, repair)
-    return Outcome("repair", ref, True, {"amount": v["amount"], "charges": charges})
-
-
-@handles("peeling.pay")
-def peeling_pay(uow: UnitOfWork, v: Values) -> Outcome:
-    ref, day, mid = v["ref"], v["date"], v["member"]
-    line = domain.PeelingPay.line(
-        ref, day, member=mid, amount=v["amount"], days=v.get("days"), notes=v["notes"]
-    )
-    if uow.seen(ref, line):
-        return Outcome("peeling.pay", ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    coop.active_member(mid, day)
-    _record(
-        uow,
-        domain.PeelingPay(
-            ref=ref,
-            date=day,
-            member=mid,
-            amount=v["amount"],
-            days=v.get("days"),
-            notes=v["notes"],
-        ),
-    )
-    return Outcome("peeling.pay", ref, True, {"amount": v["amount"], "member": mid})
+# the transactions whose every rule is their kind's own (``Transaction.checked``)
+@handles(
+    "harvest",
+    "savings.deposit",
+    "savings.withdraw",
+    "infaq.receive",
+    "infaq.disburse",
+    "loan.disburse",
+    "loan.repay",
+    "repair",
+    "peeling.pay",
+    "cooperative.income",
+    "cooperative.expense",
+)
+def transaction(uow: UnitOfWork, v: Values) -> Outcome:
+    cls = domain.TRANSACTION_CLASSES[v["op"]]
+    fields = cls.fields_of(v)
+    if uow.seen(v["ref"], cls.line(**fields)):
+        return Outcome(v["op"], v["ref"], False)
+    txn = cls.on(uow.cooperative(), **fields)
+    _record(uow, txn, funds=cls.takes_money)
+    return Outcome(v["op"], v["ref"], True, txn.facts())
 
 
 @handles("correct")
@@ -356,31 +222,15 @@ def correct(uow: UnitOfWork, v: Values) -> Outcome:
 
 @handles("story.add")
 def story(uow: UnitOfWork, v: Values) -> Outcome:
-    day, mid, title, body = v["date"], v["member"], v["title"], v["text"]
-    ref = v["ref"]
-    if ref is None:  # the same story told twice is one story
-        digest = hashlib.sha256(f"{mid}\n{day}\n{title}\n{body}".encode()).hexdigest()[:12]
-        ref = f"story-{digest}"
-    if uow.seen(ref, domain.Story.line(ref, day, member=mid, title=title, text=body)):
-        return Outcome("story.add", ref, False)
-    coop = uow.cooperative()
-    coop.check_date(day)
-    coop.member(mid)
-    uow.collect(domain.Story(ref=ref, date=day, member=mid, title=title, text=body))
-    return Outcome("story.add", ref, True, {"title": title})
-
-
-@handles("cooperative.income", "cooperative.expense")
-def cooperative_movement(uow: UnitOfWork, v: Values) -> Outcome:
-    """The cooperative's other income or operating expense (cash, part of its SHU)."""
-    op, ref, day, why = v["op"], v["ref"], v["date"], v["purpose"]
-    cls = domain.CooperativeIncome if op == "cooperative.income" else domain.CooperativeExpense
-    if uow.seen(ref, cls.line(ref, day, amount=v["amount"], purpose=why, notes=v["notes"])):
-        return Outcome(op, ref, False)
-    uow.cooperative().check_date(day)
-    txn = cls(ref=ref, date=day, amount=v["amount"], purpose=why, notes=v["notes"])
-    _record(uow, txn, funds=False)
-    return Outcome(op, ref, True, {"amount": v["amount"], "purpose": why})
+    if v["ref"] is None:  # the same story told twice is one story
+        told = f"{v['member']}\n{v['date']}\n{v['title']}\n{v['text']}"
+        v = {**v, "ref": f"story-{hashlib.sha256(told.encode()).hexdigest()[:12]}"}
+    fields = domain.Story.fields_of(v)
+    if uow.seen(v["ref"], domain.Story.line(**fields)):
+        return Outcome("story.add", v["ref"], False)
+    story = domain.Story.on(uow.cooperative(), **fields)
+    uow.collect(story)
+    return Outcome("story.add", v["ref"], True, story.facts())
 
 
 # ------------------------------------------------------------------ year-end close
@@ -398,10 +248,8 @@ def shu_figures(
 def close_year(uow: UnitOfWork, v: Values) -> Outcome:
     """Compute the year's SHU from the books, appropriate it by the bylaws
     (``ledger.shu``), record it on the register and lock the year."""
-    from ledger import shu
-
     y, day, number = v["year"], v["date"], v["round"]
-    points = shu.resolve_bylaws(v["bylaws"], {k: v[k] for k in commands.FUNDS})
+    points = v["bylaws"].points({k: v[k] for k in commands.FUNDS})
     coop = uow.cooperative()
     if not coop.check_close(y, day, number, {"bylaws": points}):
         return Outcome("close", str(y), False)

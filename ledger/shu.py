@@ -69,30 +69,52 @@ def bylaws_points(values: Mapping[str, object], source: str = "bylaws") -> dict[
     return points
 
 
-def load_bylaws(path: str | Path | None = None) -> dict[str, object]:
+def load_bylaws(path: str | Path | None = None, field: str = "bylaws") -> dict[str, object]:
     """The ``[shu]`` percentages of a bylaws file, unchecked."""
     file = Path(path) if path else BYLAWS_FILE
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput("bylaws", msg("--bylaws {file} does not exist.", file=file)) from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise InvalidInput(field, "{field} {file} does not exist.", file=file) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput(
-            "bylaws", msg("--bylaws {file} is not valid TOML ({e}).", file=file, e=e)
+            field, "{field} {file} is not valid TOML ({e}).", file=file, e=e
         ) from None
     shu = data.get("shu")
     if not isinstance(shu, dict):
-        raise InvalidInput("bylaws", msg("--bylaws {file} has no [shu] table.", file=file))
+        raise InvalidInput(field, "{field} {file} has no [shu] table.", file=file)
     return dict(shu)
+
+
+@attrs.frozen
+class Bylaws:
+    """The ``[shu]`` table of a bylaws file as read (unchecked) and where it came from."""
+
+    source: str
+    values: dict[str, object]
+
+    @classmethod
+    def read(cls, path: str | Path | None, field: str = "bylaws") -> Bylaws:
+        return cls(str(path or "bylaws"), load_bylaws(path, field))
+
+    def points(self, overrides: Mapping[str, object | None]) -> dict[str, int]:
+        """The five percentages with any given ``overrides`` put over the file's."""
+        return bylaws_with(self.values, overrides, self.source)
 
 
 def resolve_bylaws(
     path: str | Path | None, overrides: Mapping[str, object | None]
 ) -> dict[str, int]:
     """The bylaws file's percentages with any given ``overrides`` put over them."""
-    values = load_bylaws(path)
-    values.update({k: v for k, v in overrides.items() if v not in (None, "")})
-    return bylaws_points(values, str(path or "bylaws"))
+    return bylaws_with(load_bylaws(path), overrides, str(path or "bylaws"))
+
+
+def bylaws_with(
+    bylaws: Mapping[str, object], overrides: Mapping[str, object | None], source: str = "bylaws"
+) -> dict[str, int]:
+    """The bylaws' percentages (as read from their file) with any given ``overrides``."""
+    values = {**bylaws, **{k: v for k, v in overrides.items() if v not in (None, "")}}
+    return bylaws_points(values, source)
 
 
 def divide_by(amount: int, bases: Mapping[str, int]) -> dict[str, int]:

@@ -31,7 +31,7 @@ import attrs
 from ledger import accounts
 from ledger.app import LedgerApp
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
+from ledger.i18n import FieldName, msg
 from ledger.money import format_percent
 from ledger.queries import as_of_date, cooperative
 from ledger.shu import FUNDS, notes_of, resolve_bylaws
@@ -180,20 +180,29 @@ class IncomeStatement:
         }
 
 
+def period_refused(first: dt.date, last: dt.date) -> InvalidInput:
+    """The refusal of a period that ends before it starts."""
+    return InvalidInput(
+        "to",
+        "{field} {last} is before {start} {first}.",
+        last=last,
+        start=FieldName("from"),
+        first=first,
+    )
+
+
 def _period(first: dt.date | None, last: dt.date | None, app: LedgerApp) -> tuple[dt.date, dt.date]:
     start = first or cooperative(app).started
     end = as_of_date(app, last)
     if end < start:
-        raise InvalidInput("to", msg("--to {end} is before --from {start}.", end=end, start=start))
+        raise period_refused(start, end)
     return start, end
 
 
 def income(app: LedgerApp, first: dt.date, last: dt.date) -> IncomeStatement:
     coop = cooperative(app)
     if last < first:
-        raise InvalidInput(
-            "to", msg("--to {last} is before --from {first}.", last=last, first=first)
-        )
+        raise period_refused(first, last)
     t = app.read.period_sums(first, last, accounts.NOMINAL, CLOSING_REFS)
     known = {
         "sales": -t.pop(accounts.SALES, 0),
@@ -473,9 +482,7 @@ def passbook(app: LedgerApp, member: str, first: dt.date, last: dt.date) -> Pass
     of a reversed ref's postings on an account are the reversal.
     """
     if last < first:
-        raise InvalidInput(
-            "to", msg("--to {last} is before --from {first}.", last=last, first=first)
-        )
+        raise period_refused(first, last)
     sign = {account: s for _, account, s in PASSBOOK_BOOKS}
     rows = app.read.member_postings(member, tuple(sign), last)
     seen: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -524,11 +531,10 @@ def statement_day(as_of: dt.date | None, last: dt.date | None) -> dt.date | None
     if as_of is not None and last is not None and as_of != last:
         raise InvalidInput(
             "to",
-            msg(
-                "--to {last} and --as-of {as_of} name two dates; give one of them.",
-                last=last,
-                as_of=as_of,
-            ),
+            "{field} {last} and {as_of_field} {as_of} name two dates; give one of them.",
+            last=last,
+            as_of_field=FieldName("as_of"),
+            as_of=as_of,
         )
     return as_of or last
 
@@ -538,14 +544,14 @@ def passbook_start(
 ) -> dt.date:
     """``--from``, or everything since joining (``--all``), or the year up to ``last``."""
     if everything and first is not None:
-        raise InvalidInput("all", msg("--all and --from name two starts; give one of them."))
+        raise InvalidInput(
+            "all", "{field} and {start} name two starts; give one of them.", start=FieldName("from")
+        )
     if everything:
         return min(joined, last)
     if first is not None:
         if last < first:
-            raise InvalidInput(
-                "to", msg("--to {last} is before --from {first}.", last=last, first=first)
-            )
+            raise period_refused(first, last)
         return first
     try:
         year_before = last.replace(year=last.year - 1) + dt.timedelta(days=1)

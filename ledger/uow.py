@@ -62,6 +62,8 @@ class UnitOfWork:
                     self._pending_refs[ref] = command
             if isinstance(agg, Transaction):
                 self.txns[agg.ref] = agg
+            if isinstance(agg, Harvest):  # a later policy must not reach back over it
+                self.last_harvest = max(agg.date, self.last_harvest or agg.date)
 
     def commit(self) -> int:
         """Append everything recorded in this unit in one transaction."""

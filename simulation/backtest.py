@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
+from ledger.i18n import FieldName, msg
 from simulation.books import RECENT_DAYS, household_income, standing_bagan, start_from_books
 from simulation.forecast import DEFAULT_RUNS, DEFAULT_SEED, _check_run, _scenario, simulate
 from simulation.scenario import PARAM_BY_KEY, _check_value
@@ -107,11 +107,17 @@ def backtest(
     first, last = books_first.as_of, books_last.as_of
     if last <= first:
         raise InvalidInput(
-            "to", msg("--to {last} must come after --from {first}.", last=last, first=first)
+            "to",
+            "{field} {last} must come after {start} {first}.",
+            last=last,
+            start=FieldName("from"),
+            first=first,
         )
     months = round((last - first).days / 30.4375)
     if months < 1:
-        raise InvalidInput("to", msg("--to must be at least a month after --from."))
+        raise InvalidInput(
+            "to", "{field} must be at least a month after {start}.", start=FieldName("from")
+        )
     seed = _check_run(1, runs, seed, "fast", 1, None)
     start, scenario, calibration = start_from_books(books_first, _scenario(scenario))
     changes = {}
