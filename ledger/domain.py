@@ -32,6 +32,7 @@ from ledger.errors import (
     NothingOwed,
     PeriodClosed,
     PolicyError,
+    Refused,
     SavingsLocked,
     UnknownBagan,
     UnknownMember,
@@ -53,6 +54,44 @@ def transaction_id(ref: str) -> UUID:
     names = _REF_NAMES.copy()
     names.update(ref.encode("utf-8"))
     return UUID(bytes=names.digest()[:16], version=5)
+
+
+def since_added(
+    day: dt.date,
+    bagan_id: str,
+    info: dict[str, Any],
+    field: str = "date",
+    error: type[Refused] = InvalidInput,
+) -> None:
+    """Nothing of a bagan is dated before it was added."""
+    if day < info["added"]:
+        raise error(
+            field,
+            msg(
+                "{field} {day} is before bagan {bagan_id} was added ({added}).",
+                field=FieldName(field),
+                day=day,
+                bagan_id=bagan_id,
+                added=info["added"],
+            ),
+        )
+
+
+def since_joined(
+    day: dt.date, member_id: str, member: dict[str, Any], error: type[Refused]
+) -> None:
+    """Nothing of a member is dated before she joined."""
+    if day < member["joined"]:
+        raise error(
+            "date",
+            msg(
+                "{field} {day} is before member {member_id} joined ({joined}).",
+                field=FieldName("date"),
+                day=day,
+                member_id=member_id,
+                joined=member["joined"],
+            ),
+        )
 
 
 class Cooperative(Aggregate):
@@ -96,14 +135,7 @@ class Cooperative(Aggregate):
 
     def active_member(self, member_id: str, day: dt.date, field: str = "member") -> dict[str, Any]:
         m = self.member(member_id, field)
-        if day < m["joined"]:
-            raise MemberInactive(
-                "date",
-                "{field} {day} is before member {member_id} joined ({joined}).",
-                day=day,
-                member_id=member_id,
-                joined=m["joined"],
-            )
+        since_joined(day, member_id, m, MemberInactive)
         if m["left"] is not None:  # settled and closed, whatever the date
             raise MemberInactive(
                 field,
@@ -144,14 +176,7 @@ class Cooperative(Aggregate):
                     day=day,
                 ),
             )
-        if day < info["added"]:
-            raise InvalidInput(
-                "date",
-                "{field} {day} is before bagan {bagan_id} was added ({added}).",
-                day=day,
-                bagan_id=bagan_id,
-                added=info["added"],
-            )
+        since_added(day, bagan_id, info)
         return info
 
     def a_bagan(self, bagan_id: str) -> dict[str, Any]:
@@ -569,15 +594,7 @@ class Cooperative(Aggregate):
                     left=m["left"],
                 ),
             )
-        self.check_date(day)
-        if day < m["joined"]:
-            raise DateError(
-                "date",
-                "{field} {day} is before member {member_id} joined ({joined}).",
-                day=day,
-                member_id=member_id,
-                joined=m["joined"],
-            )
+        since_joined(day, member_id, m, DateError)  # the date itself was checked above
         partner_of = [b for b, info in self.bagan.items() if member_id in info["partners"]]
         if partner_of:
             raise MemberInactive(
@@ -717,14 +734,7 @@ class Cooperative(Aggregate):
                 ),
             )
         self.check_date(day)
-        if day < info["added"]:
-            raise InvalidInput(
-                "date",
-                "{field} {day} is before bagan {bagan_id} was added ({added}).",
-                day=day,
-                bagan_id=bagan_id,
-                added=info["added"],
-            )
+        since_added(day, bagan_id, info)
         self._bagan_retired(bagan_id=bagan_id, day=day, reason=reason, note=note)
         return True
 
@@ -741,14 +751,7 @@ class Cooperative(Aggregate):
         if [day, cost, paid_by] in info.get("rebuilds", []):
             return False
         self.check_date(day)
-        if day < info["added"]:
-            raise InvalidInput(
-                "date",
-                "{field} {day} is before bagan {bagan_id} was added ({added}).",
-                day=day,
-                bagan_id=bagan_id,
-                added=info["added"],
-            )
+        since_added(day, bagan_id, info)
         self._bagan_rebuilt(
             bagan_id=bagan_id,
             day=day,
@@ -775,14 +778,7 @@ class Cooperative(Aggregate):
         if [day, name] in names:
             return False
         self.check_date(day)
-        if day < m["joined"]:
-            raise DateError(
-                "date",
-                "{field} {day} is before member {member_id} joined ({joined}).",
-                day=day,
-                member_id=member_id,
-                joined=m["joined"],
-            )
+        since_joined(day, member_id, m, DateError)
         self._member_renamed(member_id=member_id, name=name, day=day)
         return True
 
@@ -830,14 +826,7 @@ class Cooperative(Aggregate):
                     ),
                 )
         self.check_date(effective, "from")
-        if effective < info["added"]:
-            raise DateError(
-                "from",
-                "{field} {day} is before bagan {bagan_id} was added ({added}).",
-                day=effective,
-                bagan_id=bagan_id,
-                added=info["added"],
-            )
+        since_added(effective, bagan_id, info, "from", DateError)
         if last_use is not None and effective <= last_use:
             raise InvalidInput(
                 "from",
@@ -975,11 +964,20 @@ class Transaction(Aggregate):
         the figures the rules work out (a split, a repair's charges) go into its event."""
         return cls(**fields, **cls.checked(register, **fields))
 
+    # who the transaction's member must be on its date: "active" (joined, not left),
+    # "known" (any member: one who left may still repay), or None (no member field)
+    member_rule = None  # a plain attribute: an annotation would become an event field
+
     @classmethod
     def checked(cls, register: Cooperative, date: dt.date, **fields: Any) -> dict[str, Any]:
         """Check this kind's rules against the register (every kind: a date the ledger
-        takes); return the figures they work out."""
+        takes; its member by ``member_rule``); return the figures they work out."""
         register.check_date(date)
+        member = fields.get("member")
+        if cls.member_rule == "active":
+            register.active_member(member, date)
+        elif cls.member_rule == "known" and member:  # infaq may come from outside
+            register.member(member)
         return {}
 
     def facts(self) -> dict[str, Any]:
@@ -1112,17 +1110,8 @@ class Harvest(Transaction):
 
 
 class _SavingsMovement(Transaction):
-    """A deposit to or withdrawal from a member's savings."""
-
-
-class SavingsDeposit(_SavingsMovement):
-    kind = "savings.deposit"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
-        register.check_date(date)
-        register.active_member(member, date)
-        return {}
+    """A deposit to or withdrawal from a member's savings (each kind its own event
+    topic, ``SavingsDeposit.Recorded`` and ``SavingsWithdrawal.Recorded``)."""
 
     @event("Recorded")
     def __init__(
@@ -1135,55 +1124,28 @@ class SavingsDeposit(_SavingsMovement):
         notes: str | None = None,
     ) -> None:
         self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.member, self.savings_kind, self.amount = (
-            ref,
-            date,
-            member,
-            savings_kind,
-            amount,
-        )
+        self.ref, self.date, self.member = ref, date, member
+        self.savings_kind, self.amount = savings_kind, amount
+
+
+class SavingsDeposit(_SavingsMovement):
+    kind = "savings.deposit"
+    member_rule = "active"
 
 
 class SavingsWithdrawal(_SavingsMovement):
     kind = "savings.withdraw"
 
     @classmethod
-    def checked(
-        cls, register: Cooperative, date: dt.date, member: str, savings_kind: str, **f: Any
-    ) -> dict:
+    def checked(cls, register: Cooperative, date: dt.date, **f: Any) -> dict[str, Any]:
         register.check_date(date)
-        register.check_withdrawal(member, savings_kind, date)
+        register.check_withdrawal(f["member"], f["savings_kind"], date)
         return {}
-
-    @event("Recorded")
-    def __init__(
-        self,
-        ref: str,
-        date: dt.date,
-        member: str,
-        savings_kind: str,
-        amount: int,
-        notes: str | None = None,
-    ) -> None:
-        self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.member, self.savings_kind, self.amount = (
-            ref,
-            date,
-            member,
-            savings_kind,
-            amount,
-        )
 
 
 class InfaqReceipt(Transaction):
     kind = "infaq.receive"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str | None, **f: Any) -> dict:
-        register.check_date(date)
-        if member:  # infaq may come from outside the membership
-            register.member(member)
-        return {}
+    member_rule = "known"
 
     @event("Recorded")
     def __init__(
@@ -1205,41 +1167,24 @@ class InfaqDisbursement(Transaction):
 
 
 class _LoanMovement(Transaction):
-    """A loan paid out to a member or repaid by them."""
+    """A loan paid out to a member or repaid by them (each kind its own event topic)."""
+
+    @event("Recorded")
+    def __init__(
+        self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
+        self.ref, self.date, self.member, self.amount = ref, date, member, amount
 
 
 class LoanDisbursement(_LoanMovement):
     kind = "loan.disburse"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
-        register.check_date(date)
-        register.active_member(member, date)
-        return {}
-
-    @event("Recorded")
-    def __init__(
-        self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
-    ) -> None:
-        self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.member, self.amount = ref, date, member, amount
+    member_rule = "active"
 
 
 class LoanRepayment(_LoanMovement):
     kind = "loan.repay"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
-        register.check_date(date)
-        register.member(member)  # a member who left may still repay
-        return {}
-
-    @event("Recorded")
-    def __init__(
-        self, ref: str, date: dt.date, member: str, amount: int, notes: str | None = None
-    ) -> None:
-        self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.member, self.amount = ref, date, member, amount
+    member_rule = "known"  # a member who left may still repay
 
 
 class Repair(Transaction):
@@ -1299,43 +1244,32 @@ class Correction(Transaction):
 
 
 class _CooperativeMovement(Transaction):
-    """The cooperative's own income or expense outside the harvests (part of its SHU)."""
+    """The cooperative's own income or expense outside the harvests (part of its SHU;
+    each kind its own event topic)."""
 
     takes_money = False  # the cooperative's cash is not a guarded balance
+
+    @event("Recorded")
+    def __init__(
+        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
+    ) -> None:
+        self.notes = notes  # kept with the line (keterangan); old events lack it
+        self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
 class CooperativeIncome(_CooperativeMovement):
     kind = "cooperative.income"
 
-    @event("Recorded")
-    def __init__(
-        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
-    ) -> None:
-        self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
-
 
 class CooperativeExpense(_CooperativeMovement):
     kind = "cooperative.expense"
-
-    @event("Recorded")
-    def __init__(
-        self, ref: str, date: dt.date, amount: int, purpose: str, notes: str | None = None
-    ) -> None:
-        self.notes = notes  # kept with the line (keterangan); old events lack it
-        self.ref, self.date, self.amount, self.purpose = ref, date, amount, purpose
 
 
 class PeelingPay(Transaction):
     """Wages the cooperative's peeling house (rumah kupas) paid a member: her own income."""
 
     kind = "peeling.pay"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
-        register.check_date(date)
-        register.active_member(member, date)
-        return {}
+    member_rule = "active"
 
     @event("Recorded")
     def __init__(
@@ -1382,12 +1316,7 @@ class Story(Transaction):
     """A Most Significant Change story told by a member."""
 
     kind = "story.add"
-
-    @classmethod
-    def checked(cls, register: Cooperative, date: dt.date, member: str, **f: Any) -> dict:
-        register.check_date(date)
-        register.member(member)
-        return {}
+    member_rule = "known"
 
     @event("Recorded")
     def __init__(self, ref: str, date: dt.date, member: str, title: str, text: str) -> None:
