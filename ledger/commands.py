@@ -6,8 +6,9 @@ typed value, refusing with the field's name), required or not, help text (also t
 key of its Bahasa Indonesia entry in ``ledger/i18n_id.py``), example and choices.
 From this one table come the ``kerang`` subcommands (``cli.py``), the import columns
 and their checks (``read``), and the import/export line of a transaction
-(``line_fields`` -> ``Transaction.line``). A command's rules live in the domain and
-its handler in ``ledger/services.py`` (``HANDLERS[op]``).
+(``line_fields`` -> ``Transaction.line``) or of a register command (its ``event`` and
+each field's ``attr`` -> ``ledger.export.register_line``). A command's rules live in the
+domain and its handler in ``ledger/services.py`` (``HANDLERS[op]``).
 
 How to add a command (or a field):
 1. Declare it here: ``Command(op, words, help, example, (Field(...), ...))``. Reuse a
@@ -200,6 +201,9 @@ class Field:
     cli: bool = True  # False: an import column only (written by the export)
     importable: bool = True  # False: a command-line form of other columns
     expand: Callable[[str], dict[str, Any]] | None = None  # the columns it stands for
+    written: bool = True  # False: not in the export line (read from a file, say)
+    unwritten: tuple[Any, ...] = (None,)  # values the export line leaves out
+    follows: str | None = None  # written from this later event of the command instead
 
     def with_(self, **changes: Any) -> Field:
         return attrs.evolve(self, **changes)
@@ -216,6 +220,9 @@ class Command:
     help: str
     example: str
     fields: tuple[Field, ...]
+    # the register event (``Cooperative.<event>``) whose export line this command is;
+    # each field is read from the event's attribute ``attr`` (``policy.manager``: a key)
+    event: str | None = None
 
     # the fields an import line gives and their names, worked out once
     importing: tuple[Field, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -308,8 +315,9 @@ COMMANDS: dict[str, Command] = {
                     policy,
                     help="manager=30,members=60,savings=8,cooperative=2 (the default)",
                 ),
-                DAY_OR_TODAY,
+                DAY_OR_TODAY.with_(attr="started"),
             ),
+            event="Started",
         ),
         Command(
             "policy.set",
@@ -323,6 +331,7 @@ COMMANDS: dict[str, Command] = {
                     True,
                     "the first harvest date the policy applies to, YYYY-MM-DD",
                     "2020-01-01",
+                    attr="effective",
                 ),
                 Field(
                     "shares",
@@ -334,8 +343,9 @@ COMMANDS: dict[str, Command] = {
                     importable=False,
                     expand=_policy_shares,
                 ),
-                *(Field(s, raw, True, cli=False) for s in SHARES),
+                *(Field(s, raw, True, cli=False, attr=f"policy.{s}") for s in SHARES),
             ),
+            event="PolicySet",
         ),
         Command(
             "member.add",
@@ -350,10 +360,12 @@ COMMANDS: dict[str, Command] = {
                     "a short member ID without spaces, e.g. M01",
                     "M01",
                     positional=True,
+                    attr="member_id",
                 ),
                 Field("name", text, True, "the member's name", "Ibu Siti"),
-                DAY_OR_TODAY,
+                DAY_OR_TODAY.with_(attr="joined"),
             ),
+            event="MemberAdded",
         ),
         Command(
             "member.leave",
@@ -361,9 +373,18 @@ COMMANDS: dict[str, Command] = {
             "end a membership and settle pokok and wajib savings",
             "kerang member leave M01 --date 2019-12-31",
             (
-                Field("id", identifier, True, "the member's ID", "M01", positional=True),
-                DATE.with_(help="the day the membership ends, YYYY-MM-DD"),
+                Field(
+                    "id",
+                    identifier,
+                    True,
+                    "the member's ID",
+                    "M01",
+                    positional=True,
+                    attr="member_id",
+                ),
+                DATE.with_(help="the day the membership ends, YYYY-MM-DD", attr="left"),
             ),
+            event="MemberLeft",
         ),
         # register corrections: events, never edits
         Command(
@@ -372,10 +393,19 @@ COMMANDS: dict[str, Command] = {
             "correct a member's name from a date on (recorded as an event; the old name stays in the history)",
             "kerang member update M01 --name 'Ibu Siti Aminah' --date 2016-01-01",
             (
-                Field("id", identifier, True, "the member's ID", "M01", positional=True),
+                Field(
+                    "id",
+                    identifier,
+                    True,
+                    "the member's ID",
+                    "M01",
+                    positional=True,
+                    attr="member_id",
+                ),
                 Field("name", text, True, "the member's name from that date", "Ibu Siti Aminah"),
-                DATE.with_(help="the day the name applies from, YYYY-MM-DD"),
+                DATE.with_(help="the day the name applies from, YYYY-MM-DD", attr="day"),
             ),
+            event="MemberRenamed",
         ),
         Command(
             "bagan.partners",
@@ -383,7 +413,15 @@ COMMANDS: dict[str, Command] = {
             "change a bagan's partners for harvests and repairs from a date on",
             "kerang bagan partners B01 --partners M01,M03 --from 2017-01-01",
             (
-                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
+                Field(
+                    "id",
+                    identifier,
+                    True,
+                    "the bagan's ID",
+                    "B01",
+                    positional=True,
+                    attr="bagan_id",
+                ),
                 Field("partners", identifiers, True, "member IDs separated by commas", "M01,M03"),
                 Field(
                     "from",
@@ -391,8 +429,10 @@ COMMANDS: dict[str, Command] = {
                     True,
                     "the first harvest or repair date the partners apply to, YYYY-MM-DD",
                     "2017-01-01",
+                    attr="effective",
                 ),
             ),
+            event="PartnersChanged",
         ),
         Command(
             "bagan.add",
@@ -408,16 +448,18 @@ COMMANDS: dict[str, Command] = {
                     "a short bagan ID without spaces, e.g. B01",
                     "B01",
                     positional=True,
+                    attr="bagan_id",
                 ),
                 Field("partners", identifiers, True, "member IDs separated by commas", "M01,M02"),
                 Field("manager", text, True, "the manager's name (pengelola)", "Pak Budi"),
-                DAY_OR_TODAY,
+                DAY_OR_TODAY.with_(attr="added"),
                 Field(
                     "cost",
                     rupiah,
                     help="what building the bagan cost, in rupiah (default 0)",
                     example="12.000.000",
                     default=lambda: 0,
+                    unwritten=(None, 0),
                 ),
                 Field(
                     "manager_member",
@@ -425,6 +467,8 @@ COMMANDS: dict[str, Command] = {
                     help="the member whose household the manager belongs to (her husband "
                     "or family): his share counts as that household's income",
                     example="M01",
+                    follows="ManagerLinked",
+                    attr="member",
                 ),
                 PAID_BY.with_(
                     help="who paid for it: grant (the programme, default), cooperative (its "
@@ -432,8 +476,10 @@ COMMANDS: dict[str, Command] = {
                     "from outside)",
                     default=lambda: "grant",
                     required=False,
+                    follows="BaganFinanced",
                 ),
             ),
+            event="BaganAdded",
         ),
         Command(
             "bagan.retire",
@@ -441,8 +487,16 @@ COMMANDS: dict[str, Command] = {
             "retire a bagan (worn out, destroyed by a storm, sold): no harvest of it after",
             "kerang bagan retire B01 --date 2019-02-01 --reason storm --note 'west monsoon'",
             (
-                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
-                DATE,
+                Field(
+                    "id",
+                    identifier,
+                    True,
+                    "the bagan's ID",
+                    "B01",
+                    positional=True,
+                    attr="bagan_id",
+                ),
+                DATE.with_(attr="day"),
                 Field(
                     "reason",
                     text,
@@ -453,6 +507,7 @@ COMMANDS: dict[str, Command] = {
                 ),
                 Field("note", text, help="what happened, in a few words", example="west monsoon"),
             ),
+            event="BaganRetired",
         ),
         Command(
             "bagan.rebuild",
@@ -460,11 +515,20 @@ COMMANDS: dict[str, Command] = {
             "rebuild or renew a bagan on its site, with its cost and who paid",
             "kerang bagan rebuild B01 --date 2019-03-01 --cost 12.000.000 --paid-by savings",
             (
-                Field("id", identifier, True, "the bagan's ID", "B01", positional=True),
-                DATE,
+                Field(
+                    "id",
+                    identifier,
+                    True,
+                    "the bagan's ID",
+                    "B01",
+                    positional=True,
+                    attr="bagan_id",
+                ),
+                DATE.with_(attr="day"),
                 Field("cost", amount, True, "what rebuilding it cost, in rupiah", "12.000.000"),
                 PAID_BY,
             ),
+            event="BaganRebuilt",
         ),
         Command(
             "harvest",
@@ -664,17 +728,19 @@ COMMANDS: dict[str, Command] = {
             (
                 YEAR,
                 DAY_OR_TODAY.with_(
-                    help="the day of the close, after the year's end (default today)"
+                    help="the day of the close, after the year's end (default today)", attr="day"
                 ),
                 Field(
                     "bylaws",
                     bylaws_file,
                     help="a bylaws TOML file (default: ledger/data/bylaws.toml)",
                     default=default_bylaws,
+                    written=False,  # its percentages are written, each in its column
                 ),
-                *(Field(f, raw, help=FUND_HELP[f], metavar="P") for f in FUNDS),
+                *(Field(f, raw, help=FUND_HELP[f], metavar="P", attr=f"bylaws.{f}") for f in FUNDS),
                 ROUND,
             ),
+            event="YearClosed",
         ),
         Command(
             "reopen",
@@ -684,9 +750,10 @@ COMMANDS: dict[str, Command] = {
             (
                 YEAR,
                 Field("reason", text, True, "why the year is reopened", "late receipt NOTA-77"),
-                DAY_OR_TODAY.with_(help="the day of the reopen (default today)"),
+                DAY_OR_TODAY.with_(help="the day of the reopen (default today)", attr="day"),
                 ROUND,
             ),
+            event="YearReopened",
         ),
     ]
 }

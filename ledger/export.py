@@ -8,13 +8,14 @@ restores the events as they are (``ledger.backup``).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger import domain
+from ledger import commands, domain
 from ledger.money import format_percent
 
 if TYPE_CHECKING:
@@ -104,99 +105,57 @@ def event_lines(events: list[Any]) -> list[dict[str, Any]]:
 
 
 def extend_line(line: dict[str, Any], event: Any) -> None:
-    """Events a command records after its first one add their fields to its line
-    (``bagan.add --manager-member M01 --paid-by savings``)."""
-    C = domain.Cooperative
-    if isinstance(event, C.ManagerLinked):
-        line["manager_member"] = event.member
-    elif isinstance(event, C.BaganFinanced):
-        line["paid_by"] = event.paid_by
+    """Events a command records after its first one add their columns to its line
+    (``bagan.add --manager-member M01 --paid-by savings``), by its declaration."""
+    for f in FOLLOWING.get(type(event).__name__, ()):
+        if isinstance(event, domain.Cooperative.Event):
+            line[f.name] = written(f, getattr(event, f.attr or f.name))
+
+
+# the register commands by the event that states each (``Cooperative.MemberAdded``)
+REGISTER_LINES = {spec.event: spec for spec in commands.COMMANDS.values() if spec.event}
+# the columns a later event of a register command writes, by that event
+FOLLOWING: dict[str, list[commands.Field]] = {}
+for _spec in REGISTER_LINES.values():
+    for _f in _spec.importing:
+        if _f.follows:
+            FOLLOWING.setdefault(_f.follows, []).append(_f)
 
 
 def event_line(event: Any) -> dict[str, Any] | None:
-    C = domain.Cooperative
-    if isinstance(event, C.Started):
-        policy = ",".join(f"{k}={format_percent(v)}" for k, v in event.policy.items())
-        return {
-            "op": "init",
-            "name": event.name,
-            "date": event.started.isoformat(),
-            "policy": policy,
-        }
-    if isinstance(event, C.PolicySet):
-        return {
-            "op": "policy.set",
-            "from": event.effective.isoformat(),
-            **{k: format_percent(v) for k, v in event.policy.items()},
-        }
-    if isinstance(event, C.MemberAdded):
-        return {
-            "op": "member.add",
-            "id": event.member_id,
-            "name": event.name,
-            "date": event.joined.isoformat(),
-        }
-    if isinstance(event, C.MemberLeft):
-        return {"op": "member.leave", "id": event.member_id, "date": event.left.isoformat()}
-    if isinstance(event, C.MemberRenamed):
-        return {
-            "op": "member.update",
-            "id": event.member_id,
-            "name": event.name,
-            "date": event.day.isoformat(),
-        }
-    if isinstance(event, C.PartnersChanged):
-        return {
-            "op": "bagan.partners",
-            "id": event.bagan_id,
-            "partners": list(event.partners),
-            "from": event.effective.isoformat(),
-        }
-    if isinstance(event, C.BaganAdded):
-        line = {
-            "op": "bagan.add",
-            "id": event.bagan_id,
-            "partners": list(event.partners),
-            "manager": event.manager,
-            "date": event.added.isoformat(),
-        }
-        if event.cost:
-            line["cost"] = event.cost
-        return line
-    if isinstance(event, C.BaganRetired):
-        line = {
-            "op": "bagan.retire",
-            "id": event.bagan_id,
-            "date": event.day.isoformat(),
-            "reason": event.reason,
-        }
-        if event.note is not None:
-            line["note"] = event.note
-        return line
-    if isinstance(event, C.BaganRebuilt):
-        return {
-            "op": "bagan.rebuild",
-            "id": event.bagan_id,
-            "date": event.day.isoformat(),
-            "cost": event.cost,
-            "paid_by": event.paid_by,
-        }
-    if isinstance(event, C.YearClosed):
-        return {
-            "op": "close",
-            "year": event.year,
-            "date": event.day.isoformat(),
-            **{k: format_percent(v) for k, v in event.bylaws.items()},
-            "round": event.round,
-        }
-    if isinstance(event, C.YearReopened):
-        return {
-            "op": "reopen",
-            "year": event.year,
-            "date": event.day.isoformat(),
-            "reason": event.reason,
-            "round": event.round,
-        }
+    """The import line an event states: a register command's from its declaration, a
+    transaction's from its own ``command``; None for an event that follows a line."""
+    if isinstance(event, domain.Cooperative.Event):
+        spec = REGISTER_LINES.get(type(event).__name__)
+        return None if spec is None else register_line(spec, event)
     if type(event).__name__ == "Recorded":
         return event.mutate(None).command()
     return None  # a Reversed event: its correction's line carries it
+
+
+def register_line(spec: commands.Command, event: Any) -> dict[str, Any]:
+    """A register command's line, each column read from the event by its declaration."""
+    line: dict[str, Any] = {"op": spec.op}
+    for f in spec.importing:
+        if not f.written or f.follows:
+            continue
+        name, _, key = (f.attr or f.name).partition(".")
+        value = getattr(event, name, None)
+        if key and value is not None:
+            value = value.get(key)
+        if value not in f.unwritten:
+            line[f.name] = written(f, value)
+    return line
+
+
+def written(f: commands.Field, value: Any) -> Any:
+    """A value as its column is written: ISO dates, percentages as typed, lists."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if f.reader is commands.raw:  # a percentage, kept in basis points
+        return format_percent(value)
+    if f.reader is commands.policy:
+        return ",".join(f"{k}={format_percent(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return list(value)
+    return value

@@ -150,3 +150,21 @@ def test_a_line_is_built_from_the_command_values_by_the_declaration() -> None:
         "kind": "wajib",
         "amount": 10_000,
     }
+
+
+def test_every_register_command_is_read_back_from_its_own_event() -> None:
+    """The export line of a register command comes from its declaration: each written
+    column names an attribute of the event that states the command (so a field added
+    to a command without its event attribute fails here, not in an auditor's export)."""
+    import dataclasses
+
+    from ledger import commands
+
+    declared = {spec.event: spec for spec in commands.COMMANDS.values() if spec.event}
+    assert set(declared) >= {"Started", "MemberAdded", "BaganAdded", "YearClosed"}
+    for event_name, spec in declared.items():
+        for f in spec.importing:
+            if f.written:
+                event = getattr(domain.Cooperative, f.follows or event_name)
+                attributes = {a.name for a in dataclasses.fields(event)}
+                assert (f.attr or f.name).split(".")[0] in attributes, (spec.op, f.name)
