@@ -256,6 +256,11 @@ DAY_OR_TODAY = Field("date", date, help="YYYY-MM-DD, default today", default=tod
 MEMBER = Field("member", text, True, "the member's ID", "M01")
 BAGAN = Field("bagan", text, True, "the bagan's ID", "B01")
 AMOUNT = Field("amount", amount, True, "whole rupiah: 1500000, 1.500.000 or 1_500_000", "50.000")
+# a registration's own ID (member leave ID ...), read back from its event's attribute
+MEMBER_ID = Field(
+    "id", identifier, True, "the member's ID", "M01", positional=True, attr="member_id"
+)
+BAGAN_ID = Field("id", identifier, True, "the bagan's ID", "B01", positional=True, attr="bagan_id")
 PAID_BY = Field(
     "paid_by",
     text,
@@ -373,15 +378,7 @@ COMMANDS: dict[str, Command] = {
             "end a membership and settle pokok and wajib savings",
             "kerang member leave M01 --date 2019-12-31",
             (
-                Field(
-                    "id",
-                    identifier,
-                    True,
-                    "the member's ID",
-                    "M01",
-                    positional=True,
-                    attr="member_id",
-                ),
+                MEMBER_ID,
                 DATE.with_(help="the day the membership ends, YYYY-MM-DD", attr="left"),
             ),
             event="MemberLeft",
@@ -393,15 +390,7 @@ COMMANDS: dict[str, Command] = {
             "correct a member's name from a date on (recorded as an event; the old name stays in the history)",
             "kerang member update M01 --name 'Ibu Siti Aminah' --date 2016-01-01",
             (
-                Field(
-                    "id",
-                    identifier,
-                    True,
-                    "the member's ID",
-                    "M01",
-                    positional=True,
-                    attr="member_id",
-                ),
+                MEMBER_ID,
                 Field("name", text, True, "the member's name from that date", "Ibu Siti Aminah"),
                 DATE.with_(help="the day the name applies from, YYYY-MM-DD", attr="day"),
             ),
@@ -413,15 +402,7 @@ COMMANDS: dict[str, Command] = {
             "change a bagan's partners for harvests and repairs from a date on",
             "kerang bagan partners B01 --partners M01,M03 --from 2017-01-01",
             (
-                Field(
-                    "id",
-                    identifier,
-                    True,
-                    "the bagan's ID",
-                    "B01",
-                    positional=True,
-                    attr="bagan_id",
-                ),
+                BAGAN_ID,
                 Field("partners", identifiers, True, "member IDs separated by commas", "M01,M03"),
                 Field(
                     "from",
@@ -487,15 +468,7 @@ COMMANDS: dict[str, Command] = {
             "retire a bagan (worn out, destroyed by a storm, sold): no harvest of it after",
             "kerang bagan retire B01 --date 2019-02-01 --reason storm --note 'west monsoon'",
             (
-                Field(
-                    "id",
-                    identifier,
-                    True,
-                    "the bagan's ID",
-                    "B01",
-                    positional=True,
-                    attr="bagan_id",
-                ),
+                BAGAN_ID,
                 DATE.with_(attr="day"),
                 Field(
                     "reason",
@@ -515,15 +488,7 @@ COMMANDS: dict[str, Command] = {
             "rebuild or renew a bagan on its site, with its cost and who paid",
             "kerang bagan rebuild B01 --date 2019-03-01 --cost 12.000.000 --paid-by savings",
             (
-                Field(
-                    "id",
-                    identifier,
-                    True,
-                    "the bagan's ID",
-                    "B01",
-                    positional=True,
-                    attr="bagan_id",
-                ),
+                BAGAN_ID,
                 DATE.with_(attr="day"),
                 Field("cost", amount, True, "what rebuilding it cost, in rupiah", "12.000.000"),
                 PAID_BY,
