@@ -146,12 +146,10 @@ class Counts:
             over = over[u[over] >= cdf.take(row[over] + k[over])]
         return k
 
-    def run_down(self, n: np.ndarray, p: np.ndarray, month: int) -> np.ndarray:
-        """Binomial(n[i], p[i]), p varying by run and mostly 0: for the runs
-        with p > 0, a search up from 0 (p is small, the search short)."""
-        out = np.zeros_like(n)
-        at = np.flatnonzero(p)
-        n, p, u = n[at], p[at], self.u["run down"][month][at]
+    def run_down(self, n: np.ndarray, p: np.ndarray, month: int, at: np.ndarray) -> np.ndarray:
+        """Binomial(n[i], p[i]) for the runs ``at``, p varying by run: a
+        search up from 0 (p is small, the search short)."""
+        u = self.u["run down"][month][at]
         f = (1.0 - p) ** n  # P(0); p < 1, the hazard of under a month's life
         cdf, odds, k = f.copy(), p / (1.0 - p), np.zeros_like(n)
         live = np.flatnonzero(u >= cdf)
@@ -160,8 +158,7 @@ class Counts:
             f[live] *= (n[live] - k[live] + 1) / k[live] * odds[live]
             cdf[live] += f[live]
             live = live[(u[live] >= cdf[live]) & (k[live] < n[live])]
-        out[at] = k
-        return out
+        return k
 
 
 class _Block:
@@ -199,22 +196,39 @@ def _yields(parts, slot, lost, g, buf: np.ndarray, kg: np.ndarray, trace) -> Non
         np.add(drawn[:, 0], drawn[:, 1], out=whole)
 
 
-def _run_down(need, unpaid, i: int, money: np.ndarray, extra: float) -> np.ndarray:
-    """The chance a kept-up survivor retires for want of repairs: ``extra``
-    times the share of the last 12 months' repair money left undone.
-    ``money``: needed and undone by month (rows 0-11) and their sums (12)."""
+def _run_down(need, unpaid, i: int, money: np.ndarray, extra: float) -> tuple:
+    """The runs whose fund left repairs undone in the last 12 months, and the
+    chance that a kept-up survivor of theirs retires for want of repairs:
+    ``extra`` times the share of that repair money left undone. ``money``:
+    needed and undone by month (rows 0-11) and their sums (row 12)."""
     needed, undone = money
     needed[12] += need - needed[i]
     undone[12] += unpaid - undone[i]
     needed[i], undone[i] = need, unpaid
-    return extra * undone[12] / np.maximum(needed[12], 1)
+    at = np.flatnonzero(undone[12] > 0)
+    return at, extra * undone[12][at] / np.maximum(needed[12][at], 1)
+
+
+def _retire(gone, slot, total, to_rebuild, retired, at=slice(None)) -> None:
+    """Take retired bagan (of the runs ``at``) off the ring, to be rebuilt."""
+    slot[at] -= gone
+    total[at] -= gone
+    to_rebuild[at] += gone
+    retired[at] += gone
 
 
 def _build(money, room, to_rebuild, rebuilt, costs: tuple):
     """What one source spends: first rebuilding retired bagan, then new ones,
     within the ``room`` the month has left. Returns the new bagan, the money
-    spent and the room left; counts the rebuilt ones."""
+    spent and the room left; counts the rebuilt ones. ``costs``: a new
+    bagan's and a rebuild's, None if the same."""
     cost, rebuild_cost = costs
+    if rebuild_cost is None:  # one count of what the money buys, rebuilds first
+        n = np.minimum(room, money // cost)
+        again = np.minimum(to_rebuild, n)
+        to_rebuild -= again
+        rebuilt += again
+        return n - again, n * cost, room - n
     if not to_rebuild.any():  # nothing to rebuild: all the money can build
         more = np.minimum(room, money // cost)
         return more, more * cost, room - more
@@ -334,7 +348,8 @@ def run_fast(
     trend = params[:, 2]
     # repair money needed and left undone: the last 12 months, and their sums
     repair_money = np.zeros((2, 13, width), np.int64)
-    run_down = np.zeros(width)  # chance a kept-up survivor retires for want of repairs
+    # the runs whose kept-up survivors may retire for want of repairs, and that chance
+    worn, chance = np.zeros(0, np.intp), np.zeros(0)
     # sources that can hold money: the levers in use, and always the savings fund
     sources = [k for k, on in enumerate((g.capital, shu, reinvest)) if on] + [3]
     base_costs = np.array([[g.harvest_cost], [g.repair_cost], [g.cost], [g.rebuild_cost]], float)
@@ -348,31 +363,27 @@ def run_fast(
         yield_scale = seasons[(t - 1) // 12]
         slot = ring[t % cycle]
         slot += joining[t]
-        worn = run_down.any()
         if t % 12 == 1:
             counts.draw_year(trace)
         repairs, lost, gone = counts(slot, (t - 1) % 12)
         _yields(parts, slot, lost if p_loss > 0 else None, g, yields, kg, trace)
-        if worn:  # only the runs whose fund left repairs undone
-            gone_worn = counts.run_down(slot - gone, run_down, (t - 1) % 12)
         kg *= yield_scale
-        harvesting = slot.copy()
-        if g.retire_kept_up > 0 or worn:
-            out_now = gone + gone_worn if worn else gone
-            slot -= out_now
-            total -= out_now
-            to_rebuild += out_now
-            retired[0] += gone
-            if worn:
-                retired[1] += gone_worn
+        cost_of_harvests = slot * harvest_cost  # before retirements take bagan off
+        if g.retire_kept_up > 0:
+            _retire(gone, slot, total, to_rebuild, retired[0])
+        if len(worn):  # only the runs whose fund left repairs undone
+            gone = counts.run_down(slot[worn], chance, (t - 1) % 12, worn)
+            _retire(gone, slot, total, to_rebuild, retired[1], worn)
 
         # the cooperative settles the month
         kg *= price[t]
         kg += 0.5
-        net = np.floor(kg, out=kg).astype(np.int64)  # the gross, to the rupiah
-        net -= harvesting * harvest_cost
-        shortfall = np.minimum(net, 0)  # harvest costs the fund pays
-        net -= shortfall
+        net = kg.astype(np.int64)  # the gross, to the rupiah: truncation floors (kg >= 0)
+        net -= cost_of_harvests
+        short = net.min() < 0  # harvest costs the fund pays
+        if short:
+            shortfall = np.minimum(net, 0)
+            net -= shortfall
         whole, rest = np.divmod(net, WHOLE)
         # manager, members, savings (and cooperative for the SHU); a row at a
         # time: a 2-d gather is slow
@@ -392,17 +403,19 @@ def run_fast(
                 coop_year[:] = 0
         # the fund pays repairs first; what it cannot pay is left undone
         need = repairs * repair_cost
-        need -= shortfall
+        if short:
+            need -= shortfall
         pay = np.minimum(fund, need)
         fund -= pay
         if g.run_down_extra > 0:
-            run_down = _run_down(need, need - pay, t % 12, repair_money, g.run_down_extra)
+            worn, chance = _run_down(need, need - pay, t % 12, repair_money, g.run_down_extra)
         if t % 12 == 1 and g.capital:
             pools[0] += g.capital
         room = g.capacity  # what the month can still build (or rebuild)
         for k in sources:
             money = pools[k] if k < 3 else np.maximum(fund - g.reserve, 0)
-            more, spent, room = _build(money, room, to_rebuild, rebuilt, (cost, rebuild_cost))
+            costs = (cost, None if g.cost == g.rebuild_cost else rebuild_cost)
+            more, spent, room = _build(money, room, to_rebuild, rebuilt, costs)
             built[k] += more
             if k < 3:
                 pools[k] -= spent
