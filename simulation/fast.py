@@ -150,7 +150,7 @@ class Counts:
         """Binomial(n[i], p[i]) for the runs ``at``, p varying by run: a
         search up from 0 (p is small, the search short)."""
         u = self.u["run down"][month][at]
-        f = (1.0 - p) ** n  # P(0); p < 1, the hazard of under a month's life
+        f = (1.0 - p) ** n  # P(0); p < 1: a bagan lives more than a month
         cdf, odds, k = f.copy(), p / (1.0 - p), np.zeros_like(n)
         live = np.flatnonzero(u >= cdf)
         while len(live):
