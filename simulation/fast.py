@@ -82,8 +82,8 @@ class Counts:
     inversion of one uniform per run: a table of the CDF for every n up to
     the largest seen and a guide table (Chen and Asau) giving each cell of
     [0, 1) its count, so that a few array passes count every run whatever
-    n p; only a cell that holds a step of the CDF needs a search. Exact up
-    to the CDF's rounding.
+    n p; only a cell that holds a step of the CDF needs a search, from the
+    count at the cell's middle. Exact up to the CDF's rounding.
 
     The uniforms do not depend on the state: drawn a year at a time, a
     stream per source and block, they give two scenarios run with the same
@@ -109,16 +109,18 @@ class Counts:
 
     def _grow(self, top: int) -> None:
         self.size = size = max(64, top + 1, 2 * self.size)
-        edges = np.arange(GUIDE + 1)
+        edges = np.arange(2 * GUIDE + 1) / 2  # each cell's edges and middle
         self.cdf, self.guide = {}, {}
         for source in self.tabled:
             cdf = _cdf(self.chances[source], size) * GUIDE
             self.cdf[source] = cdf.ravel()
-            # per cell, the first k whose CDF passes its lower edge; ~k if a
-            # step of the CDF falls inside the cell (a search then decides)
+            # per cell, the count at its lower edge if the whole cell has it;
+            # else ~(the count at its middle), where a search starts (a tail
+            # cell holds many small steps: from an edge, a long search)
             first = np.stack([r.searchsorted(edges, side="right") for r in cdf])
-            low, high = first[:, :-1], np.minimum(first[:, 1:], size - 1)
-            self.guide[source] = np.where(low == high, low, ~low).ravel()
+            low, middle = first[:, 0:-1:2], first[:, 1::2]
+            clean = low == np.minimum(first[:, 2::2], size - 1)
+            self.guide[source] = np.where(clean, low, ~middle).ravel()
 
     def __call__(self, n: np.ndarray, month: int) -> list[np.ndarray]:
         if self.tabled and int(n.max()) >= self.size:
@@ -138,12 +140,16 @@ class Counts:
         return out
 
     def _search(self, source: str, n: np.ndarray, u: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """The first k from the given ones on whose CDF exceeds u."""
+        """The first k whose CDF exceeds u, up or down from the given ones."""
         row, cdf = n * self.size, self.cdf[source]
-        over = np.flatnonzero(u >= cdf.take(row + k))
-        while len(over):
-            k[over] += 1
-            over = over[u[over] >= cdf.take(row[over] + k[over])]
+        up = np.flatnonzero(u >= cdf.take(row + k))
+        while len(up):
+            k[up] += 1
+            up = up[u[up] >= cdf.take(row[up] + k[up])]
+        down = np.flatnonzero((k > 0) & (u < cdf.take(row + k - 1)))
+        while len(down):
+            k[down] -= 1
+            down = down[(k[down] > 0) & (u[down] < cdf.take(row[down] + k[down] - 1))]
         return k
 
     def run_down(self, n: np.ndarray, p: np.ndarray, month: int, at: np.ndarray) -> np.ndarray:
