@@ -100,6 +100,7 @@ class Counts:
         self.size = 0
 
     def draw_year(self, trace: list | None) -> None:
+        """The uniforms of the next 12 months, by source and block."""
         for name, u in self.u.items():
             for b in self.parts:
                 shape = (12, b.cols.stop - b.cols.start)
