@@ -79,11 +79,11 @@ _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 _PREFIX = _NAMESPACE_BYTES + b"ref:"
-_VERSION_MASK = ~((0xF << 76) | (0x3 << 62))  # the version nibble and the variant bits
-_VERSION_BITS = (0x5 << 76) | (0x2 << 62)  # version 5, RFC 4122 variant
 
 
 def ref_identity(ref: str) -> str:
     """The aggregate ID (hex) a transaction with this ref is stored under: UUID v5."""
-    n = int.from_bytes(hashlib.sha1(_PREFIX + ref.encode()).digest()[:16], "big")
-    return "%032x" % (n & _VERSION_MASK | _VERSION_BITS)
+    digest = bytearray(hashlib.sha1(_PREFIX + ref.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return digest.hex()

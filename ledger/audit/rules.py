@@ -368,6 +368,15 @@ def harvest_row(d: dict[str, Any], day: str, sign: int) -> tuple:
 
 
 # ------------------------------------------------------------------ entries
+_SHORT = {f"ledger.domain:{t}": t for t in SCHEMAS}  # the topics a ledger stores
+
+
+def short_topic(stored_topic: str) -> str:
+    """The topic without its module prefix (looked up for the known ones: once per event)."""
+    short = _SHORT.get(stored_topic)
+    return short if short is not None else stored_topic.rpartition(":")[2]
+
+
 class Entry:
     """One stored event as the auditor replays it."""
 
@@ -404,7 +413,7 @@ class Entry:
         self.seq, self.originator_id, self.version = seq, originator_id, version
         self.stored_topic, self.state, self.data, self.plain = stored_topic, state, data, plain
         self.canonical, self.problem = canonical, problem
-        self.topic = stored_topic.rpartition(":")[2]  # without the module prefix
+        self.topic = short_topic(stored_topic)
         self.ref = ""
         self.date: dt.date | None = None
         self.postings: list[Posting] = []
@@ -457,12 +466,12 @@ class Fold:
             return Entry(seq, oid, version, topic, state, None, problem="does not decrypt")
         try:
             raw, exact = canonical(plain)
-            data = untag(raw, TAGGED.get(topic.rpartition(":")[2]))
+            data = untag(raw, TAGGED.get(short_topic(topic)))
         except Exception as e:  # noqa: BLE001 - undecodable bytes are a finding
             return Entry(
                 seq, oid, version, topic, state, None, plain, problem=f"does not decode ({e})"
             )
-        entry = Entry(seq, oid, version, topic, state, data, plain, canonical=exact)
+        entry = Entry(seq, oid, version, topic, state, data, plain, exact)
         rule = self.rules.get(entry.topic)
         if rule is None:
             entry.problem = f"has an unknown topic {entry.topic!r}"
