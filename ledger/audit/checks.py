@@ -36,6 +36,7 @@ from ledger.chain import GENESIS, link
 from ledger.i18n import msg
 
 MAX_SHOWN = 10  # findings named in a check's detail
+RUPIAH = Decimal(1)
 KEPT = 100  # findings kept in memory; the rest are counted
 TRANSACTIONS = frozenset(KINDS)
 INFAQ = frozenset({INFAQ_CASH, INFAQ_FUND})
@@ -345,7 +346,11 @@ class HarvestCheck(Check):
         if not entry.sound:
             return
         d = entry.data
-        if entry.topic == "Cooperative.Started":
+        if entry.topic == "Harvest.Recorded":  # the most frequent first
+            if self.as_of is None or entry.date <= self.as_of:
+                self.check_retired(entry, d)
+                self.check_harvest(entry, d)
+        elif entry.topic == "Cooperative.Started":
             self.policies.append((d["started"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.PolicySet":
@@ -361,22 +366,22 @@ class HarvestCheck(Check):
             self.retired[d["bagan_id"]] = d["day"]
         elif entry.topic == "Cooperative.BaganRebuilt":
             self.retired.pop(d["bagan_id"], None)
-        elif self.as_of is None or entry.date <= self.as_of:
-            retired = self.retired.get(d["bagan"])
-            if retired is not None and d["date"] >= retired:
-                self.fail(
-                    msg(
-                        "{where} harvests bagan {bagan}, retired on {retired}",
-                        where=entry.where,
-                        bagan=d["bagan"],
-                        retired=retired,
-                    )
+
+    def check_retired(self, entry: Entry, d: dict[str, Any]) -> None:
+        retired = self.retired.get(d["bagan"])
+        if retired is not None and d["date"] >= retired:
+            self.fail(
+                msg(
+                    "{where} harvests bagan {bagan}, retired on {retired}",
+                    where=entry.where,
+                    bagan=d["bagan"],
+                    retired=retired,
                 )
-            self.check_harvest(entry, d)
+            )
 
     def check_harvest(self, entry: Entry, d: dict[str, Any]) -> None:
         if d["kg"] is not None:
-            gross = int((d["kg"] * d["price"]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            gross = int((d["kg"] * d["price"]).quantize(RUPIAH, rounding=ROUND_HALF_UP))
         else:
             gross = d["revenue"]
         if gross != d["gross"]:

@@ -38,9 +38,10 @@ def untag(data: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
         for key in fields:
             value = data.get(key)
             if type(value) is dict:
-                if len(value) != 2 or value.get("_type_") not in _UNTAG:
+                convert = None if len(value) != 2 else _UNTAG.get(value.get("_type_"))
+                if convert is None:
                     raise ValueError(f"unknown encoded value in {key}")
-                data[key] = _UNTAG[value["_type_"]](value["_data_"])
+                data[key] = convert(value["_data_"])
         return data
     for key, value in data.items():
         # the library's own timestamp stays as stored: no figure depends on it

@@ -1,8 +1,10 @@
 """Read-only access to a ledger's stored rows, in one consistent snapshot.
 
-SQLite: a read-only connection in one read transaction. PostgreSQL: a REPEATABLE READ,
-READ ONLY transaction with server-side cursors, so that streaming a million events
-keeps memory flat. Everything it hands out is plain tuples and bytes.
+SQLite: a read-only connection in one read transaction, through APSW (it hands rows
+to Python in about half the time the standard module takes, and most of what the audit
+reads is rows). PostgreSQL: a REPEATABLE READ, READ ONLY transaction with server-side
+cursors, so that streaming a million events keeps memory flat. Everything it hands out
+is plain tuples and bytes.
 """
 
 from __future__ import annotations
@@ -58,9 +60,12 @@ class Source:
                 SQL("SET LOCAL search_path TO {0}").format(Identifier(env["POSTGRES_SCHEMA"]))
             )
         else:
-            from ledger.files import connect_readonly
+            import apsw
 
-            self.conn = connect_readonly(db, isolation_level=None)
+            from ledger.files import sqlite_uri
+
+            flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+            self.conn = apsw.Connection(sqlite_uri(db), flags=flags)
             self.conn.execute("BEGIN")
         self.cursors = 0
 
