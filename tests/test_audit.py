@@ -276,3 +276,25 @@ def test_the_index_test_for_version_breaks_never_misses_one(copy: str, how: str)
     finally:
         source.close()
     assert "gap or duplicate" in failed(audit(copy))["sequence"]
+
+
+def test_a_damaged_file_is_a_database_that_cannot_be_used_not_a_bug(copy: str) -> None:
+    """The audit reads SQLite through its own driver: a page that no longer reads is
+    the database's fault, said in one sentence (exit 2), like any other."""
+    from ledger.boundary import _known
+
+    if is_pg(copy):
+        pytest.skip("a damaged file is a SQLite matter")
+    with raw(copy) as c:
+        (page,) = c.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name='stored_events'"
+        ).fetchone()
+        (size,) = c.execute("PRAGMA page_size").fetchone()
+    with open(copy, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xff" * size)
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - the driver's own error
+        audit(copy)
+    assert _known(raised.value)[0] == "database"
+    done = kerang("audit", "--db", copy)
+    assert done.returncode == 2 and "cannot be used" in done.stderr, done.stderr
