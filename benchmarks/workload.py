@@ -36,9 +36,11 @@ def lines(count: int, seed: int = 1) -> list[str]:
         )
     n = len(out)
     day = start
+    # 40 lines a day, more on a large ledger so that its dates stay before today
+    per_day = max(40, -(-count // 3000))
     while len(out) < count:
         n += 1
-        if n % 40 == 0:
+        if n % per_day == 0:
             day += dt.timedelta(days=1)
         r = rng.random()
         ref = f"T{n}"

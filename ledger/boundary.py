@@ -82,7 +82,8 @@ def _known(error: BaseException) -> tuple[str, str] | None:
         return "encoding", msg("a file is not text kerang can read ({e}).", e=str(error)[:200])
     if isinstance(error, csv.Error):
         return "csv", msg("the CSV file cannot be read ({e}).", e=str(error)[:200])
-    if isinstance(error, sqlite3.Error):
+    if isinstance(error, sqlite3.Error) or type(error).__module__ == "apsw":
+        # APSW: the audit's reader of SQLite files
         return "database", msg("the database cannot be used ({e}).", e=str(error)[:200])
     if _is_database_error(error):
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

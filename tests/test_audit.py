@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from backends import clone, drop_append_only_guards, guard_refusal, new_db, raw, sql
+from backends import clone, drop_append_only_guards, guard_refusal, is_pg, new_db, raw, sql
 from cli_helpers import kerang
 
 import ledger
@@ -217,3 +217,84 @@ def test_verify_an_export_offline_and_against_an_earlier_head(copy: str, tmp_pat
     gap = tmp_path / "gap.jsonl"
     gap.write_text("\n".join(lines[:10] + lines[11:]) + "\n")
     assert kerang("verify", str(gap)).returncode == 1
+
+
+def drop_event_key(db: str, c) -> None:
+    """Let (originator_id, originator_version) repeat, as a tamperer who rebuilds the
+    table without its key could."""
+    if is_pg(db):
+        (name,) = c.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'p' "
+            "AND conrelid = 'stored_events'::regclass"
+        ).fetchone()
+        c.execute(f'ALTER TABLE stored_events DROP CONSTRAINT "{name}"')
+        return
+    columns = "originator_id, originator_version, topic, state"
+    c.execute(
+        "CREATE TABLE bare (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB)"
+    )
+    c.execute(f"INSERT INTO bare (rowid, {columns}) SELECT rowid, {columns} FROM stored_events")
+    c.execute("DROP TABLE stored_events")
+    c.execute("ALTER TABLE bare RENAME TO stored_events")
+
+
+@pytest.mark.parametrize("how", ["gap", "order", "repeat", "zero"])
+def test_the_index_test_for_version_breaks_never_misses_one(copy: str, how: str) -> None:
+    """The window query runs only when the index test finds something: whatever breaks
+    the versions, the test does, and the sequence check names the break."""
+    from ledger.audit.source import Source
+
+    source = Source(copy)
+    try:
+        assert not source.versions_may_break() and source.version_breaks() == []
+    finally:
+        source.close()
+    with raw(copy) as c:
+        drop_append_only_guards(copy, c)
+        if how == "repeat":
+            drop_event_key(copy, c)
+        columns = "originator_id, originator_version, topic, state"
+        select = f"SELECT rowid, {columns} FROM stored_events ORDER BY rowid"
+        rows = c.execute(sql(copy, select)).fetchall()
+        update = sql(copy, "UPDATE stored_events SET originator_version=? WHERE rowid=?")
+        deposit = next(r for r in rows if r[3].endswith("SavingsDeposit.Recorded"))
+        if how == "gap":
+            c.execute(update, (2, deposit[0]))
+        elif how == "zero":
+            c.execute(update, (0, deposit[0]))
+        elif how == "order":  # the cooperative's second and third events, versions swapped
+            second, third = [r for r in rows if r[1] == rows[0][1]][1:3]
+            c.execute(update, (-1, second[0]))
+            c.execute(update, (second[2], third[0]))
+            c.execute(update, (third[2], second[0]))
+        else:  # the deposit recorded a second time, at the end
+            insert = f"INSERT INTO stored_events ({columns}) VALUES (?, ?, ?, ?)"
+            c.execute(sql(copy, insert), deposit[1:])
+    source = Source(copy)
+    try:
+        assert source.versions_may_break() and source.version_breaks()
+    finally:
+        source.close()
+    assert "gap or duplicate" in failed(audit(copy))["sequence"]
+
+
+def test_a_damaged_file_is_a_database_that_cannot_be_used_not_a_bug(copy: str) -> None:
+    """The audit reads SQLite through its own driver: a page that no longer reads is
+    the database's fault, said in one sentence (exit 2), like any other."""
+    from ledger.boundary import _known
+
+    if is_pg(copy):
+        pytest.skip("a damaged file is a SQLite matter")
+    with raw(copy) as c:
+        (page,) = c.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name='stored_events'"
+        ).fetchone()
+        (size,) = c.execute("PRAGMA page_size").fetchone()
+    with open(copy, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xff" * size)
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - the driver's own error
+        audit(copy)
+    assert _known(raised.value)[0] == "database"
+    done = kerang("audit", "--db", copy)
+    assert done.returncode == 2 and "cannot be used" in done.stderr, done.stderr

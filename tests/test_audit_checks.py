@@ -269,6 +269,38 @@ def test_sequence_names_a_transaction_under_another_refs_identity() -> None:
     assert "gap or duplicate" in run(SequenceCheck(breaks=[("abc", 3, 2)]), [])[0]
 
 
+@given(st.text(min_size=1, max_size=40))
+def test_a_refs_identity_is_the_published_uuid5(ref: str) -> None:
+    from uuid import uuid5
+
+    from ledger.audit import NAMESPACE
+
+    assert ref_identity(ref) == uuid5(NAMESPACE, f"ref:{ref}").hex
+
+
+def test_validate_feeds_each_check_what_it_would_see_alone() -> None:
+    """The checks see the entries in batches, one check after the other: each finds
+    what it finds when it is run alone, across batch boundaries too."""
+    from ledger.audit import BATCH, validate
+
+    events = [started(), bagan(["M1", "M2"])]
+    for n in range(BATCH + 300):
+        day = D(2020, 1 + n % 12, 1 + n % 28)
+        if n % 7 == 3:
+            events.append(withdrawal(f"W{n}", 900, day))
+        else:
+            events.append(deposit(f"D{n}", 500, day, kind="wajib" if n % 2 else "sukarela"))
+    events.append(harvest(ref="H1", income={"M1": 300, "M2": 300}))
+    entries = folded(*events)
+    kinds = (SchemaCheck, SequenceCheck, HarvestCheck, DoubleEntryCheck, NonNegativeCheck)
+    kinds += (InfaqCheck, ReversalCheck, PeriodCheck)
+    alone = [run(kind(), entries) for kind in kinds]
+    checks = [kind() for kind in kinds]
+    assert validate(iter(entries), checks) == len(entries)
+    assert [c.findings() for c in checks] == alone
+    assert any(alone)  # the negative balances and the harvest's income are found
+
+
 def test_chain_and_earlier_head() -> None:
     entries = folded(started(), deposit("D1", 5), deposit("D2", 6))
     links, previous = [], GENESIS

@@ -36,6 +36,7 @@ from ledger.chain import GENESIS, link
 from ledger.i18n import msg
 
 MAX_SHOWN = 10  # findings named in a check's detail
+RUPIAH = Decimal(1)
 KEPT = 100  # findings kept in memory; the rest are counted
 TRANSACTIONS = frozenset(KINDS)
 INFAQ = frozenset({INFAQ_CASH, INFAQ_FUND})
@@ -345,7 +346,11 @@ class HarvestCheck(Check):
         if not entry.sound:
             return
         d = entry.data
-        if entry.topic == "Cooperative.Started":
+        if entry.topic == "Harvest.Recorded":  # the most frequent first
+            if self.as_of is None or entry.date <= self.as_of:
+                self.check_retired(entry, d)
+                self.check_harvest(entry, d)
+        elif entry.topic == "Cooperative.Started":
             self.policies.append((d["started"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.PolicySet":
@@ -361,22 +366,22 @@ class HarvestCheck(Check):
             self.retired[d["bagan_id"]] = d["day"]
         elif entry.topic == "Cooperative.BaganRebuilt":
             self.retired.pop(d["bagan_id"], None)
-        elif self.as_of is None or entry.date <= self.as_of:
-            retired = self.retired.get(d["bagan"])
-            if retired is not None and d["date"] >= retired:
-                self.fail(
-                    msg(
-                        "{where} harvests bagan {bagan}, retired on {retired}",
-                        where=entry.where,
-                        bagan=d["bagan"],
-                        retired=retired,
-                    )
+
+    def check_retired(self, entry: Entry, d: dict[str, Any]) -> None:
+        retired = self.retired.get(d["bagan"])
+        if retired is not None and d["date"] >= retired:
+            self.fail(
+                msg(
+                    "{where} harvests bagan {bagan}, retired on {retired}",
+                    where=entry.where,
+                    bagan=d["bagan"],
+                    retired=retired,
                 )
-            self.check_harvest(entry, d)
+            )
 
     def check_harvest(self, entry: Entry, d: dict[str, Any]) -> None:
         if d["kg"] is not None:
-            gross = int((d["kg"] * d["price"]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            gross = int((d["kg"] * d["price"]).quantize(RUPIAH, rounding=ROUND_HALF_UP))
         else:
             gross = d["revenue"]
         if gross != d["gross"]:
@@ -447,14 +452,18 @@ class DoubleEntryCheck(Check):
         super().__init__()
         self.as_of = as_of
         self.totals: dict[str, int] = defaultdict(int)
-        self.control: dict[str, int] = defaultdict(int)
         self.members: dict[str, int] = defaultdict(int)
+        # control account less its member lines: a harvest and a repair post their
+        # control side from the facts' own totals; any other entry from its member
+        # lines themselves, which then leaves this as it was
+        self.control_less_members: dict[str, int] = defaultdict(int)
 
     def observe(self, entry: Entry) -> None:
-        if not entry.postings or (self.as_of and entry.date and entry.date > self.as_of):
+        postings = entry.postings
+        if not postings or (self.as_of and entry.date and entry.date > self.as_of):
             return
         total, totals, members = 0, self.totals, self.members
-        for a, m, x in entry.postings:
+        for a, m, x in postings:
             total += x
             totals[a] += x
             if m:
@@ -463,32 +472,34 @@ class DoubleEntryCheck(Check):
             self.fail(
                 msg("{where}: postings add up to {total}, not 0", where=entry.where, total=total)
             )
-        # control totals from the facts' own totals, apart from the per-member lines
         topic, d, sign = entry.topic, entry.data or {}, 1
         if entry.original is not None:
             (topic, d), sign = entry.original, -1
+        if topic != "Harvest.Recorded" and topic != "Repair.Recorded":
+            return
+        apart = self.control_less_members
         if topic == "Harvest.Recorded":
-            self.control[PARTNER] += sign * d["shares"]["members"]
-            self.control[SAVINGS["harvest"]] -= sign * d["shares"]["savings"]
-        elif topic == "Repair.Recorded":
-            self.control[SAVINGS["harvest"]] += sign * d["amount"]
+            apart[PARTNER] += sign * d["shares"]["members"]
+            apart[SAVINGS["harvest"]] -= sign * d["shares"]["savings"]
         else:
-            for a, m, x in entry.postings:
-                if m:
-                    self.control[a] += x
+            apart[SAVINGS["harvest"]] += sign * d["amount"]
+        for a, m, x in postings:
+            if m:
+                apart[a] -= x
 
     def finish(self) -> None:
         trial = sum(self.totals.values())
         if trial != 0:
             self.fail(msg("the trial balance is {trial}, not 0", trial=trial))
-        for account in sorted(set(self.control) | set(self.members)):
-            if self.control[account] != self.members[account]:
+        for account in sorted(set(self.control_less_members) | set(self.members)):
+            control = self.members[account] + self.control_less_members[account]
+            if control != self.members[account]:
                 self.fail(
                     msg(
                         "member sub-ledgers of {account} add up to {members}, but the control account says {control}",
                         account=account,
                         members=self.members[account],
-                        control=self.control[account],
+                        control=control,
                     )
                 )
 
@@ -501,28 +512,27 @@ class NonNegativeCheck(Check):
         super().__init__()
         self.as_of = as_of
         # compact per-balance movement logs: 12 bytes a movement (day ordinal, amount)
-        self.days: dict[tuple[str, str], array] = {}
-        self.amounts: dict[tuple[str, str], array] = {}
+        self.logs: dict[tuple[str, str], tuple[array, array]] = {}
 
     def observe(self, entry: Entry) -> None:
-        if not entry.postings or entry.date is None:
+        postings, date = entry.postings, entry.date
+        if not postings or date is None or (self.as_of and date > self.as_of):
             return
-        if self.as_of and entry.date > self.as_of:
-            return
-        day = entry.date.toordinal()
-        for a, m, x in entry.postings:
+        day, logs = date.toordinal(), self.logs
+        for a, m, x in postings:
             sign = GUARDED.get(a)
             if sign is not None:
                 key = (a, "" if a == INFAQ_FUND else m)
-                if key not in self.days:
-                    self.days[key], self.amounts[key] = array("i"), array("q")
-                self.days[key].append(day)
-                self.amounts[key].append(sign * x)
+                log = logs.get(key)
+                if log is None:
+                    log = logs[key] = (array("i"), array("q"))
+                log[0].append(day)
+                log[1].append(sign * x)
 
     def finish(self) -> None:
-        for (account, member), days in sorted(self.days.items()):
+        for (account, member), (days, amounts) in sorted(self.logs.items()):
             by_day: dict[int, int] = defaultdict(int)
-            for day, amount in zip(days, self.amounts[(account, member)], strict=True):
+            for day, amount in zip(days, amounts, strict=True):
                 by_day[day] += amount
             running = 0
             for day in sorted(by_day):
@@ -685,9 +695,12 @@ class ShuCheck(Check):
 
     def __init__(self) -> None:
         super().__init__()
-        self.nominal: dict[tuple[int, str], int] = defaultdict(int)  # (year, account)
-        self.usaha: dict[tuple[int, str], int] = defaultdict(int)  # (year, member): harvest income
-        self.modal: dict[tuple[int, str], int] = defaultdict(int)  # (year, member): pokok + wajib
+        # by year: each Income and Expenses account; each member's harvest income
+        # (usaha) and pokok + wajib (modal)
+        self.nominal: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.usaha: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.modal: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.nominal_accounts: dict[str, bool] = {}  # whether an account is Income or Expenses
 
     def observe(self, entry: Entry) -> None:
         if not entry.sound or entry.date is None:
@@ -696,19 +709,23 @@ class ShuCheck(Check):
             self.check_close(entry)
         if not entry.postings:
             return
-        year = entry.date.year
+        year, kinds = entry.date.year, self.nominal_accounts
+        nominal = self.nominal[year]
         for a, m, x in entry.postings:
-            if a.startswith(("Income:", "Expenses:")):
-                self.nominal[(year, a)] += x
+            is_nominal = kinds.get(a)
+            if is_nominal is None:
+                is_nominal = kinds[a] = a.startswith(("Income:", "Expenses:"))
+            if is_nominal:
+                nominal[a] += x
             if m:
                 if a == PARTNER:
-                    self.usaha[(year, m)] += x
+                    self.usaha[year][m] += x
                 elif a == SAVINGS["pokok"] or a == SAVINGS["wajib"]:
-                    self.modal[(year, m)] -= x
+                    self.modal[year][m] -= x
 
     def check_close(self, entry: Entry) -> None:
         d, w, year = entry.data, entry.where, entry.data["year"]
-        replayed = {a: x for (y, a), x in sorted(self.nominal.items()) if y == year and x}
+        replayed = {a: x for a, x in sorted(self.nominal.get(year, {}).items()) if x}
         if {a: x for a, x in d["closing"].items() if x} != replayed:
             self.fail(
                 msg(
@@ -723,11 +740,12 @@ class ShuCheck(Check):
             self.fail(
                 msg("{w}: SHU {shu} is not the year's income less expenses", w=w, shu=d["shu"])
             )
-        usaha = {m: x for (y, m), x in sorted(self.usaha.items()) if y == year and x > 0}
+        usaha = {m: x for m, x in sorted(self.usaha.get(year, {}).items()) if x > 0}
         modal: dict[str, int] = defaultdict(int)
-        for (y, m), x in self.modal.items():
+        for y, by_member in self.modal.items():
             if y <= year:
-                modal[m] += x
+                for m, x in by_member.items():
+                    modal[m] += x
         modal = {m: x for m, x in sorted(modal.items()) if x > 0}
         if d["usaha_base"] != usaha:
             self.fail(
@@ -919,16 +937,16 @@ class ReadModelCheck(Check):
             self.observe_postings(entry, day)
         if kind is not None:
             d = entry.data
-            ref, command = entry.ref, command_text(topic, d, day)
+            command = command_text(topic, d, day)
+            want = (entry.ref, kind, day, command)
             row = next(self.refs, None)
             if row is None:
-                self.differs("kerang_refs", entry, None, (ref, kind, day, command))
+                self.differs("kerang_refs", entry, None, want)
             else:
-                stored = row[3] if row[3] == command else self.open(row[3])
-                if row[0] != ref or row[1] != kind or row[2] != day or stored != command:
-                    self.differs(
-                        "kerang_refs", entry, (*row[:3], stored), (ref, kind, day, command)
-                    )
+                if row[:4] != want:  # then perhaps only sealed
+                    stored = row[3] if row[3] == command else self.open(row[3])
+                    if (*row[:3], stored) != want:
+                        self.differs("kerang_refs", entry, (*row[:3], stored), want)
                 if row[4] is not None or row[5] is not None:
                     self.stored_reversed[row[0]] = (row[4], row[5])
             if kind == "harvest":

@@ -38,9 +38,10 @@ def untag(data: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
         for key in fields:
             value = data.get(key)
             if type(value) is dict:
-                if len(value) != 2 or value.get("_type_") not in _UNTAG:
+                convert = None if len(value) != 2 else _UNTAG.get(value.get("_type_"))
+                if convert is None:
                     raise ValueError(f"unknown encoded value in {key}")
-                data[key] = _UNTAG[value["_type_"]](value["_data_"])
+                data[key] = convert(value["_data_"])
         return data
     for key, value in data.items():
         # the library's own timestamp stays as stored: no figure depends on it
@@ -79,11 +80,11 @@ _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 _PREFIX = _NAMESPACE_BYTES + b"ref:"
-_VERSION_MASK = ~((0xF << 76) | (0x3 << 62))  # the version nibble and the variant bits
-_VERSION_BITS = (0x5 << 76) | (0x2 << 62)  # version 5, RFC 4122 variant
 
 
 def ref_identity(ref: str) -> str:
     """The aggregate ID (hex) a transaction with this ref is stored under: UUID v5."""
-    n = int.from_bytes(hashlib.sha1(_PREFIX + ref.encode()).digest()[:16], "big")
-    return "%032x" % (n & _VERSION_MASK | _VERSION_BITS)
+    digest = bytearray(hashlib.sha1(_PREFIX + ref.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return digest.hex()

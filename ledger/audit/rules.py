@@ -368,6 +368,15 @@ def harvest_row(d: dict[str, Any], day: str, sign: int) -> tuple:
 
 
 # ------------------------------------------------------------------ entries
+_SHORT = {f"ledger.domain:{t}": t for t in SCHEMAS}  # the topics a ledger stores
+
+
+def short_topic(stored_topic: str) -> str:
+    """The topic without its module prefix (looked up for the known ones: once per event)."""
+    short = _SHORT.get(stored_topic)
+    return short if short is not None else stored_topic.rpartition(":")[2]
+
+
 class Entry:
     """One stored event as the auditor replays it."""
 
@@ -400,11 +409,12 @@ class Entry:
         plain: bytes = b"",  # the decrypted state
         canonical: bool = True,  # the stored bytes are the canonical encoding of the data
         problem: str = "",  # why the auditor could not make sense of it
+        topic: str | None = None,  # stored_topic without its prefix, when known already
     ) -> None:
         self.seq, self.originator_id, self.version = seq, originator_id, version
         self.stored_topic, self.state, self.data, self.plain = stored_topic, state, data, plain
         self.canonical, self.problem = canonical, problem
-        self.topic = stored_topic.rpartition(":")[2]  # without the module prefix
+        self.topic = topic if topic is not None else short_topic(stored_topic)
         self.ref = ""
         self.date: dt.date | None = None
         self.postings: list[Posting] = []
@@ -455,14 +465,15 @@ class Fold:
         """``plain`` is None when the state could not be decrypted."""
         if plain is None:
             return Entry(seq, oid, version, topic, state, None, problem="does not decrypt")
+        short = short_topic(topic)
         try:
             raw, exact = canonical(plain)
-            data = untag(raw, TAGGED.get(topic.rpartition(":")[2]))
+            data = untag(raw, TAGGED.get(short))
         except Exception as e:  # noqa: BLE001 - undecodable bytes are a finding
             return Entry(
                 seq, oid, version, topic, state, None, plain, problem=f"does not decode ({e})"
             )
-        entry = Entry(seq, oid, version, topic, state, data, plain, canonical=exact)
+        entry = Entry(seq, oid, version, topic, state, data, plain, exact, "", short)
         rule = self.rules.get(entry.topic)
         if rule is None:
             entry.problem = f"has an unknown topic {entry.topic!r}"

@@ -1,8 +1,10 @@
 """Read-only access to a ledger's stored rows, in one consistent snapshot.
 
-SQLite: a read-only connection in one read transaction. PostgreSQL: a REPEATABLE READ,
-READ ONLY transaction with server-side cursors, so that streaming a million events
-keeps memory flat. Everything it hands out is plain tuples and bytes.
+SQLite: a read-only connection in one read transaction, through APSW (it hands rows
+to Python in about half the time the standard module takes, and most of what the audit
+reads is rows). PostgreSQL: a REPEATABLE READ, READ ONLY transaction with server-side
+cursors, so that streaming a million events keeps memory flat. Everything it hands out
+is plain tuples and bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,21 @@ from ledger.audit.codec import decode
 from ledger.audit.rules import Entry
 
 SEALED = "sealed:"  # an encrypted command text in the refs read model
+
+
+def plain_types(oid: Any, version: Any, topic: Any, state: Any) -> tuple[str, int, str, bytes]:
+    """A stored row's values as the fold takes them (PostgreSQL hands out UUIDs and
+    memoryviews)."""
+    if type(state) is not bytes:
+        state = state.encode() if isinstance(state, str) else bytes(state)
+    if type(oid) is not str:
+        oid = oid.hex if isinstance(oid, UUID) else str(oid)
+    if type(version) is not int or type(topic) is not str:
+        # SQLite keeps any type it is given: a value that is no version or topic is
+        # tampering, left for the chain and version checks to report
+        version = version if type(version) is int else -1
+        topic = topic if type(topic) is str else repr(topic)
+    return oid, version, topic, state
 
 
 class Source:
@@ -43,9 +60,12 @@ class Source:
                 SQL("SET LOCAL search_path TO {0}").format(Identifier(env["POSTGRES_SCHEMA"]))
             )
         else:
-            from ledger.files import connect_readonly
+            import apsw
 
-            self.conn = connect_readonly(db, isolation_level=None)
+            from ledger.files import sqlite_uri
+
+            flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+            self.conn = apsw.Connection(sqlite_uri(db), flags=flags)
             self.conn.execute("BEGIN")
         self.cursors = 0
 
@@ -92,17 +112,15 @@ class Source:
         rows = self.stream(
             "SELECT {seq}, originator_id, originator_version, topic, state FROM stored_events ORDER BY {seq}"
         )
-        plaintext = None if self.cipher is None else self.plaintext
+        plaintext = self.plaintext if self.cipher is not None else None
         for n, (seq, oid, version, topic, state) in enumerate(rows, start=1):
-            if type(state) is not bytes:
-                state = state.encode() if isinstance(state, str) else bytes(state)
-            if type(oid) is not str:
-                oid = oid.hex if isinstance(oid, UUID) else str(oid)
-            if type(version) is not int or type(topic) is not str:
-                # SQLite keeps any type it is given: a value that is no version or topic
-                # is tampering, left for the chain and version checks to report
-                version = version if type(version) is int else -1
-                topic = topic if type(topic) is str else repr(topic)
+            if (
+                type(state) is not bytes
+                or type(oid) is not str
+                or type(version) is not int
+                or type(topic) is not str
+            ):
+                oid, version, topic, state = plain_types(oid, version, topic, state)
             yield fold(seq, oid, version, topic, state, plaintext(state) if plaintext else state)
             if progress and n % 5000 == 0:
                 progress(n, total)
@@ -127,12 +145,30 @@ class Source:
 
     def version_breaks(self, limit: int = 20) -> list[tuple[Any, int, int]]:
         """(originator_id, version, expected) where an aggregate's versions skip or repeat."""
+        if not self.versions_may_break():
+            return []
         return self.execute(
             "SELECT originator_id, originator_version, rn FROM ("
             " SELECT originator_id, originator_version,"
             " ROW_NUMBER() OVER (PARTITION BY originator_id ORDER BY {seq}) AS rn FROM stored_events) AS v"
             f" WHERE originator_version != rn LIMIT {int(limit)}"
         ).fetchall()
+
+    def versions_may_break(self) -> bool:
+        """Whether the window query of ``version_breaks`` can find anything, answered
+        through the (originator_id, originator_version) index instead of a sort: with no
+        pair stored twice, and every version but 1 preceded in recording order by the
+        version before it in its aggregate, the versions run 1..n."""
+        return bool(
+            self.execute(
+                "SELECT EXISTS (SELECT 1 FROM stored_events AS s"
+                " WHERE (s.originator_version <> 1 OR s.originator_version IS NULL) AND NOT EXISTS (SELECT 1 FROM stored_events AS p"
+                " WHERE p.originator_id = s.originator_id"
+                " AND p.originator_version = s.originator_version - 1 AND p.{seq} < s.{seq}))"
+                " OR (SELECT COUNT(*) FROM stored_events) != (SELECT COUNT(*) FROM"
+                " (SELECT DISTINCT originator_id, originator_version FROM stored_events) AS d)"
+            ).fetchone()[0]
+        )
 
     # ------------------------------------------------------------ the chain and read models
     def links(self) -> Iterator[tuple]:
