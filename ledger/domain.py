@@ -1198,6 +1198,7 @@ class Repair(Transaction):
     ) -> dict:
         """Charged to the bagan's partners of that day, divided equally."""
         register.check_date(date)
+        since_added(date, bagan, register.a_bagan(bagan))
         return {"charges": divide_equally(amount, register.partners_on(bagan, date))}
 
     def facts(self) -> dict[str, Any]:

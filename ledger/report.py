@@ -66,6 +66,7 @@ CHECK_LABELS = {
     "schema": "schema",
     "sequence": "sequence",
     "harvest-split": "harvest-split",
+    "partner-charges": "partner-charges",
     "double-entry": "double-entry",
     "no-negative-balance": "no-negative-balance",
     "infaq-apart": "infaq-apart",

@@ -21,6 +21,7 @@ from ledger.audit.checks import (
     HarvestCheck,
     InfaqCheck,
     NonNegativeCheck,
+    PartnerChargeCheck,
     PeriodCheck,
     ReadModelCheck,
     ReversalCheck,
@@ -377,3 +378,61 @@ def test_a_decimal_kg_harvest_is_checked_against_kg_times_price() -> None:
         "kg x price"
         in run(HarvestCheck(), folded(started(), bagan(["M1", "M2"]), (topic, data)))[0]
     )
+
+
+def repair(ref: str, amount: int, charges: dict[str, int], day: D = FEBRUARY):
+    return "Repair.Recorded", {
+        "ref": ref,
+        "date": day,
+        "bagan": "B1",
+        "amount": amount,
+        "charges": charges,
+        "notes": None,
+    }
+
+
+def test_a_repair_is_charged_equally_to_the_partners_of_its_day() -> None:
+    changed = (
+        "Cooperative.PartnersChanged",
+        {"bagan_id": "B1", "partners": ["M3"], "effective": D(2020, 3, 1)},
+    )
+    good = folded(
+        started(),
+        bagan(["M2", "M1"]),
+        repair("R1", 1001, {"M1": 501, "M2": 500}),
+        changed,
+        repair("R2", 7, {"M3": 7}, D(2020, 3, 1)),
+    )
+    assert run(PartnerChargeCheck(), good) == []
+    # the same total, charged to the wrong partner: the books balance, the division does not
+    moved = folded(started(), bagan(["M1", "M2"]), repair("R1", 1001, {"M1": 1001}))
+    assert "not charged equally" in run(PartnerChargeCheck(), moved)[0]
+    late = folded(started(), bagan(["M1"]), changed, repair("R2", 7, {"M1": 7}, D(2020, 3, 1)))
+    assert "M3" in run(PartnerChargeCheck(), late)[0]
+    # dated after the audit's day: not yet in its books
+    assert run(PartnerChargeCheck(as_of=D(2020, 1, 31)), moved) == []
+
+
+def test_a_bagan_paid_from_savings_is_charged_to_its_partners_and_no_other_payer_is() -> None:
+    def financed(paid_by: str, charges: dict[str, int]) -> tuple[str, dict[str, Any]]:
+        return "Cooperative.BaganFinanced", {
+            "bagan_id": "B1",
+            "day": D(2020, 1, 1),
+            "paid_by": paid_by,
+            "cost": 11,
+            "charges": charges,
+        }
+
+    ok = folded(started(), bagan(["M1", "M2"]), financed("savings", {"M1": 6, "M2": 5}))
+    assert run(PartnerChargeCheck(), ok) == []
+    unequal = folded(started(), bagan(["M1", "M2"]), financed("savings", {"M1": 5, "M2": 6}))
+    assert "not charged equally" in run(PartnerChargeCheck(), unequal)[0]
+    grant = folded(started(), bagan(["M1", "M2"]), financed("grant", {"M1": 11}))
+    assert "paid by grant" in run(PartnerChargeCheck(), grant)[0]
+
+
+def test_a_bagan_without_partners_is_a_finding_not_a_crash() -> None:
+    # only a forged register holds one: every check that divides names it
+    empty = folded(started(), bagan([]), harvest(income={}, savings={}), repair("R1", 10, {}))
+    assert "has no partners" in run(HarvestCheck(), empty)[0]
+    assert "has no partners" in run(PartnerChargeCheck(), empty)[0]

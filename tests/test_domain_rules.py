@@ -122,6 +122,9 @@ def test_a_repair_is_charged_to_the_partners_of_its_day() -> None:
     )
     assert before.charges == {"M01": 334, "M02": 333, "M03": 333}
     assert after.charges == {"M01": 501, "M02": 500}
+    with pytest.raises(InvalidInput) as early:  # nothing of a bagan before it was added
+        domain.Repair.on(coop, ref="R-0", date=D(2015, 1, 4), bagan="B01", amount=9, notes=None)
+    assert early.value.field == "date"
     assert after.facts() == {
         "bagan": "B01",
         "amount": 1_001,

@@ -297,6 +297,51 @@ class SequenceCheck(Check):
             )
 
 
+def equal_division(amount: int, ordered: list[str]) -> dict[str, int]:
+    """``amount`` divided equally among partners in ID order, the odd rupiah one each
+    to the first (the contract's rule for the partners' shares and their charges)."""
+    base, left = divmod(amount, len(ordered))
+    return {p: base + (1 if i < left else 0) for i, p in enumerate(ordered)}
+
+
+class BaganRegister:
+    """Each bagan's partners by the date they apply from, kept from the register's own
+    events (a check that divides among partners owns one)."""
+
+    topics = frozenset({"Cooperative.BaganAdded", "Cooperative.PartnersChanged"})
+
+    def __init__(self) -> None:
+        self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
+
+    def observe(self, entry: Entry) -> None:
+        d = entry.data
+        if entry.topic == "Cooperative.BaganAdded":
+            self.bagan[d["bagan_id"]] = [(d["added"], sorted(d["partners"]))]
+        elif entry.topic == "Cooperative.PartnersChanged":
+            history = self.bagan.setdefault(d["bagan_id"], [])
+            history.append((d["effective"], sorted(d["partners"])))
+            history.sort(key=lambda h: h[0])
+
+    def partners_on(self, bagan: str, day: dt.date) -> list[str] | None:
+        history = self.bagan.get(bagan)
+        if not history:
+            return None
+        current = history[0][1]
+        for effective, partners in history:
+            if effective <= day:
+                current = partners
+        return current
+
+
+def division_fault(where: str, bagan: str, day: dt.date, ordered: list[str] | None) -> str | None:
+    """Why nothing can be divided among the bagan's partners of ``day``, or None."""
+    if ordered is None:
+        return msg("{w}: bagan {bagan} was never registered", w=where, bagan=bagan)
+    if not ordered:
+        return msg("{w}: bagan {bagan} has no partners on {day}", w=where, bagan=bagan, day=day)
+    return None
+
+
 class HarvestCheck(Check):
     """Keeps its own register of policies and bagan from the cooperative's events."""
 
@@ -320,8 +365,7 @@ class HarvestCheck(Check):
         super().__init__()
         self.as_of = as_of
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
-        # each bagan's partners by the date they apply from
-        self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
+        self.register = BaganRegister()
         self.retired: dict[str, dt.date] = {}  # bagan standing retired, since
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
@@ -330,16 +374,6 @@ class HarvestCheck(Check):
             if effective > day:
                 break
             current = points
-        return current
-
-    def partners_on(self, bagan: str, day: dt.date) -> list[str] | None:
-        history = self.bagan.get(bagan)
-        if not history:
-            return None
-        current = history[0][1]
-        for effective, partners in history:
-            if effective <= day:
-                current = partners
         return current
 
     def observe(self, entry: Entry) -> None:
@@ -356,12 +390,8 @@ class HarvestCheck(Check):
         elif entry.topic == "Cooperative.PolicySet":
             self.policies.append((d["effective"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
-        elif entry.topic == "Cooperative.BaganAdded":
-            self.bagan[d["bagan_id"]] = [(d["added"], sorted(d["partners"]))]
-        elif entry.topic == "Cooperative.PartnersChanged":
-            history = self.bagan.setdefault(d["bagan_id"], [])
-            history.append((d["effective"], sorted(d["partners"])))
-            history.sort(key=lambda h: h[0])
+        elif entry.topic in BaganRegister.topics:
+            self.register.observe(entry)
         elif entry.topic == "Cooperative.BaganRetired":
             self.retired[d["bagan_id"]] = d["day"]
         elif entry.topic == "Cooperative.BaganRebuilt":
@@ -418,19 +448,15 @@ class HarvestCheck(Check):
         shares = [d["shares"][k] for k in SHARES]
         if why := remainder_rule_broken(d["net"], [policy[k] for k in SHARES], shares):
             self.fail(msg("{w}: the split of the net: {why}", w=entry.where, why=why))
-        ordered = self.partners_on(d["bagan"], d["date"])  # the partners in ID order
-        if ordered is None:
-            self.fail(
-                msg("{w}: bagan {bagan} was never registered", w=entry.where, bagan=d["bagan"])
-            )
+        ordered = self.register.partners_on(d["bagan"], d["date"])  # the partners in ID order
+        if fault := division_fault(entry.where, d["bagan"], d["date"], ordered):
+            self.fail(fault)
             return
         for name, share in (
             ("income", d["shares"]["members"]),
             ("savings", d["shares"]["savings"]),
         ):
-            base, left = divmod(share, len(ordered))
-            expected = {p: base + (1 if i < left else 0) for i, p in enumerate(ordered)}
-            if d[name] != expected:
+            if d[name] != equal_division(share, ordered):
                 self.fail(
                     msg(
                         "{w}: the {name} share is not divided equally among {names}",
@@ -439,6 +465,65 @@ class HarvestCheck(Check):
                         names=", ".join(ordered),
                     )
                 )
+
+
+class PartnerChargeCheck(Check):
+    """What the partners' harvest savings pay: a repair, and a bagan built or rebuilt
+    from savings, charged equally to the bagan's partners of its day."""
+
+    name = "partner-charges"
+    description = msg(
+        "every repair, and every bagan paid from savings, is charged equally to the bagan's partners of its day"
+    )
+    topics = BaganRegister.topics | {
+        "Repair.Recorded",
+        "Cooperative.BaganFinanced",
+        "Cooperative.BaganRebuilt",
+    }
+
+    def __init__(self, as_of: dt.date | None = None) -> None:
+        super().__init__()
+        self.as_of = as_of
+        self.register = BaganRegister()
+
+    def observe(self, entry: Entry) -> None:
+        if not entry.sound:
+            return
+        d = entry.data
+        if entry.topic in BaganRegister.topics:
+            self.register.observe(entry)
+        elif entry.topic == "Repair.Recorded":
+            self.check(entry, d["bagan"], d["date"], d["amount"], d["charges"])
+        elif d["paid_by"] == "savings":  # a bagan financed or rebuilt
+            self.check(entry, d["bagan_id"], d["day"], d["cost"], d["charges"])
+        elif d["charges"]:
+            self.fail(
+                msg(
+                    "{w}: bagan {bagan} paid by {paid_by} charges the partners' savings",
+                    w=entry.where,
+                    bagan=d["bagan_id"],
+                    paid_by=d["paid_by"],
+                )
+            )
+
+    def check(
+        self, entry: Entry, bagan: str, day: dt.date, amount: int, charges: dict[str, int]
+    ) -> None:
+        if self.as_of is not None and day > self.as_of:
+            return
+        ordered = self.register.partners_on(bagan, day)
+        if fault := division_fault(entry.where, bagan, day, ordered):
+            self.fail(fault)
+        elif charges != equal_division(amount, ordered):
+            self.fail(
+                msg(
+                    "{w}: {amount} is not charged equally to bagan {bagan}'s partners {names}",
+                    w=entry.where,
+                    amount=amount,
+                    bagan=bagan,
+                    names=", ".join(ordered),
+                )
+            )
 
 
 # ------------------------------------------------------------------ the books
