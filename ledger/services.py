@@ -61,6 +61,14 @@ def apply(uow: UnitOfWork, op: object, fields: Mapping[str, Any]) -> Outcome:
 
 
 # ------------------------------------------------------------------ setting up
+def _registered(uow: UnitOfWork, op: str, key: str, recorded: bool, facts: Values) -> Outcome:
+    """A register command's outcome; its events go into the unit when it recorded any."""
+    if not recorded:
+        return Outcome(op, key, False)
+    uow.collect(uow.cooperative())
+    return Outcome(op, key, True, facts)
+
+
 @handles("init")
 def init(uow: UnitOfWork, v: Values) -> Outcome:
     policy = v["policy"] or DEFAULT_POLICY
@@ -76,20 +84,14 @@ def init(uow: UnitOfWork, v: Values) -> Outcome:
 def set_policy(uow: UnitOfWork, v: Values) -> Outcome:
     policy = Policy.from_percentages({k: v[k] for k in commands.SHARES})
     day = v["from"]
-    coop = uow.cooperative()
-    if not coop.set_policy(day, policy, uow.last_harvest_date()):
-        return Outcome("policy.set", day.isoformat(), False)
-    uow.collect(coop)
-    return Outcome("policy.set", day.isoformat(), True, {"policy": policy})
+    recorded = uow.cooperative().set_policy(day, policy, uow.last_harvest_date())
+    return _registered(uow, "policy.set", day.isoformat(), recorded, {"policy": policy})
 
 
 @handles("member.add")
 def add_member(uow: UnitOfWork, v: Values) -> Outcome:
-    coop = uow.cooperative()
-    if not coop.add_member(v["id"], v["name"], v["date"]):
-        return Outcome("member.add", v["id"], False)
-    uow.collect(coop)
-    return Outcome("member.add", v["id"], True, {"name": v["name"], "date": v["date"]})
+    recorded = uow.cooperative().add_member(v["id"], v["name"], v["date"])
+    return _registered(uow, "member.add", v["id"], recorded, {"name": v["name"], "date": v["date"]})
 
 
 @handles("member.leave")
@@ -99,44 +101,37 @@ def leave_member(uow: UnitOfWork, v: Values) -> Outcome:
     pokok = -uow.total(accounts.SAVINGS["pokok"], mid)
     wajib = -uow.total(accounts.SAVINGS["wajib"], mid)
     loan = uow.total(accounts.LOANS, mid)
-    if not coop.leave(mid, day, pokok, wajib, loan, uow.last_member_date(mid)):
-        return Outcome("member.leave", mid, False)
-    uow.collect(coop)
-    return Outcome("member.leave", mid, True, {"pokok": pokok, "wajib": wajib})
+    recorded = coop.leave(mid, day, pokok, wajib, loan, uow.last_member_date(mid))
+    return _registered(uow, "member.leave", mid, recorded, {"pokok": pokok, "wajib": wajib})
 
 
 @handles("bagan.add")
 def add_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     coop = uow.cooperative()
     paid_by = v.get("paid_by") or "grant"
-    if not coop.add_bagan(
+    recorded = coop.add_bagan(
         v["id"], v["partners"], v["manager"], v["date"], v["cost"], v.get("manager_member"), paid_by
-    ):
-        return Outcome("bagan.add", v["id"], False)
-    _check_financing(uow, coop, v["date"])
-    uow.collect(coop)
+    )
+    if recorded:
+        _check_financing(uow, coop, v["date"])
     facts = {"partners": v["partners"], "manager": v["manager"], "date": v["date"]}
-    return Outcome("bagan.add", v["id"], True, facts)
+    return _registered(uow, "bagan.add", v["id"], recorded, facts)
 
 
 # ------------------------------------------------------------------ register corrections
 @handles("member.update")
 def rename_member(uow: UnitOfWork, v: Values) -> Outcome:
-    coop = uow.cooperative()
-    if not coop.rename_member(v["id"], v["name"], v["date"]):
-        return Outcome("member.update", v["id"], False)
-    uow.collect(coop)
-    return Outcome("member.update", v["id"], True, {"name": v["name"], "date": v["date"]})
+    recorded = uow.cooperative().rename_member(v["id"], v["name"], v["date"])
+    facts = {"name": v["name"], "date": v["date"]}
+    return _registered(uow, "member.update", v["id"], recorded, facts)
 
 
 @handles("bagan.partners")
 def change_partners(uow: UnitOfWork, v: Values) -> Outcome:
     bid, day = v["id"], v["from"]
-    coop = uow.cooperative()
-    if not coop.change_partners(bid, v["partners"], day, uow.last_bagan_use(bid)):
-        return Outcome("bagan.partners", bid, False)
-    uow.collect(coop)
-    return Outcome("bagan.partners", bid, True, {"partners": v["partners"], "from": day})
+    recorded = uow.cooperative().change_partners(bid, v["partners"], day, uow.last_bagan_use(bid))
+    facts = {"partners": v["partners"], "from": day}
+    return _registered(uow, "bagan.partners", bid, recorded, facts)
 
 
 def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) -> None:
@@ -150,21 +145,18 @@ def _check_financing(uow: UnitOfWork, coop: domain.Cooperative, day: dt.date) ->
 
 @handles("bagan.retire")
 def retire_bagan(uow: UnitOfWork, v: Values) -> Outcome:
-    coop = uow.cooperative()
-    if not coop.retire_bagan(v["id"], v["date"], v["reason"], v.get("note")):
-        return Outcome("bagan.retire", v["id"], False)
-    uow.collect(coop)
-    return Outcome("bagan.retire", v["id"], True, {"reason": v["reason"]})
+    recorded = uow.cooperative().retire_bagan(v["id"], v["date"], v["reason"], v.get("note"))
+    return _registered(uow, "bagan.retire", v["id"], recorded, {"reason": v["reason"]})
 
 
 @handles("bagan.rebuild")
 def rebuild_bagan(uow: UnitOfWork, v: Values) -> Outcome:
     coop = uow.cooperative()
-    if not coop.rebuild_bagan(v["id"], v["date"], v["cost"], v["paid_by"]):
-        return Outcome("bagan.rebuild", v["id"], False)
-    _check_financing(uow, coop, v["date"])
-    uow.collect(coop)
-    return Outcome("bagan.rebuild", v["id"], True, {"cost": v["cost"], "paid_by": v["paid_by"]})
+    recorded = coop.rebuild_bagan(v["id"], v["date"], v["cost"], v["paid_by"])
+    if recorded:
+        _check_financing(uow, coop, v["date"])
+    facts = {"cost": v["cost"], "paid_by": v["paid_by"]}
+    return _registered(uow, "bagan.rebuild", v["id"], recorded, facts)
 
 
 # ------------------------------------------------------------------ transactions
@@ -274,24 +266,13 @@ def reopen_year(uow: UnitOfWork, v: Values) -> Outcome:
 @handles("shu.settle")
 def settle_shu(uow: UnitOfWork, v: Values) -> Outcome:
     """Pay out (or credit to sukarela savings) the SHU a closed year owes members."""
-    ref, day, y, mid, everyone, to = v["ref"], v["date"], v["year"], v["member"], v["all"], v["to"]
-    line = domain.ShuSettlement.line(
-        ref, day, year=y, member=mid, all_members=everyone, to=to, notes=v["notes"]
-    )
-    if uow.seen(ref, line):
+    ref, day, y, to = v["ref"], v["date"], v["year"], v["to"]
+    fields = domain.ShuSettlement.fields_of(v)
+    if uow.seen(ref, domain.ShuSettlement.line(**fields)):
         return Outcome("shu.settle", ref, False)
     coop = uow.cooperative()
-    amounts = coop.shu_to_settle(y, day, mid, bool(everyone), to)
-    txn = domain.ShuSettlement(
-        ref=ref,
-        date=day,
-        year=y,
-        member=mid,
-        all_members=everyone,
-        to=to,
-        amounts=amounts,
-        notes=v["notes"],
-    )
+    amounts = coop.shu_to_settle(y, day, v["member"], bool(v["all"]), to)
+    txn = domain.ShuSettlement(**fields, amounts=amounts)
     uow.check_funds(projection.transaction_postings(txn), day)
     coop.settle_shu(ref, y, day, amounts)
     uow.collect(txn, coop)
