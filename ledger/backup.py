@@ -22,6 +22,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import InvalidInput
 from ledger.files import atomic_path, connect_readonly, guard_output, sqlite_uri
 from ledger.i18n import msg
+from ledger.location import postgres_env
 from ledger.location import shown as _shown
 
 PAGE = 5000  # events projected and written per round
@@ -97,6 +98,7 @@ def copy(db: str, to: str) -> Copied:
 
     source = open_ledger(db)
     if is_postgres(to):
+        postgres_env(to, "to")  # a target that can be read one way, or a refusal naming --to
         if _same_place(db, to):
             raise InvalidInput("to", "{field} is the ledger itself; give another place.")
         if ledger_exists(to) and _event_count(to) > 0:

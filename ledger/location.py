@@ -49,8 +49,9 @@ def ledger_env(db: str, *, write: bool = True) -> dict[str, str]:
     return env
 
 
-def postgres_env(db: str) -> dict[str, str]:
-    """eventsourcing's PostgreSQL settings for a ``postgresql://`` URL (one reading or a refusal)."""
+def postgres_env(db: str, field: str = "db") -> dict[str, str]:
+    """eventsourcing's PostgreSQL settings for a ``postgresql://`` URL (one reading or a
+    refusal naming ``field``: ``--db``, or ``--to`` for a copy's target)."""
     from urllib.parse import parse_qs, unquote, urlparse
 
     url = urlparse(db)
@@ -58,16 +59,16 @@ def postgres_env(db: str) -> dict[str, str]:
     if given is None:
         schema = os.environ.get("KERANG_SCHEMA") or DEFAULT_SCHEMA
     elif len(given) > 1:
-        raise InvalidInput("db", "{field} names ?schema= more than once; give it once.")
+        raise InvalidInput(field, "{field} names ?schema= more than once; give it once.")
     else:
         schema = given[0]
-    check_schema(schema)
+    check_schema(schema, field)
     try:
         port = 5432 if url.port is None else url.port
     except ValueError:
         port = 0
     if not 0 < port < 65536:
-        raise InvalidInput("db", msg("the port in --db must be a whole number from 1 to 65535."))
+        raise InvalidInput(field, "the port in {field} must be a whole number from 1 to 65535.")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
@@ -81,10 +82,10 @@ def postgres_env(db: str) -> dict[str, str]:
     }
 
 
-def check_schema(schema: str) -> None:
+def check_schema(schema: str, field: str = "db") -> None:
     if not schema:
         raise InvalidInput(
-            "db",
+            field,
             msg(
                 "?schema= is empty; name the cooperative's schema, or leave it out for '{default}'.",
                 default=DEFAULT_SCHEMA,
@@ -92,12 +93,12 @@ def check_schema(schema: str) -> None:
         )
     if not SCHEMA_NAME.fullmatch(schema):
         raise InvalidInput(
-            "db",
+            field,
             msg("schema {schema!r} must be lower-case letters, digits and _.", schema=schema),
         )
     if schema.startswith("pg_") or schema == "information_schema":
         raise InvalidInput(
-            "db",
+            field,
             msg(
                 "schema {schema} belongs to PostgreSQL itself; give the cooperative's own schema.",
                 schema=schema,

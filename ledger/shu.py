@@ -20,14 +20,13 @@ appropriated: it stays in ``Equity:SHU:<YEAR>`` as SHU not yet covered.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from ledger.errors import InvalidInput
-from ledger.i18n import msg
 from ledger.money import format_percent, parse_percent
 from ledger.split import WHOLE, largest_remainder
 
@@ -35,38 +34,70 @@ FUNDS: tuple[str, ...] = ("reserve", "jasa_usaha", "jasa_modal", "education", "s
 BYLAWS_FILE = Path(__file__).parent / "data" / "bylaws.toml"
 
 
-def bylaws_points(values: Mapping[str, object], source: str = "bylaws") -> dict[str, int]:
-    """The five percentages as basis points; they must add up to 100."""
+def bylaws_points(
+    values: Mapping[str, object], source: str = "bylaws", given: Iterable[str] = ()
+) -> dict[str, int]:
+    """The five percentages as basis points; they must add up to 100. ``given``: the
+    parts given on their own (an option or a column) over the file's; a refusal names
+    the one at fault, else the bylaws file ``source``."""
+    given = [k for k in FUNDS if k in set(given)]
     unknown = sorted(set(values) - set(FUNDS))
     if unknown:
         raise InvalidInput(
-            unknown[0],
-            msg(
-                "{source}: {unknown!r} is not an SHU part; use {names}.",
-                source=source,
-                unknown=unknown[0],
-                names=", ".join(FUNDS),
-            ),
+            "bylaws",
+            "{field} {source}: {unknown!r} is not an SHU part; use {names}.",
+            source=source,
+            unknown=unknown[0],
+            names=", ".join(FUNDS),
         )
     missing = [k for k in FUNDS if k not in values]
     if missing:
         raise InvalidInput(
-            missing[0],
-            msg("{source}: the SHU part {missing} is missing.", source=source, missing=missing[0]),
+            "bylaws",
+            "{field} {source}: the SHU part {missing} is missing.",
+            source=source,
+            missing=missing[0],
         )
-    points = {k: parse_percent(values[k], k.replace("_", "-")) for k in FUNDS}
+    points = {k: _part(values[k], k, k in given, source) for k in FUNDS}
     total = sum(points.values())
     if total != WHOLE:
         text = ", ".join(f"{k} {format_percent(v)}" for k, v in points.items())
-        raise InvalidInput(
-            "bylaws",
-            msg(
-                "the SHU parts must add up to 100, not {total} ({text}).",
+        if given:  # the part given over the file's broke the sum
+            raise InvalidInput(
+                given[0],
+                "{field} makes the SHU parts add up to {total}, not 100 ({text}).",
                 total=format_percent(total),
                 text=text,
-            ),
+            )
+        raise InvalidInput(
+            "bylaws",
+            "{field} {source}: the SHU parts must add up to 100, not {total} ({text}).",
+            source=source,
+            total=format_percent(total),
+            text=text,
         )
     return points
+
+
+def _part(value: object, part: str, given: bool, source: str) -> int:
+    """One part's percentage, refused naming its option or column, or the bylaws file."""
+    try:
+        return parse_percent(value, part)
+    except InvalidInput:
+        shown = value if len(str(value)) <= 40 else f"{str(value)[:20]}…"
+        if given:
+            raise InvalidInput(
+                part,
+                "{field} must be a percentage from 0 to 100 with at most two decimals, not {value!r}.",
+                value=shown,
+            ) from None
+        raise InvalidInput(
+            "bylaws",
+            "{field} {source}: {part} must be a percentage from 0 to 100 with at most two decimals, not {value!r}.",
+            source=source,
+            part=part,
+            value=shown,
+        ) from None
 
 
 def load_bylaws(path: str | Path | None = None, field: str = "bylaws") -> dict[str, object]:
@@ -74,8 +105,16 @@ def load_bylaws(path: str | Path | None = None, field: str = "bylaws") -> dict[s
     file = Path(path) if path else BYLAWS_FILE
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, IsADirectoryError):
+    except FileNotFoundError:
         raise InvalidInput(field, "{field} {file} does not exist.", file=file) from None
+    except IsADirectoryError:
+        raise InvalidInput(
+            field, "{field} {file} is a folder, not a bylaws file.", file=file
+        ) from None
+    except OSError as e:
+        raise InvalidInput(
+            field, "{field} {file} cannot be read ({reason}).", file=file, reason=e.strerror
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput(
             field, "{field} {file} is not valid TOML ({e}).", file=file, e=e
@@ -95,7 +134,7 @@ class Bylaws:
 
     @classmethod
     def read(cls, path: str | Path | None, field: str = "bylaws") -> Bylaws:
-        return cls(str(path or "bylaws"), load_bylaws(path, field))
+        return cls(str(path or BYLAWS_FILE), load_bylaws(path, field))
 
     def points(self, overrides: Mapping[str, object | None]) -> dict[str, int]:
         """The five percentages with any given ``overrides`` put over the file's."""
@@ -106,15 +145,15 @@ def resolve_bylaws(
     path: str | Path | None, overrides: Mapping[str, object | None]
 ) -> dict[str, int]:
     """The bylaws file's percentages with any given ``overrides`` put over them."""
-    return bylaws_with(load_bylaws(path), overrides, str(path or "bylaws"))
+    return bylaws_with(load_bylaws(path), overrides, str(path or BYLAWS_FILE))
 
 
 def bylaws_with(
     bylaws: Mapping[str, object], overrides: Mapping[str, object | None], source: str = "bylaws"
 ) -> dict[str, int]:
     """The bylaws' percentages (as read from their file) with any given ``overrides``."""
-    values = {**bylaws, **{k: v for k, v in overrides.items() if v not in (None, "")}}
-    return bylaws_points(values, source)
+    given = {k: v for k, v in overrides.items() if v not in (None, "")}
+    return bylaws_points({**bylaws, **given}, source, given)
 
 
 def divide_by(amount: int, bases: Mapping[str, int]) -> dict[str, int]:

@@ -436,3 +436,35 @@ def test_a_bagan_without_partners_is_a_finding_not_a_crash() -> None:
     empty = folded(started(), bagan([]), harvest(income={}, savings={}), repair("R1", 10, {}))
     assert "has no partners" in run(HarvestCheck(), empty)[0]
     assert "has no partners" in run(PartnerChargeCheck(), empty)[0]
+
+
+def test_a_partner_change_or_policy_reaching_back_over_the_books_is_found() -> None:
+    # the command refuses both; a forged register that moves one back is caught
+    back = (
+        "Cooperative.PartnersChanged",
+        {"bagan_id": "B1", "partners": ["M2"], "effective": D(2020, 1, 15)},
+    )
+    events = folded(started(), bagan(["M1", "M2"]), repair("R1", 10, {"M1": 5, "M2": 5}), back)
+    assert "partners change from 2020-01-15" in run(PartnerChargeCheck(), events)[0]
+    later = ("Cooperative.PartnersChanged", {**back[1], "effective": D(2020, 2, 2)})
+    fine = folded(started(), bagan(["M1", "M2"]), repair("R1", 10, {"M1": 5, "M2": 5}), later)
+    assert run(PartnerChargeCheck(), fine) == []
+    policy = ("Cooperative.PolicySet", {"effective": D(2020, 6, 1), "policy": POLICY})
+    assert (
+        "reaches back"
+        in run(HarvestCheck(), folded(started(), bagan(["M1", "M2"]), harvest(), policy))[0]
+    )
+    assert run(HarvestCheck(), folded(started(), policy, bagan(["M1", "M2"]), harvest())) == []
+
+
+def test_a_forged_charge_that_is_not_whole_rupiah_is_a_finding_not_a_crash() -> None:
+    events = folded(started(), bagan(["M1", "M2"]), repair("R1", 3, {"M1": "2", "M2": 1}))
+    assert not events[-1].sound and events[-1].postings == []
+    assert "not whole rupiah" in run(SchemaCheck(), events)[0]
+    for check in (DoubleEntryCheck(), NonNegativeCheck(), PartnerChargeCheck()):
+        run(check, events)  # none adds up a text
+
+
+def test_partners_that_are_not_a_list_of_ids_are_named_as_such() -> None:
+    events = folded(started(), bagan("M01"), repair("R1", 3, {"M": 3}))  # type: ignore[arg-type]
+    assert "not a list of member IDs" in run(PartnerChargeCheck(), events)[0]

@@ -146,12 +146,20 @@ def test_bylaws_file_and_overrides() -> None:
     assert resolve_bylaws(None, {}) == DEFAULT
     moved = {"reserve": "35.5", "social": "14.5"}
     assert resolve_bylaws(None, moved)["reserve"] == 3550
-    with pytest.raises(InvalidInput, match="add up to 100"):
+    with pytest.raises(InvalidInput, match="add up to 110, not 100") as broke:
         resolve_bylaws(None, {"reserve": "50"})
-    with pytest.raises(InvalidInput, match="at most two decimals"):
-        bylaws_points({**dict.fromkeys(FUNDS, "20"), "social": "20.001"})
+    assert broke.value.field == "reserve"  # the part given, not the file, broke the sum
+    with pytest.raises(InvalidInput, match="at most two decimals") as file_part:
+        bylaws_points({**dict.fromkeys(FUNDS, "20"), "social": "20.001"}, "b.toml")
+    assert file_part.value.field == "bylaws" and "b.toml: social" in str(file_part.value)
+    with pytest.raises(InvalidInput, match="at most two decimals") as given_part:
+        resolve_bylaws(None, {"jasa_modal": "abc"})
+    assert given_part.value.field == "jasa_modal"
     with pytest.raises(InvalidInput, match="does not exist"):
         resolve_bylaws("/nonexistent/bylaws.toml", {})
+    with pytest.raises(InvalidInput, match="is a folder") as folder:
+        resolve_bylaws(Path(__file__).parent, {})
+    assert folder.value.field == "bylaws"
 
 
 # ------------------------------------------------------------------ on a real ledger

@@ -223,7 +223,8 @@ class SchemaCheck(Check):
     def observe(self, entry: Entry) -> None:
         if not entry.sound:
             self.fail(msg("{where} {problem}", where=entry.where, problem=entry.problem))
-            return
+            if not isinstance(entry.data, dict) or entry.topic not in EXACT_TYPES:
+                return  # nothing decoded, or no schema to hold it to
         if not entry.canonical:
             self.fail(msg("{where} does not re-encode to its stored bytes", where=entry.where))
         for a, _, x in entry.postings:
@@ -306,40 +307,68 @@ def equal_division(amount: int, ordered: list[str]) -> dict[str, int]:
 
 class BaganRegister:
     """Each bagan's partners by the date they apply from, kept from the register's own
-    events (a check that divides among partners owns one)."""
+    events (a check that divides among partners owns one). With ``uses`` it also keeps
+    each bagan's latest harvest or repair, so that a partner change reaching back over
+    one is found (the command refuses it: a change never applies retroactively)."""
 
     topics = frozenset({"Cooperative.BaganAdded", "Cooperative.PartnersChanged"})
 
     def __init__(self) -> None:
-        self.bagan: dict[str, list[tuple[dt.date, list[str]]]] = {}
+        # partners None: a register event whose partners are not a list of IDs
+        self.bagan: dict[str, list[tuple[dt.date, list[str] | None]]] = {}
+        self.last_use: dict[str, dt.date] = {}
 
-    def observe(self, entry: Entry) -> None:
+    def observe(self, entry: Entry) -> str | None:
+        """Take in a register event; what is wrong with it, if anything."""
         d = entry.data
+        partners = d["partners"]
+        if not (isinstance(partners, list) and all(isinstance(p, str) for p in partners)):
+            partners = None  # the schema check names the field
+        else:
+            partners = sorted(partners)
         if entry.topic == "Cooperative.BaganAdded":
-            self.bagan[d["bagan_id"]] = [(d["added"], sorted(d["partners"]))]
-        elif entry.topic == "Cooperative.PartnersChanged":
-            history = self.bagan.setdefault(d["bagan_id"], [])
-            history.append((d["effective"], sorted(d["partners"])))
-            history.sort(key=lambda h: h[0])
+            self.bagan[d["bagan_id"]] = [(d["added"], partners)]
+            return None
+        bagan, effective = d["bagan_id"], d["effective"]
+        history = self.bagan.setdefault(bagan, [])
+        history.append((effective, partners))
+        history.sort(key=lambda h: h[0])
+        last = self.last_use.get(bagan)
+        if last is not None and effective <= last:
+            return msg(
+                "{w}: bagan {bagan}'s partners change from {effective}, before its harvest or repair of {last} already recorded",
+                w=entry.where,
+                bagan=bagan,
+                effective=effective,
+                last=last,
+            )
+        return None
 
-    def partners_on(self, bagan: str, day: dt.date) -> list[str] | None:
+    def used(self, bagan: str, day: dt.date) -> None:
+        if day > self.last_use.get(bagan, day - dt.timedelta(days=1)):
+            self.last_use[bagan] = day
+
+    def partners(self, where: str, bagan: str, day: dt.date) -> tuple[list[str], str | None]:
+        """The bagan's partners on ``day`` in ID order, or why there are none to divide by."""
         history = self.bagan.get(bagan)
         if not history:
-            return None
+            return [], msg("{w}: bagan {bagan} was never registered", w=where, bagan=bagan)
         current = history[0][1]
         for effective, partners in history:
             if effective <= day:
                 current = partners
-        return current
-
-
-def division_fault(where: str, bagan: str, day: dt.date, ordered: list[str] | None) -> str | None:
-    """Why nothing can be divided among the bagan's partners of ``day``, or None."""
-    if ordered is None:
-        return msg("{w}: bagan {bagan} was never registered", w=where, bagan=bagan)
-    if not ordered:
-        return msg("{w}: bagan {bagan} has no partners on {day}", w=where, bagan=bagan, day=day)
-    return None
+        if current is None:
+            return [], msg(
+                "{w}: bagan {bagan}'s partners on {day} are not a list of member IDs",
+                w=where,
+                bagan=bagan,
+                day=day,
+            )
+        if not current:
+            return [], msg(
+                "{w}: bagan {bagan} has no partners on {day}", w=where, bagan=bagan, day=day
+            )
+        return current, None
 
 
 class HarvestCheck(Check):
@@ -347,7 +376,7 @@ class HarvestCheck(Check):
 
     name = "harvest-split"
     description = msg(
-        "every harvest's shares add up to its net by the policy in force and the remainder rule"
+        "every harvest's shares add up to its net by the policy in force and the remainder rule; no policy reaches back over a recorded harvest"
     )
     topics = frozenset(
         {
@@ -367,6 +396,7 @@ class HarvestCheck(Check):
         self.policies: list[tuple[dt.date, dict[str, int]]] = []
         self.register = BaganRegister()
         self.retired: dict[str, dt.date] = {}  # bagan standing retired, since
+        self.last_harvest: dt.date | None = None  # the latest harvest date recorded so far
 
     def policy_on(self, day: dt.date) -> dict[str, int] | None:
         current = None
@@ -384,10 +414,13 @@ class HarvestCheck(Check):
             if self.as_of is None or entry.date <= self.as_of:
                 self.check_retired(entry, d)
                 self.check_harvest(entry, d)
+            if self.last_harvest is None or entry.date > self.last_harvest:
+                self.last_harvest = entry.date
         elif entry.topic == "Cooperative.Started":
             self.policies.append((d["started"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic == "Cooperative.PolicySet":
+            self.check_not_retroactive(entry, d["effective"])
             self.policies.append((d["effective"], d["policy"]))
             self.policies.sort(key=lambda p: p[0])
         elif entry.topic in BaganRegister.topics:
@@ -396,6 +429,23 @@ class HarvestCheck(Check):
             self.retired[d["bagan_id"]] = d["day"]
         elif entry.topic == "Cooperative.BaganRebuilt":
             self.retired.pop(d["bagan_id"], None)
+
+    def check_not_retroactive(self, entry: Entry, effective: dt.date) -> None:
+        """The command refuses a policy from a day on or before a recorded harvest."""
+        last = self.last_harvest
+        if (
+            last is not None
+            and effective <= last
+            and (self.as_of is None or effective <= self.as_of)
+        ):
+            self.fail(
+                msg(
+                    "{w}: a policy from {effective} reaches back over the harvest of {last} already recorded",
+                    w=entry.where,
+                    effective=effective,
+                    last=last,
+                )
+            )
 
     def check_retired(self, entry: Entry, d: dict[str, Any]) -> None:
         retired = self.retired.get(d["bagan"])
@@ -448,8 +498,8 @@ class HarvestCheck(Check):
         shares = [d["shares"][k] for k in SHARES]
         if why := remainder_rule_broken(d["net"], [policy[k] for k in SHARES], shares):
             self.fail(msg("{w}: the split of the net: {why}", w=entry.where, why=why))
-        ordered = self.register.partners_on(d["bagan"], d["date"])  # the partners in ID order
-        if fault := division_fault(entry.where, d["bagan"], d["date"], ordered):
+        ordered, fault = self.register.partners(entry.where, d["bagan"], d["date"])
+        if fault:
             self.fail(fault)
             return
         for name, share in (
@@ -473,9 +523,10 @@ class PartnerChargeCheck(Check):
 
     name = "partner-charges"
     description = msg(
-        "every repair, and every bagan paid from savings, is charged equally to the bagan's partners of its day"
+        "every repair, and every bagan paid from savings, is charged equally to the bagan's partners of its day; no partner change reaches back over a recorded harvest or repair"
     )
     topics = BaganRegister.topics | {
+        "Harvest.Recorded",
         "Repair.Recorded",
         "Cooperative.BaganFinanced",
         "Cooperative.BaganRebuilt",
@@ -490,10 +541,14 @@ class PartnerChargeCheck(Check):
         if not entry.sound:
             return
         d = entry.data
-        if entry.topic in BaganRegister.topics:
-            self.register.observe(entry)
+        if entry.topic == "Harvest.Recorded":  # only its day: the harvest check divides it
+            self.register.used(d["bagan"], d["date"])
+        elif entry.topic in BaganRegister.topics:
+            if fault := self.register.observe(entry):
+                self.fail(fault)
         elif entry.topic == "Repair.Recorded":
             self.check(entry, d["bagan"], d["date"], d["amount"], d["charges"])
+            self.register.used(d["bagan"], d["date"])
         elif d["paid_by"] == "savings":  # a bagan financed or rebuilt
             self.check(entry, d["bagan_id"], d["day"], d["cost"], d["charges"])
         elif d["charges"]:
@@ -511,8 +566,8 @@ class PartnerChargeCheck(Check):
     ) -> None:
         if self.as_of is not None and day > self.as_of:
             return
-        ordered = self.register.partners_on(bagan, day)
-        if fault := division_fault(entry.where, bagan, day, ordered):
+        ordered, fault = self.register.partners(entry.where, bagan, day)
+        if fault:
             self.fail(fault)
         elif charges != equal_division(amount, ordered):
             self.fail(

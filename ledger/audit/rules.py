@@ -483,6 +483,11 @@ class Fold:
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             entry.problem = f"cannot be replayed ({type(e).__name__}: {e})"
             return entry
+        for account, _, amount in entry.postings:
+            if type(amount) is not int:  # no check may add up what is not whole rupiah
+                entry.problem = f"posts {amount!r} to {account}, which is not whole rupiah"
+                entry.postings = []
+                return entry
         entry.sound = True
         return entry
 
