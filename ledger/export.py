@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -107,19 +108,17 @@ def event_lines(events: list[Any]) -> list[dict[str, Any]]:
 def extend_line(line: dict[str, Any], event: Any) -> None:
     """Events a command records after its first one add their columns to its line
     (``bagan.add --manager-member M01 --paid-by savings``), by its declaration."""
-    for f in FOLLOWING.get(type(event).__name__, ()):
-        if isinstance(event, domain.Cooperative.Event):
+    if isinstance(event, domain.Cooperative.Event):
+        for f in FOLLOWING.get(type(event).__name__, ()):
             line[f.name] = written(f, getattr(event, f.attr or f.name))
 
 
 # the register commands by the event that states each (``Cooperative.MemberAdded``)
 REGISTER_LINES = {spec.event: spec for spec in commands.COMMANDS.values() if spec.event}
 # the columns a later event of a register command writes, by that event
-FOLLOWING: dict[str, list[commands.Field]] = {}
-for _spec in REGISTER_LINES.values():
-    for _f in _spec.importing:
-        if _f.follows:
-            FOLLOWING.setdefault(_f.follows, []).append(_f)
+FOLLOWING: dict[str, list[commands.Field]] = defaultdict(list)
+for _column in (f for spec in REGISTER_LINES.values() for f in spec.importing if f.follows):
+    FOLLOWING[_column.follows].append(_column)
 
 
 def event_line(event: Any) -> dict[str, Any] | None:

@@ -145,7 +145,7 @@ def resolve_bylaws(
     path: str | Path | None, overrides: Mapping[str, object | None]
 ) -> dict[str, int]:
     """The bylaws file's percentages with any given ``overrides`` put over them."""
-    return bylaws_with(load_bylaws(path), overrides, str(path or BYLAWS_FILE))
+    return Bylaws.read(path).points(overrides)
 
 
 def bylaws_with(

@@ -378,17 +378,13 @@ class HarvestCheck(Check):
     description = msg(
         "every harvest's shares add up to its net by the policy in force and the remainder rule; no policy reaches back over a recorded harvest"
     )
-    topics = frozenset(
-        {
-            "Cooperative.Started",
-            "Cooperative.PolicySet",
-            "Cooperative.BaganAdded",
-            "Cooperative.PartnersChanged",
-            "Cooperative.BaganRetired",
-            "Cooperative.BaganRebuilt",
-            "Harvest.Recorded",
-        }
-    )
+    topics = BaganRegister.topics | {
+        "Cooperative.Started",
+        "Cooperative.PolicySet",
+        "Cooperative.BaganRetired",
+        "Cooperative.BaganRebuilt",
+        "Harvest.Recorded",
+    }
 
     def __init__(self, as_of: dt.date | None = None) -> None:
         super().__init__()
